@@ -1,0 +1,33 @@
+"""simbranch: compare how a business branch manages its account managers, by simulation.
+
+The public interface (see DESIGN.md): `load_scenario`, `load_policy`, `Scenario`,
+`Policy`, `ScenarioError`, `run`, `RunResult`, `KPI_NAMES`, `register_allocation_rule`,
+`AllocationRule`, and the `validation` module with analytic test cases.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from simbranch import validation
+from simbranch.policies.allocation import AllocationRule, register_allocation_rule
+from simbranch.run import KPI_NAMES, RunResult, run
+from simbranch.scenario import Policy, Scenario, ScenarioError, load_policy, load_scenario
+
+try:
+    __version__ = version("simbranch")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "KPI_NAMES",
+    "AllocationRule",
+    "Policy",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_policy",
+    "load_scenario",
+    "register_allocation_rule",
+    "run",
+    "validation",
+]

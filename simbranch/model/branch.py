@@ -1,0 +1,737 @@
+"""The branch engine: SimPy clock, arrivals, queues, service, and the daily schedule.
+
+Requests arrive as one Poisson stream whose rate is the sum of the active clients' rates
+(the superposition of per-client Poisson processes). A request goes to its owner's queue
+(portfolio rules) or to the branch's pooled queue (pooled rules, or cover for an absent owner)
+and is served by an AM; completion and patience are SimPy timeouts with callbacks, so a
+request costs two or three events. Once a working day, the daily submodels run: stress,
+motivation, skill decay, churn and neglect, quits and hires, sick days, new clients.
+
+With every behavioural switch off and pooled routing this is exactly an M/M/c(+M) queue.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+from itertools import count
+
+import numpy as np
+import simpy
+
+from simbranch.model.clients import ClientBook
+from simbranch.model.managers import Manager, SkillRules, relevant_skill
+from simbranch.model.records import Tally
+from simbranch.model.requests import (
+    ABANDONED,
+    COMPLAINT,
+    DONE,
+    IN_SERVICE,
+    KINDS,
+    SALES,
+    WAITING,
+    Request,
+)
+from simbranch.policies.allocation import AllocationRule, allocation_rule
+from simbranch.scenario import Scenario
+from simbranch.streams import Streams, exponential, normal, positive_sampler, uniform
+
+__all__ = ["Branch", "DayHook"]
+
+DayHook = Callable[["Branch", int], None]
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+class Branch:
+    """One simulated branch. Build it, call `run()`, then read `tally`, `clients`, `all_managers`."""
+
+    def __init__(self, scenario: Scenario, streams: Streams):
+        self.scenario = sc = scenario
+        self.streams = streams
+        self.env = simpy.Environment()
+        br = sc.branch
+        self.hours_per_day = br.hours_per_day
+        self.days_per_year = br.days_per_year
+        self.warmup_days = br.warmup_days
+        self.total_days = br.warmup_days + br.horizon_days
+        self.warmup_t = br.warmup_days * br.hours_per_day
+        self.end_t = self.total_days * br.hours_per_day
+        self.day = 0
+
+        # clients and tiers
+        cl = sc.clients
+        self.tier_names = list(cl.tiers)
+        tiers = list(cl.tiers.values())
+        hours_per_year = br.days_per_year * br.hours_per_day
+        self.tier_rate = [t.requests_per_year / hours_per_year for t in tiers]
+        importances = [t.importance for t in tiers]
+        lo, hi = min(importances), max(importances)
+        self.tier_importance = [1.0 if hi == lo else (i - lo) / (hi - lo) for i in importances]
+        self.tier_priority = [-i if sc.requests.priority_by_tier else 0 for i in importances]
+        self.tier_shares = np.array([t.share for t in tiers])
+        self.tier_value = [(math.log(t.value_median) if t.value_median > 0 else -math.inf, t.value_sigma)
+                           for t in tiers]
+        types = sc.requests.types
+        self.type_shares = [types.service.share, types.sales.share, types.complaint.share]
+        mean_hours = sum(s * t.service_time.mean_h for s, t in
+                         zip(self.type_shares, (types.service, types.sales, types.complaint), strict=True))
+        self.tier_load = [t.requests_per_year * mean_hours for t in tiers]
+        self.domain_names = list(cl.domains)
+        self.domain_shares = np.array(list(cl.domains.values()))
+        self.clients = ClientBook(len(tiers), capacity=int(cl.count * 1.5) + 16)
+
+        # switches and coefficients read on the hot path
+        sat = cl.satisfaction
+        self.sat_on = sat.enabled
+        self.sat = sat
+        self.churn = cl.churn
+        self.inflow = cl.inflow
+        self.complaints_follow = sc.requests.complaints_follow_satisfaction
+        self.complaint_k = sc.requests.complaint_sensitivity
+        mg = sc.managers
+        self.mg = mg
+        self.skills = SkillRules.from_config(mg, br.days_per_year)
+        self.fx = mg.skill_effects
+        self.stress_on = mg.stress.enabled
+        self.motivation_on = mg.motivation.enabled
+        self.sales_cfg = sc.sales
+        self.sale_logit0 = _logit(sc.sales.base_conversion)
+        self.effort_ref = mg.effort_split * mg.motivation.initial
+        self.level_salary = [lv.salary_per_year for lv in mg.levels.values()]
+
+        # random streams: one per kind of draw
+        self.arrival_gap = streams.draws("arrivals.gap", exponential)
+        self.arrival_pick = streams.draws("arrivals.client", uniform)
+        self.kind_u = streams.draws("requests.kind", uniform)
+        self.service_draw = [
+            streams.draws(f"service.{name}", positive_sampler(t.service_time.dist, t.service_time.mean_h,
+                                                                t.service_time.cv))
+            for name, t in zip(KINDS, (types.service, types.sales, types.complaint), strict=True)
+        ]
+        pat = sc.requests.patience
+        self.patience_draw = (streams.draws("patience", positive_sampler(pat.dist, pat.mean_h, pat.cv))
+                              if pat.enabled else None)
+        self.quality_z = streams.draws("satisfaction.quality", normal)
+        self.sale_u = streams.draws("sales.convert", uniform)
+        self.sale_z = streams.draws("sales.amount", normal)
+        self.rng_churn = streams.generator("clients.churn")
+        self.rng_inflow = streams.generator("clients.inflow")
+        self.rng_absence = streams.generator("managers.absence")
+        self.rng_stress = streams.generator("managers.stress")
+        self.rng_turnover = streams.generator("managers.turnover")
+        self.rng_hiring = streams.generator("managers.hiring")
+
+        # allocation
+        self.rule: AllocationRule = allocation_rule(sc.allocation.rule)(
+            sc.allocation, streams.draws("allocation", uniform))
+        self.pooled = self.rule.pooled
+        self.cover_absent = sc.allocation.cover_absent
+        self.simple_pick = type(self.rule).pick_server is AllocationRule.pick_server
+        self.cap = sc.allocation.portfolio_cap
+
+        # managers, queues, state
+        self.positions: list[Manager | None] = [None] * mg.count
+        self.all_managers: list[Manager] = []
+        self.vacancies: dict[int, int] = {}  # position -> day the new hire starts
+        self.loads = [0.0] * mg.count  # expected hours per year of each position's book
+        self.sizes = [0] * mg.count
+        self.idle: dict[int, Manager] = {}
+        self.pool: list[tuple[int, int, Request]] = []
+        self._seq = count()
+        self._ids = count()
+        self.tally = Tally()
+        self.day_start_hooks: list[DayHook] = []
+        self.day_end_hooks: list[DayHook] = []
+
+        self.total_rate = 0.0
+        self.next_arrival = math.inf
+        self._arrival_token = 0
+
+        self._populate()
+
+    # ------------------------------------------------------------------ set-up
+
+    def _populate(self) -> None:
+        sc, mg = self.scenario, self.mg
+        rng = self.streams.generator("init.managers")
+        levels = list(mg.levels.values())
+        level_p = np.array([lv.share for lv in levels])
+        for p in range(mg.count):
+            lv = int(rng.choice(len(levels), p=level_p))
+            tenure = int(rng.exponential(levels[lv].tenure_years * self.days_per_year)) \
+                if levels[lv].tenure_years > 0 else 0
+            floor = self.skills.floor_for(tenure)
+            skills = np.clip(rng.normal(levels[lv].skill_mean, mg.skill_sd, 3), floor, 1.0)
+            specialty = int(rng.choice(len(self.domain_names), p=self.domain_shares))
+            self._add_manager(p, lv, specialty, tuple(skills.tolist()), floor, tenure)
+
+        rng = self.streams.generator("init.clients")
+        n = sc.clients.count
+        tiers = rng.choice(len(self.tier_names), size=n, p=self.tier_shares) if n else np.zeros(0, int)
+        domains = rng.choice(len(self.domain_names), size=n, p=self.domain_shares) if n else tiers
+        z_value = rng.standard_normal(n)
+        disposition = rng.normal(0.0, self.sat.disposition_sd, n)
+        since = rng.random(n)
+        for i in range(n):
+            t = int(tiers[i])
+            mu, sigma = self.tier_value[t]
+            gap_days = self.days_per_year / max(self.tier_rate[t] * self.days_per_year * self.hours_per_day, 1e-9)
+            c = self._add_client(t, int(domains[i]), math.exp(mu + sigma * z_value[i]), float(disposition[i]), 0)
+            self.clients.last_contact_day[c] = -int(since[i] * min(gap_days, 10 * self.sat.neglect_days))
+        self._rate_changed()
+
+    def _add_manager(self, position: int, level: int, specialty: int, skills: tuple[float, float, float],
+                     floor: float, tenure: int) -> Manager:
+        mg = self.mg
+        m = Manager(next(self._ids), position, level, specialty, skills, floor, mg.stress.initial,
+                    mg.motivation.initial, mg.effort_split, tenure, self.day)
+        m.on_done = lambda ev, m=m: self._done(m)
+        self.positions[position] = m
+        self.all_managers.append(m)
+        self.idle[position] = m
+        m.day_busy_start = 0.0
+        return m
+
+    def _add_client(self, tier: int, domain: int, value: float, disposition: float, day: int) -> int:
+        s = min(1.0, max(0.0, self.sat.initial_mean + disposition))
+        c = self.clients.add(tier, domain, value, disposition, s, -1, day)
+        self._assign(c)
+        return c
+
+    # ------------------------------------------------------------------ the view rules read
+
+    def book_load(self, position: int) -> float:
+        return self.loads[position]
+
+    def client_importance(self, client: int) -> float:
+        return self.tier_importance[self.clients.tier[client]]
+
+    def client_domain(self, client: int) -> int:
+        return int(self.clients.domain[client])
+
+    def experience(self, m: Manager) -> float:
+        return m.level * 1e6 + m.tenure_days
+
+    def request_skill(self, m: Manager, request: Request) -> float:
+        return relevant_skill(m, request.kind)
+
+    def present(self) -> list[Manager]:
+        """AMs holding a position now (absent or not)."""
+        return [m for m in self.positions if m is not None]
+
+    # ------------------------------------------------------------------ ownership
+
+    def _assign(self, c: int, exclude: int = -1) -> None:
+        candidates = [m for m in self.positions if m is not None and m.position != exclude]
+        if not candidates:
+            self.clients.am[c] = -1
+            return
+        if self.cap is not None:
+            room = [m for m in candidates if self.sizes[m.position] < self.cap]
+            candidates = room or candidates
+        m = self.rule.assign(c, candidates, self)
+        self._move(c, m.position)
+
+    def _move(self, c: int, position: int) -> None:
+        book = self.clients
+        old = int(book.am[c])
+        load = self.tier_load[book.tier[c]]
+        if old >= 0:
+            self.loads[old] -= load
+            self.sizes[old] -= 1
+        book.am[c] = position
+        if position >= 0:
+            self.loads[position] += load
+            self.sizes[position] += 1
+
+    def _handover(self, c: int, to: int) -> None:
+        """A client changes AM: satisfaction drops by the handover penalty."""
+        self._move(c, to)
+        if self.sat_on:
+            s = self.clients.satisfaction
+            s[c] = max(0.0, s[c] - self.sat.handover_penalty)
+
+    # ------------------------------------------------------------------ arrivals
+
+    def _rate_changed(self) -> None:
+        """Recompute the total arrival rate and rescale the pending arrival (memorylessness)."""
+        members = self.clients.members
+        new = sum(len(members[t]) * self.tier_rate[t] for t in range(len(members)))
+        old = self.total_rate
+        if new == old:
+            return
+        now = self.env.now
+        self.total_rate = new
+        if new <= 0.0:
+            self._arrival_token += 1
+            self.next_arrival = math.inf
+            return
+        if old > 0.0 and self.next_arrival < math.inf:
+            self._schedule_arrival((self.next_arrival - now) * old / new)
+        else:
+            self._schedule_arrival(self.arrival_gap() / new)
+
+    def _schedule_arrival(self, gap: float) -> None:
+        self._arrival_token += 1
+        self.next_arrival = self.env.now + gap
+        ev = self.env.timeout(gap, self._arrival_token)
+        ev.callbacks.append(self._on_arrival)
+
+    def _on_arrival(self, ev: simpy.Event) -> None:
+        if ev.value != self._arrival_token:
+            return  # superseded by a rate change
+        now = self.env.now
+        book = self.clients
+        # pick the client: a tier in proportion to its total rate, then a member uniformly
+        x = self.arrival_pick() * self.total_rate
+        members = book.members
+        c = -1
+        for t, rate in enumerate(self.tier_rate):
+            w = len(members[t]) * rate
+            if x < w:
+                group = members[t]
+                c = group[min(int(x / rate), len(group) - 1)]
+                break
+            x -= w
+        if c < 0:  # rounding at the top end
+            t = max(i for i in range(len(members)) if members[i])
+            c = members[t][-1]
+        self._schedule_arrival(self.arrival_gap() / self.total_rate)
+
+        s = float(book.satisfaction[c])
+        u = self.kind_u()
+        shares = self.type_shares
+        if self.complaints_follow:
+            pc = min(0.95, shares[2] * math.exp(self.complaint_k * (self.churn.satisfaction_ref - s)))
+            rest = shares[0] + shares[1]
+            scale = (1.0 - pc) / rest if rest > 0 else 0.0
+            kind = COMPLAINT if u < pc else (0 if u < pc + shares[0] * scale else SALES)
+        else:
+            kind = 0 if u < shares[0] else (SALES if u < shares[0] + shares[1] else COMPLAINT)
+        counted = now >= self.warmup_t
+        req = Request(c, t, kind, now, self.service_draw[kind](), self.quality_z() if self.sat_on else 0.0,
+                      self.sale_u() if kind == SALES else 1.0, self.sale_z() if kind == SALES else 0.0,
+                      int(book.am[c]), counted)
+        book.requests[c] += 1
+        tally = self.tally
+        tally.day_arrived += 1
+        if counted:
+            tally.arrived += 1
+            if kind == COMPLAINT:
+                tally.complaints += 1
+        if kind == COMPLAINT:
+            tally.day_complaints += 1
+        self._route(req)
+        if self.patience_draw is not None and req.status == WAITING:
+            pev = self.env.timeout(self.patience_draw(), req)
+            pev.callbacks.append(self._on_patience)
+
+    # ------------------------------------------------------------------ queues and service
+
+    def _push(self, queue: list, req: Request) -> None:
+        heapq.heappush(queue, (self.tier_priority[req.tier], next(self._seq), req))
+
+    @staticmethod
+    def _pop(queue: list) -> Request | None:
+        while queue:
+            req = heapq.heappop(queue)[2]
+            if req.status == WAITING:
+                return req
+        return None
+
+    def _route(self, req: Request) -> None:
+        if not self.pooled and req.owner >= 0:
+            m = self.positions[req.owner]
+            if m is not None and not m.absent:
+                if m.busy:
+                    self._push(m.queue, req)
+                else:
+                    del self.idle[m.position]
+                    self._start(m, req)
+                return
+            if m is not None and not self.cover_absent:
+                self._push(m.queue, req)
+                return
+        if self.idle:
+            if self.simple_pick:
+                m = next(iter(self.idle.values()))
+            else:
+                m = self.rule.pick_server(req, list(self.idle.values()), self)
+            del self.idle[m.position]
+            self._start(m, req)
+        else:
+            self._push(self.pool, req)
+
+    def _start(self, m: Manager, req: Request) -> None:
+        now = self.env.now
+        req.status = IN_SERVICE
+        req.start = now
+        duration = req.base_time
+        fx = self.fx
+        if fx.enabled:
+            f = max(0.25, 1.0 + fx.speed * (fx.reference - m.product))
+            if m.specialty == self.clients.domain[req.client]:
+                f *= 1.0 - fx.specialty_speed
+            duration *= f
+        m.busy = True
+        m.current = req
+        m.busy_since = now
+        self.env.timeout(duration).callbacks.append(m.on_done)
+
+    def _done(self, m: Manager) -> None:
+        now = self.env.now
+        req = m.current
+        assert req is not None
+        m.busy = False
+        m.current = None
+        m.busy_total += now - m.busy_since
+        req.status = DONE
+        m.served += 1
+        self._contact(m, req, now)
+        self._next_for(m)
+
+    def _next_for(self, m: Manager) -> None:
+        if m.absent or self.positions[m.position] is not m:
+            return
+        req = self._pop(m.queue)
+        if req is None and self.pool:
+            req = self._pop(self.pool)
+        if req is None:
+            self.idle[m.position] = m
+        else:
+            self._start(m, req)
+
+    def _on_patience(self, ev: simpy.Event) -> None:
+        req: Request = ev.value
+        if req.status != WAITING:
+            return
+        req.status = ABANDONED
+        tally = self.tally
+        tally.day_abandoned += 1
+        if req.counted:
+            tally.abandoned += 1
+            tally.wait_all_sum += self.env.now - req.arrival
+        if self.sat_on:
+            s = self.clients.satisfaction
+            s[req.client] = max(0.0, s[req.client] - self.sat.abandon_penalty)
+
+    # ------------------------------------------------------------------ one contact's effects
+
+    def quality(self, m: Manager, client: int) -> float:
+        """Expected quality of a contact by AM `m` with `client`, before the client's disposition."""
+        fx = self.fx
+        q = fx.quality_base
+        if fx.enabled:
+            q += fx.quality_relationship * (m.relationship - fx.reference)
+            q += fx.quality_product * (m.product - fx.reference)
+            if m.specialty == self.clients.domain[client]:
+                q += fx.specialty_bonus
+        if self.stress_on:
+            st = self.mg.stress
+            d = m.stress - st.optimum
+            q -= st.quality_effect * d * d
+            if m.burnout:
+                q -= st.burnout_quality_loss
+        if self.motivation_on:
+            q += self.mg.motivation.quality_effect * (m.motivation - self.mg.motivation.initial)
+        return q
+
+    def conversion(self, m: Manager, satisfaction: float) -> float:
+        """Chance that a sales opportunity handled by `m` converts."""
+        sc, fx = self.sales_cfg, self.fx
+        z = self.sale_logit0
+        if fx.enabled:
+            z += sc.sales_skill_effect * (m.sales - fx.reference) + sc.product_skill_effect * (m.product - fx.reference)
+        if self.sat_on:
+            z += sc.satisfaction_effect * (satisfaction - self.churn.satisfaction_ref)
+        z += sc.effort_effect * (m.effort_split * m.motivation - self.effort_ref)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def _contact(self, m: Manager, req: Request, now: float) -> None:
+        book = self.clients
+        c = req.client
+        wait = req.start - req.arrival
+        s = float(book.satisfaction[c])
+        if self.skills.learning:
+            self.skills.learn(m, req.kind)
+        tally = self.tally
+        if req.kind == SALES and req.sale_u < self.conversion(m, s):
+            sc = self.sales_cfg
+            amount = book.value[c] * sc.amount_share * math.exp(sc.amount_sigma * req.sale_z
+                                                                - 0.5 * sc.amount_sigma ** 2)
+            book.sales[c] += 1
+            book.revenue[c] += amount
+            m.sales_count += 1
+            m.revenue += amount
+            tally.day_sales += 1
+            tally.day_revenue += amount
+            if req.counted:
+                tally.sales += 1
+                tally.revenue += amount
+        if self.sat_on:
+            sat = self.sat
+            target = self.quality(m, c) + book.disposition[c] + sat.quality_noise_sd * req.quality_z
+            target = min(1.0, max(0.0, target))
+            penalty = min(sat.wait_penalty_max, sat.wait_penalty_per_h * max(0.0, wait - sat.wait_tolerance_h))
+            book.satisfaction[c] = min(1.0, max(0.0, s + sat.learning_rate * (target - s) - penalty))
+        book.last_contact_day[c] = self.day
+        tally.day_served += 1
+        tally.day_wait_sum += wait
+        if req.counted:
+            tally.served += 1
+            tally.waits.append(wait)
+            tally.wait_all_sum += wait
+            tally.service_sum += now - req.start
+
+    # ------------------------------------------------------------------ absence
+
+    def set_absent(self, m: Manager, absent: bool) -> None:
+        """Take an AM away from clients (sick, training, meeting) or bring them back."""
+        if m.absent == absent:
+            return
+        m.absent = absent
+        if absent:
+            self.idle.pop(m.position, None)
+            if self.cover_absent and m.queue:
+                waiting = [entry[2] for entry in m.queue if entry[2].status == WAITING]
+                m.queue.clear()
+                for req in waiting:
+                    req.owner = -1
+                    self._route(req)
+        elif not m.busy:
+            self._next_for(m)
+
+    # ------------------------------------------------------------------ the daily schedule
+
+    def run(self) -> None:
+        """Simulate warm-up plus horizon."""
+        self.env.process(self._days())
+        self.env.run(until=self.end_t)
+        self.tally.open_at_end = self._open_at_end()
+
+    def _open_at_end(self) -> int:
+        open_ = sum(1 for m in self.positions if m is not None and m.busy and m.current and m.current.counted)
+        open_ += sum(1 for m in self.all_managers if m.busy and self.positions[m.position] is not m
+                     and m.current and m.current.counted)
+        queues = [self.pool] + [m.queue for m in self.all_managers]
+        open_ += sum(1 for q in queues for e in q if e[2].status == WAITING and e[2].counted)
+        return open_
+
+    def _days(self):  # noqa: ANN202 - a SimPy process
+        for d in range(self.total_days):
+            self.day = d
+            self._day_start(d)
+            yield self.env.timeout(self.hours_per_day)
+            self._day_end(d)
+
+    def _day_start(self, d: int) -> None:
+        if d > 0:
+            self._hire(d)
+            self._inflow(d)
+        if self.mg.absence.enabled:
+            ab = self.mg.absence
+            base = ab.sick_days_per_year / self.days_per_year
+            for m in self.positions:
+                if m is None:
+                    continue
+                p = base * math.exp(ab.stress_sensitivity * m.stress) * (ab.burnout_multiplier if m.burnout else 1.0)
+                sick = self.rng_absence.random() < p
+                if sick:
+                    m.sick_days += 1
+                self.set_absent(m, sick)
+        rebalance = self.scenario.allocation.rebalance_interval_days
+        if rebalance and d > 0 and d % rebalance == 0:
+            self._rebalance()
+        for hook in self.day_start_hooks:
+            hook(self, d)
+        now = self.env.now
+        for m in self.positions:
+            if m is not None:
+                m.day_busy_start = m.busy_until(now)
+        self._rate_changed()
+
+    def _day_end(self, d: int) -> None:
+        now = self.env.now
+        H = self.hours_per_day
+        tally = self.tally
+        present = self.present()
+        pool_hours = sum(e[2].base_time for e in self.pool if e[2].status == WAITING)
+        pool_share = pool_hours / len(present) if present else 0.0
+        st, mo = self.mg.stress, self.mg.motivation
+        busy_sum = avail_sum = 0.0
+        for m in present:
+            busy = m.busy_until(now) - m.day_busy_start
+            busy_sum += busy
+            avail_sum += busy if m.absent else H
+            if not m.absent:
+                queued = sum(e[2].base_time for e in m.queue if e[2].status == WAITING)
+                load = (busy + queued) / H + pool_share / H
+            else:
+                load = 0.0
+            if self.stress_on:
+                build = st.climate * st.build_rate * max(0.0, load - st.load_threshold)
+                pressure = 0.0 if m.absent else st.background_pressure
+                m.stress += build + pressure - st.recovery_rate * m.stress + st.noise_sd * self.rng_stress.standard_normal()
+                m.stress = min(1.0, max(0.0, m.stress))
+                if m.stress > st.burnout_threshold:
+                    m.burnout_days += 1
+                    if m.burnout_days >= st.burnout_days:
+                        m.burnout = True
+                else:
+                    m.burnout_days = 0
+                if m.burnout and m.stress < st.burnout_recovery:
+                    m.burnout = False
+                if m.burnout:
+                    m.burnout_total_days += 1
+            if self.motivation_on:
+                target = mo.initial - (mo.burnout_drop if m.burnout else 0.0)
+                m.motivation += mo.adjust_rate * (target - m.motivation)
+            self.skills.end_of_day(m)
+            m.tenure_days += 1
+        tally.day_busy = busy_sum
+        tally.day_available = avail_sum
+        self._client_day(d)
+        for hook in self.day_end_hooks:
+            hook(self, d)
+        self._quits(d)
+        tally.close_day(self, d)
+
+    def _client_day(self, d: int) -> None:
+        book = self.clients
+        ids = book.active_ids()
+        if len(ids) == 0:
+            return
+        if self.sat_on:
+            neglected = ids[(d - book.last_contact_day[ids]) > self.sat.neglect_days]
+            if len(neglected):
+                book.satisfaction[neglected] = np.maximum(
+                    0.0, book.satisfaction[neglected] - self.sat.neglect_rate_per_day)
+        if self.churn.enabled:
+            ch = self.churn
+            s = book.satisfaction[ids]
+            hazard = ch.unavoidable_rate_per_year + ch.base_rate_per_year * np.exp(ch.sensitivity * (ch.satisfaction_ref - s))
+            p = -np.expm1(-hazard / self.days_per_year)
+            gone = ids[self.rng_churn.random(len(ids)) < p]
+            for c in gone.tolist():
+                self._lose_client(c, d)
+
+    def _lose_client(self, c: int, d: int) -> None:
+        self._move(c, -1)
+        self.clients.remove(c, d)
+        self.tally.day_churned += 1
+
+    def _inflow(self, d: int) -> None:
+        inf = self.inflow
+        if not inf.enabled or inf.rate_per_year <= 0.0:
+            return
+        rate = self.scenario.clients.count * inf.rate_per_year / self.days_per_year
+        if self.sat_on:
+            ids = self.clients.active_ids()
+            mean_s = float(self.clients.satisfaction[ids].mean()) if len(ids) else self.sat.initial_mean
+            rate *= math.exp(inf.referral_sensitivity * (mean_s - self.churn.satisfaction_ref))
+        rng = self.rng_inflow
+        for _ in range(int(rng.poisson(rate))):
+            t = int(rng.choice(len(self.tier_names), p=self.tier_shares))
+            dom = int(rng.choice(len(self.domain_names), p=self.domain_shares))
+            mu, sigma = self.tier_value[t]
+            self._add_client(t, dom, math.exp(mu + sigma * rng.standard_normal()),
+                             float(rng.normal(0.0, self.sat.disposition_sd)), d)
+            self.tally.day_new_clients += 1
+
+    def _quits(self, d: int) -> None:
+        to = self.mg.turnover
+        if not to.enabled:
+            return
+        st0, m0 = self.mg.stress.initial, self.mg.motivation.initial
+        for m in self.present():
+            q = to.base_rate_per_year * math.exp(to.stress_sensitivity * (m.stress - st0)
+                                                 - to.motivation_sensitivity * (m.motivation - m0))
+            if m.tenure_days < self.days_per_year:
+                q *= to.first_year_multiplier
+            if m.burnout:
+                q *= to.burnout_multiplier
+            if self.rng_turnover.random() < -math.expm1(-q / self.days_per_year):
+                self._quit(m, d)
+
+    def _quit(self, m: Manager, d: int) -> None:
+        to = self.mg.turnover
+        p = m.position
+        m.left_day = d
+        m.quit_reason = "burnout" if m.burnout else "quit"
+        self.positions[p] = None
+        self.idle.pop(p, None)
+        self.vacancies[p] = d + 1 + to.hiring_delay_days
+        self.tally.day_quits += 1
+        self.tally.day_replacement_cost += to.replacement_cost_share * self.level_salary[m.level]
+        rng = self.rng_turnover
+        top = max(self.tier_importance)
+        for c in self.clients.of_am(p).tolist():
+            if self.tier_importance[self.clients.tier[c]] >= top and rng.random() < to.follow_share:
+                self._lose_client(c, d)  # a top client follows the leaver
+                continue
+            self._move(c, -1)
+            self._assign(c, exclude=p)
+            if self.sat_on:
+                s = self.clients.satisfaction
+                s[c] = max(0.0, s[c] - self.sat.handover_penalty)
+        waiting = [e[2] for e in m.queue if e[2].status == WAITING]
+        m.queue.clear()
+        for req in waiting:
+            req.owner = int(self.clients.am[req.client])
+            self._route(req)
+        m.absent = True  # finishes a request in progress, then takes no more
+
+    def _hire(self, d: int) -> None:
+        for p, start in sorted(self.vacancies.items()):
+            if start > d:
+                continue
+            del self.vacancies[p]
+            to, mg = self.mg.turnover, self.mg
+            rng = self.rng_hiring
+            skills = np.clip(rng.normal(to.new_hire_skill, to.skill_sd, 3), mg.skill_floor, 1.0)
+            specialty = int(rng.choice(len(self.domain_names), p=self.domain_shares))
+            m = self._add_manager(p, 0, specialty, tuple(skills.tolist()), mg.skill_floor, 0)
+            m.hired_day = d
+            self.tally.day_hires += 1
+            self._give_book(m)
+            self._next_for_new(m)
+
+    def _next_for_new(self, m: Manager) -> None:
+        self.idle.pop(m.position, None)
+        self._next_for(m)
+
+    def _give_book(self, m: Manager) -> None:
+        """A new AM takes over clients from the largest books, least important first, up to the mean load."""
+        present = self.present()
+        target = sum(self.loads[x.position] for x in present) / len(present)
+        book = self.clients
+        donors = sorted((x for x in present if x is not m), key=lambda x: -self.loads[x.position])
+        pools = {x.position: sorted(book.of_am(x.position).tolist(),
+                                    key=lambda c: (self.tier_importance[book.tier[c]], c)) for x in donors}
+        while self.loads[m.position] < target and donors:
+            donor = max(donors, key=lambda x: (self.loads[x.position], -x.position))
+            if self.loads[donor.position] <= target or not pools[donor.position]:
+                break
+            self._handover(pools[donor.position].pop(0), m.position)
+
+    def _rebalance(self) -> None:
+        """Move clients off books more than 10 % above the mean workload, by the allocation rule."""
+        present = self.present()
+        if len(present) < 2:
+            return
+        mean = sum(self.loads[m.position] for m in present) / len(present)
+        book = self.clients
+        for m in present:
+            if self.loads[m.position] <= 1.1 * mean:
+                continue
+            clients = sorted(book.of_am(m.position).tolist(), key=lambda c: (self.tier_importance[book.tier[c]], c))
+            while clients and self.loads[m.position] > 1.1 * mean:
+                c = clients.pop(0)
+                under = [x for x in present if self.loads[x.position] < mean]
+                if not under:
+                    break
+                self._handover(c, self.rule.assign(c, under, self).position)

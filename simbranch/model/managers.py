@@ -1,0 +1,142 @@
+"""Account managers: their state and the per-contact and daily rules that change it.
+
+An AM holds three skills in [0, 1] (sales technique, relationship management, product
+knowledge), a specialty domain, a floor below which skill never decays (it rises with
+experience), stress, motivation, an effort split between selling and service, and the
+counters the run reports. The functions here are the submodels of docs/model.md; the engine
+(`branch.py`) decides when they are called.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simbranch.model.requests import Request
+    from simbranch.scenario import ManagersConfig
+
+__all__ = ["Manager", "SkillRules", "relevant_skill"]
+
+SALES, RELATIONSHIP, PRODUCT = "sales", "relationship", "product"
+SKILL_AREAS = (SALES, RELATIONSHIP, PRODUCT)
+
+
+class Manager:
+    """One AM in one position. Plain attributes: the engine and policies read and write them."""
+
+    __slots__ = (
+        "absent", "available_h", "burnout", "burnout_days", "busy", "busy_since", "busy_total",
+        "current", "day_busy_start", "effort_split", "floor", "hired_day", "id", "left_day",
+        "level", "motivation", "on_done", "position", "product", "queue", "relationship",
+        "revenue", "sales", "sales_count", "served", "sick_days", "specialty", "stress",
+        "tenure_days", "burnout_total_days", "quit_reason",
+    )
+
+    def __init__(self, id: int, position: int, level: int, specialty: int, skills: tuple[float, float, float],
+                 floor: float, stress: float, motivation: float, effort_split: float,
+                 tenure_days: int, hired_day: int):
+        self.id = id
+        self.position = position
+        self.level = level
+        self.specialty = specialty
+        self.sales, self.relationship, self.product = skills
+        self.floor = floor
+        self.stress = stress
+        self.motivation = motivation
+        self.effort_split = effort_split
+        self.tenure_days = tenure_days
+        self.hired_day = hired_day
+        self.left_day = -1
+        self.quit_reason = ""
+        self.burnout = False
+        self.burnout_days = 0
+        self.burnout_total_days = 0
+        self.absent = False
+        self.busy = False
+        self.current: Request | None = None
+        self.busy_since = 0.0
+        self.busy_total = 0.0
+        self.day_busy_start = 0.0
+        self.available_h = 0.0
+        self.queue: list[Any] = []
+        self.on_done: Any = None
+        self.served = 0
+        self.sales_count = 0
+        self.revenue = 0.0
+        self.sick_days = 0
+
+    def busy_until(self, now: float) -> float:
+        """Busy hours accumulated up to `now`, including a service in progress."""
+        return self.busy_total + (now - self.busy_since if self.busy else 0.0)
+
+    def skill_mean(self) -> float:
+        return (self.sales + self.relationship + self.product) / 3.0
+
+
+def relevant_skill(m: Manager, kind: int) -> float:
+    """The skill that a request of `kind` (0 service, 1 sales, 2 complaint) calls on most."""
+    if kind == 0:
+        return 0.5 * (m.product + m.relationship)
+    if kind == 1:
+        return 0.5 * (m.sales + m.product)
+    return m.relationship
+
+
+@dataclass(frozen=True)
+class SkillRules:
+    """Per-contact and daily skill rules, with every coefficient taken from the scenario once."""
+
+    learning: bool
+    rate: float
+    ceiling: float
+    experience_gain: float
+    experience_days: float
+    skill_floor: float
+    decay: bool
+    decay_factor: float
+
+    @classmethod
+    def from_config(cls, cfg: ManagersConfig, days_per_year: int) -> SkillRules:
+        return cls(
+            learning=cfg.learning.enabled,
+            rate=cfg.learning.rate_per_contact,
+            ceiling=cfg.learning.ceiling,
+            experience_gain=cfg.learning.experience_floor_gain,
+            experience_days=cfg.learning.experience_years * days_per_year,
+            skill_floor=cfg.skill_floor,
+            decay=cfg.decay.enabled,
+            decay_factor=math.exp(-math.log(2.0) / cfg.decay.half_life_days),
+        )
+
+    def floor_for(self, tenure_days: int) -> float:
+        """Skill that no longer decays after `tenure_days` of experience (learning curve)."""
+        if not self.learning or self.experience_days <= 0.0:
+            return self.skill_floor
+        return self.skill_floor + self.experience_gain * (1.0 - math.exp(-tenure_days / self.experience_days))
+
+    def learn(self, m: Manager, kind: int) -> None:
+        """Learning by doing: each contact closes a share of the gap to the ceiling in the areas used."""
+        r, c = self.rate, self.ceiling
+        if kind == 0:
+            m.product += r * (c - m.product)
+            m.relationship += r * (c - m.relationship)
+        elif kind == 1:
+            m.sales += r * (c - m.sales)
+            m.product += r * (c - m.product)
+        else:
+            m.relationship += r * (c - m.relationship)
+
+    def end_of_day(self, m: Manager) -> None:
+        """Decay of the part of each skill above the AM's floor, and the floor's rise with experience."""
+        if self.learning:
+            m.floor = max(m.floor, self.floor_for(m.tenure_days))
+        if self.decay:
+            f, k = m.floor, self.decay_factor
+            if m.sales > f:
+                m.sales = f + (m.sales - f) * k
+            if m.relationship > f:
+                m.relationship = f + (m.relationship - f) * k
+            if m.product > f:
+                m.product = f + (m.product - f) * k

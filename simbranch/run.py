@@ -1,0 +1,161 @@
+"""One run: a scenario and a seed in, a `RunResult` of tidy frames out."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from simbranch.model.branch import Branch
+from simbranch.model.records import DAILY_COLUMNS
+from simbranch.scenario import Scenario
+from simbranch.streams import Streams
+
+__all__ = ["KPI_NAMES", "RunResult", "run"]
+
+#: The KPIs every run reports, in order (DESIGN.md); units are in the names where there is one.
+KPI_NAMES: tuple[str, ...] = (
+    "requests_arrived", "requests_served", "requests_abandoned", "requests_open_at_end",
+    "wait_mean_h", "wait_p90_h", "wait_all_mean_h", "service_mean_h", "utilisation",
+    "satisfaction_mean", "nps", "complaints", "sales_count", "revenue", "revenue_per_am",
+    "client_churn_rate", "am_turnover_rate", "stress_mean", "burnout_share", "skill_mean",
+    "training_hours", "cost_total", "profit", "clients_end", "headcount_mean",
+)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one run. Frames are plain pandas; `kpis` covers the measured days only."""
+
+    kpis: pd.Series
+    daily: pd.DataFrame
+    managers: pd.DataFrame
+    clients: pd.DataFrame
+    scenario: Scenario = field(repr=False)
+    seed: int | None
+    wall_time_s: float
+
+    def _repr_html_(self) -> str:
+        k = self.kpis.to_frame("value")
+        return f"<b>simbranch run</b> (seed {self.seed}, {self.wall_time_s:.2f} s)" + k.to_html(float_format="{:,.3f}".format)
+
+
+def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult:
+    """Simulate `scenario` once with `seed`; same scenario and seed give the same numbers."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"run() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
+    started = time.perf_counter()
+    streams = Streams(seed)
+    branch = Branch(scenario, streams)
+    branch.run()
+    daily = pd.DataFrame.from_records(branch.tally.rows, columns=list(DAILY_COLUMNS))
+    result_seed = seed if isinstance(seed, int) else None
+    return RunResult(
+        kpis=_kpis(branch, daily),
+        daily=daily,
+        managers=_managers_frame(branch),
+        clients=_clients_frame(branch),
+        scenario=scenario,
+        seed=result_seed,
+        wall_time_s=time.perf_counter() - started,
+    )
+
+
+def _kpis(branch: Branch, daily: pd.DataFrame) -> pd.Series:
+    t = branch.tally
+    window = daily[~daily["warmup"]]
+    years = len(window) / branch.days_per_year
+    nan = float("nan")
+
+    def rate(events: float, mean_stock: float) -> float:
+        return events / mean_stock / years if years > 0 and mean_stock > 0 else nan
+
+    def mean(col: str) -> float:
+        return float(window[col].mean()) if len(window) else nan
+
+    headcount = mean("headcount")
+    clients = mean("clients")
+    cost = float(window["cost"].sum())
+    busy, available = float(window["busy_h"].sum()), float(window["available_h"].sum())
+    waits = np.frombuffer(t.waits, dtype=float) if len(t.waits) else np.zeros(0)
+    values = {
+        "requests_arrived": t.arrived,
+        "requests_served": t.served,
+        "requests_abandoned": t.abandoned,
+        "requests_open_at_end": t.open_at_end,
+        "wait_mean_h": float(waits.mean()) if len(waits) else nan,
+        "wait_p90_h": float(np.quantile(waits, 0.9)) if len(waits) else nan,
+        "wait_all_mean_h": t.wait_all_sum / (t.served + t.abandoned) if t.served + t.abandoned else nan,
+        "service_mean_h": t.service_sum / t.served if t.served else nan,
+        "utilisation": busy / available if available > 0 else nan,
+        "satisfaction_mean": mean("satisfaction_mean"),
+        "nps": mean("nps"),
+        "complaints": t.complaints,
+        "sales_count": t.sales,
+        "revenue": t.revenue,
+        "revenue_per_am": t.revenue / headcount / years if years > 0 and headcount > 0 else nan,
+        "client_churn_rate": rate(float(window["churned"].sum()), clients),
+        "am_turnover_rate": rate(float(window["quits"].sum()), headcount),
+        "stress_mean": mean("stress_mean"),
+        "burnout_share": mean("burnout_share"),
+        "skill_mean": mean("skill_mean"),
+        "training_hours": float(window["training_hours"].sum()),
+        "cost_total": cost,
+        "profit": t.revenue - cost,
+        "clients_end": int(daily["clients"].iloc[-1]) if len(daily) else branch.clients.n,
+        "headcount_mean": headcount,
+    }
+    return pd.Series({k: values[k] for k in KPI_NAMES}, name="value", dtype=float)
+
+
+def _managers_frame(branch: Branch) -> pd.DataFrame:
+    levels = list(branch.mg.levels)
+    rows = []
+    for m in branch.all_managers:
+        rows.append({
+            "am_id": m.id, "position": m.position, "level": levels[m.level],
+            "specialty": branch.domain_names[m.specialty], "hired_day": m.hired_day,
+            "left_day": m.left_day if m.left_day >= 0 else pd.NA, "leave_reason": m.quit_reason or pd.NA,
+            "tenure_days": m.tenure_days, "skill_sales": m.sales, "skill_relationship": m.relationship,
+            "skill_product": m.product, "skill_floor": m.floor, "stress": m.stress,
+            "motivation": m.motivation, "burnout": m.burnout, "burnout_days": m.burnout_total_days,
+            "served": m.served, "sales_count": m.sales_count, "revenue": m.revenue,
+            "sick_days": m.sick_days, "clients_end": branch.sizes[m.position]
+            if branch.positions[m.position] is m else 0,
+            "busy_h": m.busy_total,
+        })
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        frame["left_day"] = frame["left_day"].astype("Int64")
+    return frame
+
+
+def _clients_frame(branch: Branch) -> pd.DataFrame:
+    b = branch.clients
+    n = b.n
+    am = b.am[:n]
+    pos_ids = [m.id if m is not None else -1 for m in branch.positions]
+    am_id = np.array([pos_ids[p] if p >= 0 else -1 for p in am.tolist()], dtype=np.int64)
+    frame = pd.DataFrame({
+        "client_id": np.arange(n),
+        "tier": pd.Categorical.from_codes(b.tier[:n], branch.tier_names),
+        "domain": pd.Categorical.from_codes(b.domain[:n], branch.domain_names),
+        "value": b.value[:n],
+        "satisfaction": b.satisfaction[:n],
+        "active": b.active[:n],
+        "am_id": pd.array(np.where(am_id >= 0, am_id, 0), dtype="Int64"),
+        "joined_day": b.joined_day[:n],
+        "left_day": pd.array(b.left_day[:n], dtype="Int64"),
+        "requests": b.requests[:n],
+        "sales_count": b.sales[:n],
+        "revenue": b.revenue[:n],
+    })
+    frame.loc[am_id < 0, "am_id"] = pd.NA
+    frame.loc[frame["left_day"] < 0, "left_day"] = pd.NA
+    return frame
+
+
+_ = math

@@ -1,0 +1,51 @@
+"""Analytic cases that the engine must reproduce before any behaviour is trusted."""
+
+from __future__ import annotations
+
+from simbranch.scenario import Scenario
+
+__all__ = ["mmc_scenario"]
+
+#: Clients in an M/M/c case: many, so that the superposed arrival stream is Poisson at the given rate.
+_MMC_CLIENTS = 1_000
+
+
+def mmc_scenario(servers: int, arrival_rate_per_h: float, service_rate_per_h: float,
+                 patience_rate_per_h: float | None = None, horizon_days: int = 250,
+                 warmup_days: int = 20, hours_per_day: float = 8.0) -> Scenario:
+    """An M/M/c (or, with patience, M/M/c+M) branch: behaviour off, one pooled FIFO queue.
+
+    Arrivals are Poisson at `arrival_rate_per_h`, handling is exponential with rate
+    `service_rate_per_h`, and with `patience_rate_per_h` each waiting client abandons after an
+    exponential patience. Every request is a plain service request of one tier.
+    """
+    if servers < 1:
+        raise ValueError("servers must be at least 1")
+    if arrival_rate_per_h <= 0 or service_rate_per_h <= 0:
+        raise ValueError("arrival and service rates must be positive")
+    days_per_year = 250
+    per_client_year = arrival_rate_per_h * hours_per_day * days_per_year / _MMC_CLIENTS
+    base = Scenario().without_behaviour()
+    overrides = {
+        "branch.name": f"M/M/{servers}" + ("+M" if patience_rate_per_h else ""),
+        "branch.hours_per_day": hours_per_day,
+        "branch.days_per_year": days_per_year,
+        "branch.horizon_days": horizon_days,
+        "branch.warmup_days": warmup_days,
+        "clients.count": _MMC_CLIENTS,
+        "clients.tiers": {"all": {"share": 1.0, "importance": 1, "value_median": 1000.0,
+                                  "requests_per_year": per_client_year}},
+        "requests.types": {
+            "service": {"share": 1.0, "service_time": {"dist": "exponential", "mean_h": 1.0 / service_rate_per_h}},
+            "sales": {"share": 0.0},
+            "complaint": {"share": 0.0},
+        },
+        "requests.priority_by_tier": False,
+        "requests.patience": (
+            {"enabled": True, "dist": "exponential", "mean_h": 1.0 / patience_rate_per_h}
+            if patience_rate_per_h else {"enabled": False}
+        ),
+        "managers.count": servers,
+        "allocation.rule": "pooled",
+    }
+    return base.with_overrides(overrides, source="mmc_scenario")

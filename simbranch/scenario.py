@@ -117,11 +117,11 @@ class TierConfig(_Section):
 def _default_tiers() -> dict[str, TierConfig]:
     return {
         "mass": TierConfig(share=0.70, importance=1, value_median=800.0, value_sigma=0.8,
-                           requests_per_year=4.0),
+                           requests_per_year=5.0),
         "affluent": TierConfig(share=0.25, importance=2, value_median=4_000.0, value_sigma=0.7,
-                               requests_per_year=8.0),
+                               requests_per_year=10.0),
         "vip": TierConfig(share=0.05, importance=3, value_median=25_000.0, value_sigma=0.6,
-                          requests_per_year=16.0),
+                          requests_per_year=20.0),
     }
 
 
@@ -322,7 +322,7 @@ class SkillEffectsConfig(_Section):
     speed: float = Field(
         0.5, ge=0.0, le=5.0, description="Relative handling-time change per unit of product skill [1/unit]"
     )
-    quality_base: float = _share(0.72, "Quality of a contact by an AM at reference skill, no stress")
+    quality_base: float = _share(0.80, "Quality of a contact by an AM at reference skill, no stress")
     quality_relationship: float = Field(
         0.35, ge=0.0, le=5.0, description="Quality gained per unit of relationship skill [1/unit]"
     )
@@ -358,10 +358,15 @@ class StressConfig(_Section):
     enabled: bool = Field(True, description="Workload builds stress, rest lowers it [on/off]")
     initial: float = _share(0.3, "Stress of an AM at the start")
     load_threshold: float = Field(
-        0.8, ge=0.0, le=10.0, description="Daily load (work hours / available hours) above which stress builds [ratio]"
+        0.75, ge=0.0, le=10.0,
+        description="Sustained load (work hours / available hours) above which stress builds [ratio]",
+    )
+    load_memory_days: float = Field(
+        5.0, ge=1.0, le=1_000.0,
+        description="Time constant of the running mean of daily load that stress responds to [working days]",
     )
     build_rate: float = Field(
-        0.4, ge=0.0, le=10.0, description="Stress added per unit of load above the threshold [1/day]"
+        0.1, ge=0.0, le=10.0, description="Stress added per unit of load above the threshold [1/day]"
     )
     background_pressure: float = Field(
         0.024, ge=0.0, le=1.0, description="Stress added each working day by the job itself [1/day]"
@@ -409,7 +414,7 @@ class MotivationConfig(_Section):
 class TurnoverConfig(_Section):
     enabled: bool = Field(True, description="AMs quit; vacancies are filled after a delay [on/off]")
     base_rate_per_year: float = Field(
-        0.12, ge=0.0, le=20.0, description="Quit hazard at initial stress and motivation after the first year [1/yr]"
+        0.10, ge=0.0, le=20.0, description="Quit hazard at initial stress and motivation after the first year [1/yr]"
     )
     stress_sensitivity: float = Field(
         2.5, ge=0.0, le=50.0, description="Log-hazard change per unit of stress above its initial value [1/unit]"
@@ -480,7 +485,7 @@ class SalesConfig(_Section):
         1.5, ge=0.0, le=50.0, description="Log-odds change per unit of selling effort x motivation [1/unit]"
     )
     amount_share: float = Field(
-        0.30, ge=0.0, le=100.0, description="Mean sale as a share of the client's annual value [ratio]"
+        0.20, ge=0.0, le=100.0, description="Mean sale as a share of the client's annual value [ratio]"
     )
     amount_sigma: float = Field(0.5, ge=0.0, le=5.0, description="Log-sd of a sale's amount [log units]")
 

@@ -573,7 +573,9 @@ class Branch:
             else:
                 load = 0.0
             if self.stress_on:
-                build = st.climate * st.build_rate * max(0.0, load - st.load_threshold)
+                if not m.absent:
+                    m.load_mean += (load - m.load_mean) / st.load_memory_days
+                build = st.climate * st.build_rate * max(0.0, m.load_mean - st.load_threshold)
                 pressure = 0.0 if m.absent else st.background_pressure
                 m.stress += build + pressure - st.recovery_rate * m.stress + st.noise_sd * self.rng_stress.standard_normal()
                 m.stress = min(1.0, max(0.0, m.stress))

@@ -27,7 +27,7 @@ class Manager:
     """One AM in one position. Plain attributes: the engine and policies read and write them."""
 
     __slots__ = (
-        "absent", "available_h", "burnout", "burnout_days", "busy", "busy_since", "busy_total",
+        "absent", "available_h", "load_mean", "burnout", "burnout_days", "busy", "busy_since", "busy_total",
         "current", "day_busy_start", "effort_split", "floor", "hired_day", "id", "left_day",
         "level", "motivation", "on_done", "position", "product", "queue", "relationship",
         "revenue", "sales", "sales_count", "served", "sick_days", "specialty", "stress",
@@ -54,6 +54,7 @@ class Manager:
         self.burnout_days = 0
         self.burnout_total_days = 0
         self.absent = False
+        self.load_mean = 0.0
         self.busy = False
         self.current: Request | None = None
         self.busy_since = 0.0

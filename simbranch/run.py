@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -51,7 +50,9 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult
     streams = Streams(seed)
     branch = Branch(scenario, streams)
     branch.run()
-    daily = pd.DataFrame.from_records(branch.tally.rows, columns=list(DAILY_COLUMNS))
+    daily = pd.DataFrame(branch.tally.rows, columns=list(DAILY_COLUMNS))
+    daily = daily.astype({c: bool if c == "warmup" else daily[c].dtype if len(daily) else float
+                          for c in DAILY_COLUMNS})
     result_seed = seed if isinstance(seed, int) else None
     return RunResult(
         kpis=_kpis(branch, daily),
@@ -157,5 +158,3 @@ def _clients_frame(branch: Branch) -> pd.DataFrame:
     frame.loc[frame["left_day"] < 0, "left_day"] = pd.NA
     return frame
 
-
-_ = math

@@ -331,6 +331,9 @@ class SkillEffectsConfig(_Section):
     )
     specialty_bonus: float = _share(0.05, "Quality added when the client's domain is the AM's specialty")
     specialty_speed: float = _share(0.10, "Handling time saved when the client's domain is the AM's specialty")
+    continuity_bonus: float = _share(
+        0.06, "Quality added when the client is served by their own AM (relationship continuity)"
+    )
 
 
 class LearningConfig(_Section):

@@ -356,6 +356,10 @@ class Branch:
             if m is not None and not self.cover_absent:
                 self._push(m.queue, req)
                 return
+        self._route_pooled(req)
+
+    def _route_pooled(self, req: Request) -> None:
+        """Serve `req` from the branch's shared queue: an idle AM takes it now, or it waits."""
         if self.idle:
             if self.simple_pick:
                 m = next(iter(self.idle.values()))
@@ -430,6 +434,8 @@ class Branch:
             q += fx.quality_product * (m.product - fx.reference)
             if m.specialty == self.clients.domain[client]:
                 q += fx.specialty_bonus
+            if m.position == self.clients.am[client]:
+                q += fx.continuity_bonus
         if self.stress_on:
             st = self.mg.stress
             d = m.stress - st.optimum
@@ -500,8 +506,7 @@ class Branch:
                 waiting = [entry[2] for entry in m.queue if entry[2].status == WAITING]
                 m.queue.clear()
                 for req in waiting:
-                    req.owner = -1
-                    self._route(req)
+                    self._route_pooled(req)
         elif not m.busy:
             self._next_for(m)
 
@@ -509,8 +514,8 @@ class Branch:
 
     def run(self) -> None:
         """Simulate warm-up plus horizon."""
-        self.env.process(self._days())
-        self.env.run(until=self.end_t)
+        # run until the day loop ends: it closes the last day at end_t, which `until=end_t` would not
+        self.env.run(until=self.env.process(self._days()))
         self.tally.open_at_end = self._open_at_end()
 
     def _open_at_end(self) -> int:
@@ -714,7 +719,8 @@ class Branch:
         donors = sorted((x for x in present if x is not m), key=lambda x: -self.loads[x.position])
         pools = {x.position: sorted(book.of_am(x.position).tolist(),
                                     key=lambda c: (self.tier_importance[book.tier[c]], c)) for x in donors}
-        while self.loads[m.position] < target and donors:
+        cap = self.cap if self.cap is not None else math.inf
+        while self.loads[m.position] < target and self.sizes[m.position] < cap and donors:
             donor = max(donors, key=lambda x: (self.loads[x.position], -x.position))
             if self.loads[donor.position] <= target or not pools[donor.position]:
                 break
@@ -733,7 +739,8 @@ class Branch:
             clients = sorted(book.of_am(m.position).tolist(), key=lambda c: (self.tier_importance[book.tier[c]], c))
             while clients and self.loads[m.position] > 1.1 * mean:
                 c = clients.pop(0)
-                under = [x for x in present if self.loads[x.position] < mean]
+                under = [x for x in present if self.loads[x.position] < mean
+                         and (self.cap is None or self.sizes[x.position] < self.cap)]
                 if not under:
                     break
                 self._handover(c, self.rule.assign(c, under, self).position)

@@ -169,6 +169,8 @@ class CRMRouting(SpecialtyAllocation):
         best, best_score = idle[0], -float("inf")
         for m, load in zip(idle, loads, strict=True):
             match = book.request_skill(m, request) + (0.1 if m.specialty == domain else 0.0)
+            if m.position == request.owner:
+                match += 0.2  # the client's own AM keeps the relationship
             score = w_skill * match - w_load * load / mean
             if score > best_score:
                 best, best_score = m, score

@@ -10,7 +10,14 @@ from importlib.metadata import PackageNotFoundError, version
 from simbranch import validation
 from simbranch.policies.allocation import AllocationRule, register_allocation_rule
 from simbranch.run import KPI_NAMES, RunResult, run
-from simbranch.scenario import Policy, Scenario, ScenarioError, load_policy, load_scenario
+from simbranch.scenario import (
+    Policy,
+    Scenario,
+    ScenarioError,
+    load_policy,
+    load_scenario,
+    load_scenario_text,
+)
 
 try:
     __version__ = version("simbranch")
@@ -27,6 +34,7 @@ __all__ = [
     "__version__",
     "load_policy",
     "load_scenario",
+    "load_scenario_text",
     "register_allocation_rule",
     "run",
     "validation",

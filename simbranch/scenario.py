@@ -26,6 +26,7 @@ __all__ = [
     "ScenarioError",
     "load_policy",
     "load_scenario",
+    "load_scenario_text",
     "scenario_json_schema",
 ]
 
@@ -559,6 +560,15 @@ class Scenario(_Section):
         """Plain nested dict of every value (TOML/JSON friendly)."""
         return self.model_dump(mode="json")
 
+    def to_toml(self) -> str:
+        """The scenario as a complete TOML document that `load_scenario` reads back unchanged."""
+        import tomli_w
+
+        data = self.to_dict()
+        if data["allocation"]["portfolio_cap"] is None:
+            del data["allocation"]["portfolio_cap"]  # TOML has no null: absent means no cap
+        return tomli_w.dumps(data)
+
     def canonical_json(self) -> str:
         """A stable text form used for hashing and provenance."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
@@ -623,6 +633,15 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     source = str(path)
     return _validate(_read_toml(path), source)
+
+
+def load_scenario_text(text: str, source: str = "<text>") -> Scenario:
+    """Validate a scenario given as TOML text (`source` names it in error messages)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, [("", _MISSING, f"is not valid TOML: {exc}")]) from None
+    return _validate(data, source)
 
 
 def load_policy(path: str | Path) -> Policy:

@@ -1,0 +1,46 @@
+"""The shipped scenario files load, describe a plausible branch, and the validation cases are
+exactly what `mmc_scenario` builds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import simbranch as sb
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")) + sorted(SCENARIOS.glob("validation/*.toml")),
+                         ids=lambda p: p.name)
+def test_scenario_file_loads(path: Path) -> None:
+    sb.load_scenario(path)
+
+
+def test_baseline_is_a_plausible_branch() -> None:
+    """About a dozen AMs, a book per AM within EVIDENCE.md's ranges (affluent 150-400, private
+    banking 50-80: anything from 50 to 400), a year measured after a warm-up, no lever on."""
+    sc = sb.load_scenario(SCENARIOS / "baseline.toml")
+    assert 8 <= sc.managers.count <= 16
+    assert 50 <= sc.clients.count / sc.managers.count <= 400
+    assert sc.branch.horizon_days == sc.branch.days_per_year
+    assert sc.branch.warmup_days > 0
+    assert sc.allocation.rule in ("random", "round_robin")
+
+
+def test_toml_round_trip() -> None:
+    """`to_toml` writes a file that reads back as the same scenario."""
+    sc = sb.Scenario().with_overrides({"allocation.portfolio_cap": 200, "branch.name": "Round trip"})
+    assert sb.load_scenario_text(sc.to_toml()) == sc
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("validation/*.toml")), ids=lambda p: p.name)
+def test_validation_case_is_mmc_scenario(path: Path) -> None:
+    """Each validation file states its queue in its header and equals `mmc_scenario` of it."""
+    header = path.read_text().splitlines()[1]
+    args = re.search(r"mmc_scenario\(([^)]*)\)", header).group(1)
+    numbers = [float(x) for x in args.split(",")]
+    expected = sb.validation.mmc_scenario(int(numbers[0]), *numbers[1:])
+    assert sb.load_scenario(path) == expected

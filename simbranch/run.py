@@ -39,7 +39,8 @@ class RunResult:
 
     def _repr_html_(self) -> str:
         k = self.kpis.to_frame("value")
-        return f"<b>simbranch run</b> (seed {self.seed}, {self.wall_time_s:.2f} s)" + k.to_html(float_format="{:,.3f}".format)
+        table = k.to_html(float_format="{:,.3f}".format)
+        return f"<b>simbranch run</b> (seed {self.seed}, {self.wall_time_s:.2f} s)" + table
 
 
 def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult:

@@ -15,9 +15,17 @@ import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "LEVER_SECTIONS",
@@ -156,7 +164,7 @@ class SatisfactionConfig(_Section):
     initial_mean: float = _share(0.78, "Mean satisfaction of a client at the start")
     disposition_sd: float = Field(
         0.12, ge=0.0, le=1.0,
-        description="Sd of clients' lasting disposition: how much higher or lower a client rates the same service [0..1 units]",
+        description="Sd of clients' lasting disposition (how much higher or lower a client rates a service) [0..1]",
     )
     learning_rate: float = _share(0.15, "Weight of one contact's quality in the new satisfaction")
     quality_noise_sd: float = Field(
@@ -184,7 +192,7 @@ class ClientsConfig(_Section):
     tiers: dict[str, TierConfig] = Field(
         default_factory=_default_tiers, description="Client tiers by name; shares sum to 1 [table]"
     )
-    domains: dict[str, float] = Field(
+    domains: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
         default_factory=lambda: {"retail": 0.5, "sme": 0.3, "wealth": 0.2},
         description="Industry or need of clients by name, with shares summing to 1 [share]",
     )
@@ -203,14 +211,21 @@ class ClientsConfig(_Section):
     @field_validator("domains")
     @classmethod
     def _domain_shares(cls, domains: dict[str, float]) -> dict[str, float]:
-        for name, share in domains.items():
-            if not 0.0 <= share <= 1.0:
-                raise ValueError(f"domain share of {name!r} must be within 0..1")
         _check_shares(domains, "domain shares")
         return domains
 
 
 # --------------------------------------------------------------------------- requests
+
+
+def _check_cv(dist: str | None, cv: float) -> float:
+    if dist == "exponential" and cv != 1.0:
+        raise ValueError("an exponential time has cv 1; use gamma or lognormal for another cv")
+    if dist == "fixed" and cv != 0.0:
+        raise ValueError("a fixed time has cv 0")
+    if dist in ("lognormal", "gamma") and cv <= 0.0:
+        raise ValueError(f"a {dist} time needs cv > 0; use fixed for cv 0")
+    return cv
 
 
 class ServiceTime(_Section):
@@ -223,15 +238,10 @@ class ServiceTime(_Section):
         description="Coefficient of variation (sd/mean); must be 1 for exponential, 0 for fixed [ratio]",
     )
 
-    @model_validator(mode="after")
-    def _cv_fits_dist(self) -> ServiceTime:
-        if self.dist == "exponential" and self.cv != 1.0:
-            raise ValueError("an exponential time has cv 1; use gamma or lognormal for another cv")
-        if self.dist == "fixed" and self.cv != 0.0:
-            raise ValueError("a fixed time has cv 0")
-        if self.dist in ("lognormal", "gamma") and self.cv <= 0.0:
-            raise ValueError(f"a {self.dist} time needs cv > 0; use fixed for cv 0")
-        return self
+    @field_validator("cv")
+    @classmethod
+    def _cv_fits_dist(cls, cv: float, info: ValidationInfo) -> float:
+        return _check_cv(info.data.get("dist"), cv)
 
 
 class RequestTypeConfig(_Section):
@@ -274,10 +284,10 @@ class PatienceConfig(_Section):
     mean_h: float = Field(16.0, gt=0.0, le=100_000.0, description="Mean patience [h]")
     cv: float = Field(1.0, ge=0.0, le=20.0, description="Coefficient of variation of patience [ratio]")
 
-    @model_validator(mode="after")
-    def _cv_fits_dist(self) -> PatienceConfig:
-        ServiceTime(dist=self.dist, mean_h=self.mean_h, cv=self.cv)
-        return self
+    @field_validator("cv")
+    @classmethod
+    def _cv_fits_dist(cls, cv: float, info: ValidationInfo) -> float:
+        return _check_cv(info.data.get("dist"), cv)
 
 
 class RequestsConfig(_Section):
@@ -311,9 +321,9 @@ class LevelConfig(_Section):
 
 def _default_levels() -> dict[str, LevelConfig]:
     return {
-        "junior": LevelConfig(share=0.5, salary_per_year=55_000.0, skill_mean=0.5, tenure_years=1.5),
-        "senior": LevelConfig(share=0.35, salary_per_year=75_000.0, skill_mean=0.65, tenure_years=5.0),
-        "principal": LevelConfig(share=0.15, salary_per_year=100_000.0, skill_mean=0.75, tenure_years=10.0),
+        "junior": LevelConfig(share=0.5, salary_per_year=55_000.0, skill_mean=0.62, tenure_years=1.5),
+        "senior": LevelConfig(share=0.35, salary_per_year=75_000.0, skill_mean=0.70, tenure_years=5.0),
+        "principal": LevelConfig(share=0.15, salary_per_year=100_000.0, skill_mean=0.74, tenure_years=10.0),
     }
 
 
@@ -340,9 +350,16 @@ class SkillEffectsConfig(_Section):
 class LearningConfig(_Section):
     enabled: bool = Field(True, description="Skills grow with each request handled [on/off]")
     rate_per_contact: float = Field(
-        0.0025, ge=0.0, le=1.0, description="Share of the gap to the ceiling closed by one relevant contact [1/contact]"
+        0.0012, ge=0.0, le=1.0, description="Share of the gap to the ceiling closed by one relevant contact [1/contact]"
     )
     ceiling: float = _share(1.0, "Skill ceiling")
+    novice_multiplier: float = Field(
+        3.0, ge=0.0, le=100.0,
+        description="Extra learning rate of a new AM, as a multiple of the base rate (power law of practice) [ratio]",
+    )
+    novice_days: float = Field(
+        60.0, gt=0.0, le=10_000.0, description="Time constant over which the novice boost fades [working days]"
+    )
     experience_floor_gain: float = _share(
         0.3, "Rise of the skill floor that long experience brings (learning curve that levels off)"
     )
@@ -474,7 +491,8 @@ class ManagersConfig(_Section):
 
 class SalesConfig(_Section):
     base_conversion: float = Field(
-        0.30, gt=0.0, lt=1.0, description="Chance a sales opportunity converts at reference skill and satisfaction [share]"
+        0.30, gt=0.0, lt=1.0,
+        description="Chance a sales opportunity converts at reference skill and satisfaction [share]",
     )
     sales_skill_effect: float = Field(
         3.0, ge=0.0, le=50.0, description="Log-odds change per unit of sales skill [1/unit]"
@@ -512,8 +530,8 @@ class AllocationConfig(_Section):
             "least_loaded, crm, pooled, or a rule registered with register_allocation_rule [name]"
         ),
     )
-    portfolio_cap: int | None = Field(
-        None, ge=1, le=1_000_000, description="Most clients one AM may hold; none = no cap [clients]"
+    portfolio_cap: int = Field(
+        0, ge=0, le=1_000_000, description="Most clients one AM may hold; 0 = no cap [clients]"
     )
     cover_absent: bool = Field(
         True, description="Colleagues serve the requests of an absent AM's clients [on/off]"
@@ -560,13 +578,14 @@ class Scenario(_Section):
         """Plain nested dict of every value (TOML/JSON friendly)."""
         return self.model_dump(mode="json")
 
-    def to_toml(self) -> str:
-        """The scenario as a complete TOML document that `load_scenario` reads back unchanged."""
+    def to_toml(self, minimal: bool = False) -> str:
+        """The scenario as TOML that `load_scenario` reads back unchanged; `minimal` keeps only
+        the values that differ from the defaults."""
         import tomli_w
 
         data = self.to_dict()
-        if data["allocation"]["portfolio_cap"] is None:
-            del data["allocation"]["portfolio_cap"]  # TOML has no null: absent means no cap
+        if minimal:
+            data = _difference(data, Scenario().to_dict())
         return tomli_w.dumps(data)
 
     def canonical_json(self) -> str:
@@ -661,7 +680,8 @@ def load_policy(path: str | Path) -> Policy:
             problems.append((f"policy.{key}", meta[key], "must be text"))
     for key in data:
         if key not in LEVER_SECTIONS:
-            problems.append((key, data[key], f"a policy holds lever sections only; allowed: {', '.join(LEVER_SECTIONS)}, policy"))
+            allowed = ", ".join((*LEVER_SECTIONS, "policy"))
+            problems.append((key, data[key], f"a policy holds lever sections only; allowed: {allowed}"))
     if problems:
         raise ScenarioError(source, problems)
     policy = Policy(
@@ -757,7 +777,10 @@ def _set_dotted(data: dict[str, Any], path: str, value: Any) -> str | None:
     node: Any = data
     walked: list[str] = []
     for part in parts[:-1]:
-        if not isinstance(node, dict) or part not in node or not isinstance(node[part], dict):
+        if isinstance(node, dict) and part in node and not isinstance(node[part], dict):
+            value_path = ".".join([*walked, part])
+            return f"{value_path!r} is a value, not a table, so it has no field {parts[len(walked) + 1]!r}"
+        if not isinstance(node, dict) or part not in node:
             return _no_such(walked, part, node)
         node = node[part]
         walked.append(part)
@@ -774,6 +797,20 @@ def _no_such(walked: list[str], part: str, node: Any) -> str:
     where = ".".join(walked) or "the top level"
     keys = _allowed_keys(walked) or (sorted(node) if isinstance(node, dict) else [])
     return f"no field {part!r} in {where}" + (f"; allowed: {', '.join(keys)}" if keys else "")
+
+
+def _difference(data: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The part of `data` that differs from `defaults`; tables of named entries are kept whole."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        default = defaults.get(key, _MISSING)
+        if value == default:
+            continue
+        if isinstance(value, dict) and isinstance(default, dict) and set(value) == set(default):
+            out[key] = _difference(value, default)
+        else:
+            out[key] = value
+    return out
 
 
 def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:

@@ -131,7 +131,7 @@ class Branch:
         self.pooled = self.rule.pooled
         self.cover_absent = sc.allocation.cover_absent
         self.simple_pick = type(self.rule).pick_server is AllocationRule.pick_server
-        self.cap = sc.allocation.portfolio_cap
+        self.cap = sc.allocation.portfolio_cap or None
 
         # managers, queues, state
         self.positions: list[Manager | None] = [None] * mg.count
@@ -190,6 +190,7 @@ class Branch:
         m = Manager(next(self._ids), position, level, specialty, skills, floor, mg.stress.initial,
                     mg.motivation.initial, mg.effort_split, tenure, self.day)
         m.on_done = lambda ev, m=m: self._done(m)
+        m.learn_rate = self.skills.rate_for(tenure)
         self.positions[position] = m
         self.all_managers.append(m)
         self.idle[position] = m
@@ -526,7 +527,7 @@ class Branch:
         open_ += sum(1 for q in queues for e in q if e[2].status == WAITING and e[2].counted)
         return open_
 
-    def _days(self):  # noqa: ANN202 - a SimPy process
+    def _days(self):
         for d in range(self.total_days):
             self.day = d
             self._day_start(d)
@@ -582,7 +583,8 @@ class Branch:
                     m.load_mean += (load - m.load_mean) / st.load_memory_days
                 build = st.climate * st.build_rate * max(0.0, m.load_mean - st.load_threshold)
                 pressure = 0.0 if m.absent else st.background_pressure
-                m.stress += build + pressure - st.recovery_rate * m.stress + st.noise_sd * self.rng_stress.standard_normal()
+                noise = st.noise_sd * self.rng_stress.standard_normal()
+                m.stress += build + pressure - st.recovery_rate * m.stress + noise
                 m.stress = min(1.0, max(0.0, m.stress))
                 if m.stress > st.burnout_threshold:
                     m.burnout_days += 1
@@ -620,7 +622,8 @@ class Branch:
         if self.churn.enabled:
             ch = self.churn
             s = book.satisfaction[ids]
-            hazard = ch.unavoidable_rate_per_year + ch.base_rate_per_year * np.exp(ch.sensitivity * (ch.satisfaction_ref - s))
+            avoidable = ch.base_rate_per_year * np.exp(ch.sensitivity * (ch.satisfaction_ref - s))
+            hazard = ch.unavoidable_rate_per_year + avoidable
             p = -np.expm1(-hazard / self.days_per_year)
             gone = ids[self.rng_churn.random(len(ids)) < p]
             for c in gone.tolist():

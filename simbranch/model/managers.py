@@ -27,11 +27,39 @@ class Manager:
     """One AM in one position. Plain attributes: the engine and policies read and write them."""
 
     __slots__ = (
-        "absent", "available_h", "load_mean", "burnout", "burnout_days", "busy", "busy_since", "busy_total",
-        "current", "day_busy_start", "effort_split", "floor", "hired_day", "id", "left_day",
-        "level", "motivation", "on_done", "position", "product", "queue", "relationship",
-        "revenue", "sales", "sales_count", "served", "sick_days", "specialty", "stress",
-        "tenure_days", "burnout_total_days", "quit_reason",
+        "absent",
+        "available_h",
+        "burnout",
+        "burnout_days",
+        "burnout_total_days",
+        "busy",
+        "busy_since",
+        "busy_total",
+        "current",
+        "day_busy_start",
+        "effort_split",
+        "floor",
+        "hired_day",
+        "id",
+        "learn_rate",
+        "left_day",
+        "level",
+        "load_mean",
+        "motivation",
+        "on_done",
+        "position",
+        "product",
+        "queue",
+        "quit_reason",
+        "relationship",
+        "revenue",
+        "sales",
+        "sales_count",
+        "served",
+        "sick_days",
+        "specialty",
+        "stress",
+        "tenure_days",
     )
 
     def __init__(self, id: int, position: int, level: int, specialty: int, skills: tuple[float, float, float],
@@ -55,6 +83,7 @@ class Manager:
         self.burnout_total_days = 0
         self.absent = False
         self.load_mean = 0.0
+        self.learn_rate = 0.0
         self.busy = False
         self.current: Request | None = None
         self.busy_since = 0.0
@@ -91,6 +120,8 @@ class SkillRules:
 
     learning: bool
     rate: float
+    novice_multiplier: float
+    novice_days: float
     ceiling: float
     experience_gain: float
     experience_days: float
@@ -103,6 +134,8 @@ class SkillRules:
         return cls(
             learning=cfg.learning.enabled,
             rate=cfg.learning.rate_per_contact,
+            novice_multiplier=cfg.learning.novice_multiplier,
+            novice_days=cfg.learning.novice_days,
             ceiling=cfg.learning.ceiling,
             experience_gain=cfg.learning.experience_floor_gain,
             experience_days=cfg.learning.experience_years * days_per_year,
@@ -117,9 +150,13 @@ class SkillRules:
             return self.skill_floor
         return self.skill_floor + self.experience_gain * (1.0 - math.exp(-tenure_days / self.experience_days))
 
+    def rate_for(self, tenure_days: int) -> float:
+        """Learning rate per contact: fastest for novices, levelling off (power law of practice)."""
+        return self.rate * (1.0 + self.novice_multiplier * math.exp(-tenure_days / self.novice_days))
+
     def learn(self, m: Manager, kind: int) -> None:
         """Learning by doing: each contact closes a share of the gap to the ceiling in the areas used."""
-        r, c = self.rate, self.ceiling
+        r, c = m.learn_rate, self.ceiling
         if kind == 0:
             m.product += r * (c - m.product)
             m.relationship += r * (c - m.relationship)
@@ -133,6 +170,7 @@ class SkillRules:
         """Decay of the part of each skill above the AM's floor, and the floor's rise with experience."""
         if self.learning:
             m.floor = max(m.floor, self.floor_for(m.tenure_days))
+            m.learn_rate = self.rate_for(m.tenure_days)
         if self.decay:
             f, k = m.floor, self.decay_factor
             if m.sales > f:

@@ -10,10 +10,12 @@ import pandas as pd
 
 from simbranch.model.branch import Branch
 from simbranch.model.records import DAILY_COLUMNS
+from simbranch.policies import install_levers
+from simbranch.policies.allocation import allocation_rule
 from simbranch.scenario import Scenario
-from simbranch.streams import Streams
+from simbranch.streams import Streams, uniform
 
-__all__ = ["KPI_NAMES", "RunResult", "run"]
+__all__ = ["KPI_NAMES", "RunResult", "build_branch", "run"]
 
 #: The KPIs every run reports, in order (DESIGN.md); units are in the names where there is one.
 KPI_NAMES: tuple[str, ...] = (
@@ -21,7 +23,9 @@ KPI_NAMES: tuple[str, ...] = (
     "wait_mean_h", "wait_p90_h", "wait_all_mean_h", "service_mean_h", "utilisation",
     "satisfaction_mean", "nps", "complaints", "sales_count", "revenue", "revenue_per_am",
     "client_churn_rate", "am_turnover_rate", "stress_mean", "burnout_share", "skill_mean",
-    "training_hours", "cost_total", "profit", "clients_end", "headcount_mean",
+    "training_hours", "meeting_hours", "follow_ups", "promotions", "survey_nps", "salary_cost",
+    "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "cost_total", "profit", "clients_end",
+    "headcount_mean",
 )
 
 
@@ -48,8 +52,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult
     if not isinstance(scenario, Scenario):
         raise TypeError(f"run() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
     started = time.perf_counter()
-    streams = Streams(seed)
-    branch = Branch(scenario, streams)
+    branch = build_branch(scenario, seed)
     branch.run()
     daily = pd.DataFrame(branch.tally.rows, columns=list(DAILY_COLUMNS))
     daily = daily.astype({c: bool if c == "warmup" else daily[c].dtype if len(daily) else float
@@ -64,6 +67,15 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult
         seed=result_seed,
         wall_time_s=time.perf_counter() - started,
     )
+
+
+def build_branch(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Branch:
+    """The branch of one run, populated, with its allocation rule and switched-on levers, not yet run."""
+    streams = Streams(seed)
+    rule = allocation_rule(scenario.allocation.rule)(scenario.allocation, streams.draws("allocation", uniform))
+    branch = Branch(scenario, streams, rule)
+    install_levers(branch)
+    return branch
 
 
 def _kpis(branch: Branch, daily: pd.DataFrame) -> pd.Series:
@@ -105,6 +117,15 @@ def _kpis(branch: Branch, daily: pd.DataFrame) -> pd.Series:
         "burnout_share": mean("burnout_share"),
         "skill_mean": mean("skill_mean"),
         "training_hours": float(window["training_hours"].sum()),
+        "meeting_hours": float(window["meeting_hours"].sum()),
+        "follow_ups": float(window["follow_ups"].sum()),
+        "promotions": float(window["promotions"].sum()),
+        "survey_nps": float(window["survey_nps"].mean()) if window["survey_nps"].notna().any() else nan,
+        "salary_cost": float(window["salary_cost"].sum()),
+        "training_cost": float(window["training_cost"].sum()),
+        "bonus_cost": float(window["bonus_cost"].sum()),
+        "wellbeing_cost": float(window["wellbeing_cost"].sum()),
+        "other_cost": float(window["other_cost"].sum()),
         "cost_total": cost,
         "profit": t.revenue - cost,
         "clients_end": int(daily["clients"].iloc[-1]) if len(daily) else branch.clients.n,

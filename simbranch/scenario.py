@@ -27,6 +27,17 @@ from pydantic import (
     model_validator,
 )
 
+from simbranch.levers import (
+    AllocationConfig,
+    AssessmentConfig,
+    CareersConfig,
+    CommunicationConfig,
+    IncentivesConfig,
+    SurveysConfig,
+    TrainingConfig,
+    WellbeingConfig,
+)
+
 __all__ = [
     "LEVER_SECTIONS",
     "Policy",
@@ -415,10 +426,10 @@ class AbsenceConfig(_Section):
         6.0, ge=0.0, le=250.0, description="Sick days per year of an AM at zero stress [days/yr]"
     )
     stress_sensitivity: float = Field(
-        2.0, ge=0.0, le=20.0, description="Log-change of the daily sick chance per unit of stress [1/unit]"
+        1.0, ge=0.0, le=20.0, description="Log-change of the daily sick chance per unit of stress [1/unit]"
     )
     burnout_multiplier: float = Field(
-        2.0, ge=1.0, le=100.0, description="Sick chance multiplier while burnt out [ratio]"
+        1.5, ge=1.0, le=100.0, description="Sick chance multiplier while burnt out [ratio]"
     )
 
 
@@ -435,10 +446,10 @@ class MotivationConfig(_Section):
 class TurnoverConfig(_Section):
     enabled: bool = Field(True, description="AMs quit; vacancies are filled after a delay [on/off]")
     base_rate_per_year: float = Field(
-        0.10, ge=0.0, le=20.0, description="Quit hazard at initial stress and motivation after the first year [1/yr]"
+        0.08, ge=0.0, le=20.0, description="Quit hazard at initial stress and motivation after the first year [1/yr]"
     )
     stress_sensitivity: float = Field(
-        2.5, ge=0.0, le=50.0, description="Log-hazard change per unit of stress above its initial value [1/unit]"
+        1.5, ge=0.0, le=50.0, description="Log-hazard change per unit of stress above its initial value [1/unit]"
     )
     motivation_sensitivity: float = Field(
         2.0, ge=0.0, le=50.0, description="Log-hazard change per unit of motivation below its initial value [1/unit]"
@@ -470,7 +481,11 @@ class ManagersConfig(_Section):
     )
     skill_floor: float = _share(0.2, "Skill that never decays")
     skill_sd: float = Field(0.08, ge=0.0, le=1.0, description="Sd of initial skills around the level mean [0..1 units]")
-    effort_split: float = _share(0.5, "Share of effort on selling rather than service")
+    effort_split: float = _share(0.5, "Share of effort on selling rather than service, without incentives")
+    focus_effect: float = Field(
+        0.25, ge=0.0, le=5.0,
+        description="Quality lost per unit of effort shifted from service to selling (multitasking) [1/unit]",
+    )
     skill_effects: SkillEffectsConfig = Field(default_factory=SkillEffectsConfig, description="[section]")
     learning: LearningConfig = Field(default_factory=LearningConfig, description="[section]")
     decay: DecayConfig = Field(default_factory=DecayConfig, description="[section]")
@@ -504,7 +519,11 @@ class SalesConfig(_Section):
         2.0, ge=0.0, le=50.0, description="Log-odds change per unit of client satisfaction [1/unit]"
     )
     effort_effect: float = Field(
-        1.5, ge=0.0, le=50.0, description="Log-odds change per unit of selling effort x motivation [1/unit]"
+        1.0, ge=0.0, le=50.0,
+        description="Log-odds change per unit of selling effort above the default effort split [1/unit]",
+    )
+    motivation_effect: float = Field(
+        2.0, ge=0.0, le=50.0, description="Log-odds change per unit of motivation above its initial value [1/unit]"
     )
     amount_share: float = Field(
         0.20, ge=0.0, le=100.0, description="Mean sale as a share of the client's annual value [ratio]"
@@ -521,44 +540,10 @@ class CostsConfig(_Section):
 # --------------------------------------------------------------------------- levers
 
 
-class AllocationConfig(_Section):
-    rule: str = Field(
-        "round_robin",
-        min_length=1,
-        description=(
-            "How clients and requests reach AMs: random, round_robin, by_tier, by_specialty, "
-            "least_loaded, crm, pooled, or a rule registered with register_allocation_rule [name]"
-        ),
-    )
-    portfolio_cap: int = Field(
-        0, ge=0, le=1_000_000, description="Most clients one AM may hold; 0 = no cap [clients]"
-    )
-    cover_absent: bool = Field(
-        True, description="Colleagues serve the requests of an absent AM's clients [on/off]"
-    )
-    rebalance_interval_days: int = Field(
-        0, ge=0, le=10_000, description="Days between rebalancing books by expected workload; 0 = never [working days]"
-    )
-    crm_skill_weight: float = Field(
-        1.0, ge=0.0, le=100.0, description="CRM routing: weight of skill match in an AM's score [1/unit]"
-    )
-    crm_load_weight: float = Field(
-        0.5, ge=0.0, le=100.0, description="CRM routing: weight of an AM's book workload in its score [1/unit]"
-    )
-
-    @field_validator("rule")
-    @classmethod
-    def _known_rule(cls, rule: str) -> str:
-        from simbranch.policies.allocation import allocation_rule_names
-
-        names = allocation_rule_names()
-        if rule not in names:
-            raise ValueError(f"unknown allocation rule; allowed: {', '.join(names)}")
-        return rule
-
-
 #: Sections a policy file may hold: the management levers of the source document.
-LEVER_SECTIONS: tuple[str, ...] = ("allocation",)
+LEVER_SECTIONS: tuple[str, ...] = (
+    "allocation", "training", "assessment", "incentives", "surveys", "careers", "communication", "wellbeing",
+)
 
 
 class Scenario(_Section):
@@ -573,6 +558,31 @@ class Scenario(_Section):
     allocation: AllocationConfig = Field(
         default_factory=AllocationConfig, description="Lever 1: client allocation [section]"
     )
+    training: TrainingConfig = Field(default_factory=TrainingConfig, description="Lever 2: training [section]")
+    assessment: AssessmentConfig = Field(
+        default_factory=AssessmentConfig, description="Lever 2: periodic assessment [section]"
+    )
+    incentives: IncentivesConfig = Field(
+        default_factory=IncentivesConfig, description="Lever 3: evaluation and incentives [section]"
+    )
+    surveys: SurveysConfig = Field(default_factory=SurveysConfig, description="Lever 4: client surveys [section]")
+    careers: CareersConfig = Field(default_factory=CareersConfig, description="Lever 5: career path [section]")
+    communication: CommunicationConfig = Field(
+        default_factory=CommunicationConfig, description="Lever 6: communication [section]"
+    )
+    wellbeing: WellbeingConfig = Field(
+        default_factory=WellbeingConfig, description="Lever 7: mental-health support [section]"
+    )
+
+    @model_validator(mode="after")
+    def _levers_fit_together(self) -> Scenario:
+        if self.training.enabled and self.training.attendees == "lowest_assessed" and not self.assessment.enabled:
+            raise ValueError(
+                "training.attendees = 'lowest_assessed' needs assessment.enabled = true (someone must assess)"
+            )
+        if self.assessment.enabled and self.assessment.action == "training" and not self.training.enabled:
+            raise ValueError("assessment.action = 'training' needs training.enabled = true")
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict of every value (TOML/JSON friendly)."""

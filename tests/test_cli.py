@@ -84,7 +84,7 @@ def test_run_csvs_match_the_python_api(scenario_file, tiny, tiny_args, tmp_path,
     main(["run", str(scenario_file), "--seed", "7", *tiny_args, "--out", str(tmp_path)])
     capsys.readouterr()
     expected = sb.run(sb.load_scenario(scenario_file).with_overrides(tiny), seed=7).kpis
-    written = {name: float(value) for name, value in rows(tmp_path / "kpis.csv")}
+    written = {name: float(value) if value else float("nan") for name, value in rows(tmp_path / "kpis.csv")}
     assert written == pytest.approx(expected.to_dict(), nan_ok=True)
 
 

@@ -16,6 +16,7 @@ import heapq
 import math
 from collections.abc import Callable
 from itertools import count
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -33,9 +34,11 @@ from simbranch.model.requests import (
     WAITING,
     Request,
 )
-from simbranch.policies.allocation import AllocationRule, allocation_rule
 from simbranch.scenario import Scenario
 from simbranch.streams import Streams, exponential, normal, positive_sampler, uniform
+
+if TYPE_CHECKING:
+    from simbranch.policies.allocation import AllocationRule
 
 __all__ = ["Branch", "DayHook"]
 
@@ -49,7 +52,7 @@ def _logit(p: float) -> float:
 class Branch:
     """One simulated branch. Build it, call `run()`, then read `tally`, `clients`, `all_managers`."""
 
-    def __init__(self, scenario: Scenario, streams: Streams):
+    def __init__(self, scenario: Scenario, streams: Streams, rule: AllocationRule):
         self.scenario = sc = scenario
         self.streams = streams
         self.env = simpy.Environment()
@@ -100,7 +103,6 @@ class Branch:
         self.motivation_on = mg.motivation.enabled
         self.sales_cfg = sc.sales
         self.sale_logit0 = _logit(sc.sales.base_conversion)
-        self.effort_ref = mg.effort_split * mg.motivation.initial
         self.level_salary = [lv.salary_per_year for lv in mg.levels.values()]
 
         # random streams: one per kind of draw
@@ -126,11 +128,10 @@ class Branch:
         self.rng_hiring = streams.generator("managers.hiring")
 
         # allocation
-        self.rule: AllocationRule = allocation_rule(sc.allocation.rule)(
-            sc.allocation, streams.draws("allocation", uniform))
-        self.pooled = self.rule.pooled
+        self.rule = rule
+        self.pooled = rule.pooled
         self.cover_absent = sc.allocation.cover_absent
-        self.simple_pick = type(self.rule).pick_server is AllocationRule.pick_server
+        self.simple_pick = rule.picks_longest_idle
         self.cap = sc.allocation.portfolio_cap or None
 
         # managers, queues, state
@@ -146,11 +147,27 @@ class Branch:
         self.tally = Tally()
         self.day_start_hooks: list[DayHook] = []
         self.day_end_hooks: list[DayHook] = []
+        # coefficients that levers set when they are installed (neutral values: the core model)
+        self.kind_time_factor = [1.0, 1.0, 1.0]  # handling-time multiplier per request kind
+        self.mis_selling = 0.0  # complaint chance per unit of selling effort above the default
+        self.follow_up_days = sc.allocation.follow_up_days
+        self.follow_up_draw = streams.draws(
+            "follow_up.time", positive_sampler("exponential", sc.allocation.follow_up_time_h, 1.0))
+        self.missell_u = streams.draws("sales.missell", uniform)
+        complaint_time = types.complaint.service_time
+        self.missell_time = streams.draws(
+            "service.complaint.missold",
+            positive_sampler(complaint_time.dist, complaint_time.mean_h, complaint_time.cv),
+        )
+        self.mis_selling_penalty = 0.0
+        self.rng_follow_up = streams.generator("follow_up.choice")
 
         self.total_rate = 0.0
         self.next_arrival = math.inf
         self._arrival_token = 0
 
+        self.levers: dict[str, Any] = {}  # the installed lever objects, by section name
+        self.survey_scores: dict[int, float] = {}  # latest surveyed satisfaction by AM id
         self._populate()
 
     # ------------------------------------------------------------------ set-up
@@ -285,7 +302,6 @@ class Branch:
     def _on_arrival(self, ev: simpy.Event) -> None:
         if ev.value != self._arrival_token:
             return  # superseded by a rate change
-        now = self.env.now
         book = self.clients
         # pick the client: a tier in proportion to its total rate, then a member uniformly
         x = self.arrival_pick() * self.total_rate
@@ -313,8 +329,14 @@ class Branch:
             kind = COMPLAINT if u < pc else (0 if u < pc + shares[0] * scale else SALES)
         else:
             kind = 0 if u < shares[0] else (SALES if u < shares[0] + shares[1] else COMPLAINT)
+        self._client_request(c, t, kind, self.service_draw[kind]())
+
+    def _client_request(self, c: int, tier: int, kind: int, base_time: float) -> None:
+        """A client asks for something: count it, route it, and start its patience clock."""
+        now = self.env.now
+        book = self.clients
         counted = now >= self.warmup_t
-        req = Request(c, t, kind, now, self.service_draw[kind](), self.quality_z() if self.sat_on else 0.0,
+        req = Request(c, tier, kind, now, base_time, self.quality_z() if self.sat_on else 0.0,
                       self.sale_u() if kind == SALES else 1.0, self.sale_z() if kind == SALES else 0.0,
                       int(book.am[c]), counted)
         book.requests[c] += 1
@@ -326,6 +348,9 @@ class Branch:
                 tally.complaints += 1
         if kind == COMPLAINT:
             tally.day_complaints += 1
+            owner = self.positions[req.owner] if req.owner >= 0 else None
+            if owner is not None:
+                owner.complaints += 1
         self._route(req)
         if self.patience_draw is not None and req.status == WAITING:
             pev = self.env.timeout(self.patience_draw(), req)
@@ -375,7 +400,7 @@ class Branch:
         now = self.env.now
         req.status = IN_SERVICE
         req.start = now
-        duration = req.base_time
+        duration = req.base_time * self.kind_time_factor[req.kind]
         fx = self.fx
         if fx.enabled:
             f = max(0.25, 1.0 + fx.speed * (fx.reference - m.product))
@@ -445,7 +470,7 @@ class Branch:
                 q -= st.burnout_quality_loss
         if self.motivation_on:
             q += self.mg.motivation.quality_effect * (m.motivation - self.mg.motivation.initial)
-        return q
+        return q + m.quality_bonus - self.mg.focus_effect * (m.effort_split - self.mg.effort_split)
 
     def conversion(self, m: Manager, satisfaction: float) -> float:
         """Chance that a sales opportunity handled by `m` converts."""
@@ -455,7 +480,8 @@ class Branch:
             z += sc.sales_skill_effect * (m.sales - fx.reference) + sc.product_skill_effect * (m.product - fx.reference)
         if self.sat_on:
             z += sc.satisfaction_effect * (satisfaction - self.churn.satisfaction_ref)
-        z += sc.effort_effect * (m.effort_split * m.motivation - self.effort_ref)
+        z += sc.effort_effect * (m.effort_split - self.mg.effort_split)
+        z += sc.motivation_effect * (m.motivation - self.mg.motivation.initial)
         return 1.0 / (1.0 + math.exp(-z))
 
     def _contact(self, m: Manager, req: Request, now: float) -> None:
@@ -479,6 +505,10 @@ class Branch:
             if req.counted:
                 tally.sales += 1
                 tally.revenue += amount
+            pushed = m.effort_split - self.mg.effort_split
+            if pushed > 0.0 < self.mis_selling and self.missell_u() < self.mis_selling * pushed * (1.0 + m.stress):
+                # the complaint arrives as its own event, once this contact has finished
+                self.env.timeout(0.0, c).callbacks.append(self._mis_sold)
         if self.sat_on:
             sat = self.sat
             target = self.quality(m, c) + book.disposition[c] + sat.quality_noise_sd * req.quality_z
@@ -486,6 +516,9 @@ class Branch:
             penalty = min(sat.wait_penalty_max, sat.wait_penalty_per_h * max(0.0, wait - sat.wait_tolerance_h))
             book.satisfaction[c] = min(1.0, max(0.0, s + sat.learning_rate * (target - s) - penalty))
         book.last_contact_day[c] = self.day
+        if req.proactive:
+            tally.day_follow_ups += 1
+            return
         tally.day_served += 1
         tally.day_wait_sum += wait
         if req.counted:
@@ -494,7 +527,43 @@ class Branch:
             tally.wait_all_sum += wait
             tally.service_sum += now - req.start
 
+    def _mis_sold(self, ev: simpy.Event) -> None:
+        """A product sold under pressure did not fit: the client is let down and complains."""
+        c: int = ev.value
+        book = self.clients
+        if self.sat_on:
+            book.satisfaction[c] = max(0.0, book.satisfaction[c] - self.mis_selling_penalty)
+        if book.active[c]:
+            self._client_request(c, int(book.tier[c]), COMPLAINT, self.missell_time())
+
+    def _follow_ups(self, d: int) -> None:
+        """CRM follow-up: the owner calls each client not contacted for `follow_up_days`, unless
+        selling effort crowds it out (the call is made with chance (1 - effort) / (1 - default effort))."""
+        book = self.clients
+        ids = book.active_ids()
+        due = ids[(d - book.last_contact_day[ids]) >= self.follow_up_days]
+        if not len(due):
+            return
+        u = self.rng_follow_up.random(len(due))
+        base = 1.0 - self.mg.effort_split
+        for c, u_c in zip(due.tolist(), u.tolist(), strict=True):
+            p = int(book.am[c])
+            m = self.positions[p] if p >= 0 else None
+            if m is None:
+                continue
+            if base > 0 and u_c >= (1.0 - m.effort_split) / base:
+                continue  # crowded out by selling
+            book.last_contact_day[c] = d
+            req = Request(c, int(book.tier[c]), 0, self.env.now, self.follow_up_draw(),
+                          self.quality_z() if self.sat_on else 0.0, 1.0, 0.0, p, False)
+            req.proactive = True
+            self._route(req)
+
     # ------------------------------------------------------------------ absence
+
+    def update_presence(self, m: Manager) -> None:
+        """Set whether an AM is with clients from the reasons to be away (sick, training, meeting)."""
+        self.set_absent(m, m.sick_today or m.away_days > 0 or m.in_meeting)
 
     def set_absent(self, m: Manager, absent: bool) -> None:
         """Take an AM away from clients (sick, training, meeting) or bring them back."""
@@ -538,22 +607,28 @@ class Branch:
         if d > 0:
             self._hire(d)
             self._inflow(d)
-        if self.mg.absence.enabled:
-            ab = self.mg.absence
-            base = ab.sick_days_per_year / self.days_per_year
-            for m in self.positions:
-                if m is None:
-                    continue
-                p = base * math.exp(ab.stress_sensitivity * m.stress) * (ab.burnout_multiplier if m.burnout else 1.0)
-                sick = self.rng_absence.random() < p
-                if sick:
-                    m.sick_days += 1
-                self.set_absent(m, sick)
+        ab = self.mg.absence
+        base = ab.sick_days_per_year / self.days_per_year
+        for m in self.positions:
+            if m is None:
+                continue
+            m.day_away_h = 0.0
+            if ab.enabled:
+                p = base * m.sick_factor * math.exp(ab.stress_sensitivity * m.stress)
+                if m.burnout:
+                    p *= ab.burnout_multiplier
+                m.sick_today = self.rng_absence.random() < p
+                m.sick_days += m.sick_today
+        for hook in self.day_start_hooks:
+            hook(self, d)
+        for m in self.positions:
+            if m is not None:
+                self.update_presence(m)
+        if self.follow_up_days:
+            self._follow_ups(d)
         rebalance = self.scenario.allocation.rebalance_interval_days
         if rebalance and d > 0 and d % rebalance == 0:
             self._rebalance()
-        for hook in self.day_start_hooks:
-            hook(self, d)
         now = self.env.now
         for m in self.positions:
             if m is not None:
@@ -572,7 +647,7 @@ class Branch:
         for m in present:
             busy = m.busy_until(now) - m.day_busy_start
             busy_sum += busy
-            avail_sum += busy if m.absent else H
+            avail_sum += busy if m.absent else max(busy, H - m.day_away_h)
             if not m.absent:
                 queued = sum(e[2].base_time for e in m.queue if e[2].status == WAITING)
                 load = (busy + queued) / H + pool_share / H
@@ -581,10 +656,10 @@ class Branch:
             if self.stress_on:
                 if not m.absent:
                     m.load_mean += (load - m.load_mean) / st.load_memory_days
-                build = st.climate * st.build_rate * max(0.0, m.load_mean - st.load_threshold)
-                pressure = 0.0 if m.absent else st.background_pressure
+                build = st.climate * m.build_factor * st.build_rate * max(0.0, m.load_mean - st.load_threshold)
+                pressure = 0.0 if m.absent else st.background_pressure + m.pressure
                 noise = st.noise_sd * self.rng_stress.standard_normal()
-                m.stress += build + pressure - st.recovery_rate * m.stress + noise
+                m.stress += build + pressure - st.recovery_rate * m.recovery_factor * m.stress + noise
                 m.stress = min(1.0, max(0.0, m.stress))
                 if m.stress > st.burnout_threshold:
                     m.burnout_days += 1
@@ -597,10 +672,13 @@ class Branch:
                 if m.burnout:
                     m.burnout_total_days += 1
             if self.motivation_on:
-                target = mo.initial - (mo.burnout_drop if m.burnout else 0.0)
+                target = mo.initial + m.motivation_bonus - (mo.burnout_drop if m.burnout else 0.0)
+                target = min(1.0, max(0.0, target))
                 m.motivation += mo.adjust_rate * (target - m.motivation)
             self.skills.end_of_day(m)
             m.tenure_days += 1
+            if m.away_days > 0:
+                m.away_days -= 1
         tally.day_busy = busy_sum
         tally.day_available = avail_sum
         self._client_day(d)
@@ -664,6 +742,7 @@ class Branch:
                 q *= to.first_year_multiplier
             if m.burnout:
                 q *= to.burnout_multiplier
+            q *= m.quit_factor
             if self.rng_turnover.random() < -math.expm1(-q / self.days_per_year):
                 self._quit(m, d)
 

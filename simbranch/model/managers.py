@@ -29,34 +29,49 @@ class Manager:
     __slots__ = (
         "absent",
         "available_h",
+        "away_days",
+        "build_factor",
         "burnout",
         "burnout_days",
         "burnout_total_days",
         "busy",
         "busy_since",
         "busy_total",
+        "complaints",
         "current",
+        "day_away_h",
         "day_busy_start",
         "effort_split",
         "floor",
         "hired_day",
         "id",
+        "in_meeting",
+        "learn_factor",
         "learn_rate",
         "left_day",
         "level",
+        "level_since",
         "load_mean",
         "motivation",
+        "motivation_bonus",
         "on_done",
         "position",
+        "pressure",
         "product",
+        "quality_bonus",
         "queue",
+        "quit_factor",
         "quit_reason",
+        "recovery_factor",
         "relationship",
         "revenue",
         "sales",
         "sales_count",
+        "score",
         "served",
         "sick_days",
+        "sick_factor",
+        "sick_today",
         "specialty",
         "stress",
         "tenure_days",
@@ -82,6 +97,23 @@ class Manager:
         self.burnout_days = 0
         self.burnout_total_days = 0
         self.absent = False
+        # why an AM is away from clients (presence = none of these)
+        self.sick_today = False
+        self.away_days = 0  # whole days left away (training)
+        self.in_meeting = False
+        self.day_away_h = 0.0  # hours away from clients today on a working day (meetings)
+        # modifiers the levers set; neutral values leave the core model unchanged
+        self.quality_bonus = 0.0
+        self.pressure = 0.0
+        self.motivation_bonus = 0.0
+        self.build_factor = 1.0
+        self.recovery_factor = 1.0
+        self.sick_factor = 1.0
+        self.quit_factor = 1.0
+        self.learn_factor = 1.0
+        self.score = float("nan")  # last evaluation score
+        self.level_since = hired_day - tenure_days
+        self.complaints = 0  # complaints from the AM's clients
         self.load_mean = 0.0
         self.learn_rate = 0.0
         self.busy = False
@@ -156,7 +188,7 @@ class SkillRules:
 
     def learn(self, m: Manager, kind: int) -> None:
         """Learning by doing: each contact closes a share of the gap to the ceiling in the areas used."""
-        r, c = m.learn_rate, self.ceiling
+        r, c = m.learn_rate * m.learn_factor, self.ceiling
         if kind == 0:
             m.product += r * (c - m.product)
             m.relationship += r * (c - m.relationship)

@@ -22,7 +22,9 @@ DAILY_COLUMNS = (
     "wait_mean_h", "busy_h", "available_h", "utilisation", "queue_length", "clients",
     "new_clients", "churned", "satisfaction_mean", "nps", "headcount", "absent", "vacancies",
     "quits", "hires", "stress_mean", "burnout_share", "skill_mean", "motivation_mean",
-    "training_hours", "cost",
+    "training_hours", "meeting_hours", "follow_ups", "promotions", "survey_nps", "salary_cost", "training_cost",
+    "bonus_cost",
+    "wellbeing_cost", "other_cost", "cost",
 )
 
 
@@ -51,7 +53,10 @@ class Tally:
         self.day_arrived = self.day_served = self.day_abandoned = self.day_complaints = 0
         self.day_sales = self.day_churned = self.day_new_clients = self.day_quits = self.day_hires = 0
         self.day_revenue = self.day_wait_sum = self.day_busy = self.day_available = 0.0
-        self.day_replacement_cost = self.day_training_hours = self.day_other_cost = 0.0
+        self.day_replacement_cost = self.day_training_hours = self.day_meeting_hours = 0.0
+        self.day_training_cost = self.day_bonus_cost = self.day_wellbeing_cost = self.day_other_cost = 0.0
+        self.day_follow_ups = self.day_promotions = 0
+        self.day_survey_nps = float("nan")
 
     def close_day(self, branch: Branch, day: int) -> None:
         """Append today's row and reset today's counters."""
@@ -62,7 +67,6 @@ class Tally:
         n_present = len(present)
         queue = sum(1 for e in branch.pool if e[2].status == 0) + sum(
             1 for m in present for e in m.queue if e[2].status == 0)
-        mg = branch.mg
         per_day = branch.days_per_year
         salaries = sum(branch.level_salary[m.level] for m in present) / per_day
         overhead = n_present * branch.scenario.costs.overhead_per_am_per_year / per_day
@@ -95,7 +99,16 @@ class Tally:
             float(np.mean([m.skill_mean() for m in present])) if present else float("nan"),
             float(np.mean([m.motivation for m in present])) if present else float("nan"),
             self.day_training_hours,
-            salaries + overhead + self.day_replacement_cost + self.day_other_cost,
+            self.day_meeting_hours,
+            self.day_follow_ups,
+            self.day_promotions,
+            self.day_survey_nps,
+            salaries + overhead,
+            self.day_training_cost,
+            self.day_bonus_cost,
+            self.day_wellbeing_cost,
+            self.day_replacement_cost + self.day_other_cost,
+            salaries + overhead + self.day_replacement_cost + self.day_training_cost + self.day_bonus_cost
+            + self.day_wellbeing_cost + self.day_other_cost,
         ))
-        del mg
         self._reset_day()

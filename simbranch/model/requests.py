@@ -17,10 +17,10 @@ WAITING, IN_SERVICE, DONE, ABANDONED = 0, 1, 2, 3
 
 
 class Request:
-    """One request. `counted` marks requests that arrived after the warm-up (the KPI cohort)."""
+    """One request. `counted` marks client requests that arrived after the warm-up (the KPI cohort)."""
 
     __slots__ = (
-        "arrival", "base_time", "client", "counted", "kind", "owner", "quality_z", "sale_u",
+        "arrival", "base_time", "client", "counted", "kind", "owner", "proactive", "quality_z", "sale_u",
         "sale_z", "start", "status", "tier",
     )
 
@@ -38,3 +38,4 @@ class Request:
         self.counted = counted
         self.status = WAITING
         self.start = -1.0
+        self.proactive = False  # a follow-up call the branch makes, not a client's request

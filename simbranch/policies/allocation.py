@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from simbranch.registry import ALLOCATION_RULES
+
 if TYPE_CHECKING:
     from simbranch.model.managers import Manager
     from simbranch.model.requests import Request
@@ -54,6 +56,13 @@ class AllocationRule:
 
     name: ClassVar[str] = ""
     pooled: ClassVar[bool] = False
+    #: True when the rule serves pooled requests with the longest-idle AM (set for each subclass):
+    #: the engine then skips building the list of idle AMs.
+    picks_longest_idle: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.picks_longest_idle = cls.pick_server is AllocationRule.pick_server
 
     def __init__(self, config: AllocationConfig, uniform: Callable[[], float]):
         self.config = config
@@ -66,8 +75,6 @@ class AllocationRule:
         return idle[0]
 
 
-_RULES: dict[str, type[AllocationRule]] = {}
-
 
 def register_allocation_rule(name: str) -> Callable[[type[AllocationRule]], type[AllocationRule]]:
     """Class decorator: make a rule available to scenarios as `allocation.rule = name`."""
@@ -76,18 +83,18 @@ def register_allocation_rule(name: str) -> Callable[[type[AllocationRule]], type
         if not (isinstance(cls, type) and issubclass(cls, AllocationRule)):
             raise TypeError("an allocation rule must subclass simbranch.AllocationRule")
         cls.name = name
-        _RULES[name] = cls
+        ALLOCATION_RULES[name] = cls
         return cls
 
     return register
 
 
 def allocation_rule_names() -> list[str]:
-    return list(_RULES)
+    return list(ALLOCATION_RULES)
 
 
 def allocation_rule(name: str) -> type[AllocationRule]:
-    return _RULES[name]
+    return ALLOCATION_RULES[name]
 
 
 @register_allocation_rule("random")

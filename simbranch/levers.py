@@ -1,0 +1,274 @@
+"""The lever sections of a scenario: the article's management measures, each off by default.
+
+A policy file holds only these sections. Every field has a default, a unit in its
+description and a range; `docs/model.md` gives the equation each one enters and its source.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simbranch.registry import ALLOCATION_RULES
+
+__all__ = [
+    "AllocationConfig",
+    "AssessmentConfig",
+    "CareersConfig",
+    "CommunicationConfig",
+    "IncentivesConfig",
+    "ScorecardWeights",
+    "SurveysConfig",
+    "TrainingConfig",
+    "WellbeingConfig",
+]
+
+SkillArea = Literal["sales", "relationship", "product"]
+
+
+class _Lever(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def _share(default: float, what: str) -> Any:
+    return Field(default, ge=0.0, le=1.0, description=f"{what} [share, 0..1]")
+
+
+def _days(default: int, what: str, low: int = 1) -> Any:
+    return Field(default, ge=low, le=10_000, description=f"{what} [working days]")
+
+
+# ------------------------------------------------------------------ 1 client allocation
+
+
+class AllocationConfig(_Lever):
+    rule: str = Field(
+        "round_robin",
+        min_length=1,
+        description=(
+            "How clients and requests reach AMs: random, round_robin, by_tier, by_specialty, "
+            "least_loaded, crm, pooled, or a rule registered with register_allocation_rule [name]"
+        ),
+    )
+    portfolio_cap: int = Field(
+        0, ge=0, le=1_000_000, description="Most clients one AM may hold; 0 = no cap [clients]"
+    )
+    cover_absent: bool = Field(
+        True, description="Colleagues serve the requests of an absent AM's clients [on/off]"
+    )
+    rebalance_interval_days: int = Field(
+        0, ge=0, le=10_000, description="Days between rebalancing books by expected workload; 0 = never [working days]"
+    )
+    follow_up_days: int = Field(
+        0, ge=0, le=10_000,
+        description="CRM follow-up: a client not contacted for this long gets a proactive call; 0 = off [working days]",
+    )
+    follow_up_time_h: float = Field(
+        0.5, gt=0.0, le=100.0, description="Mean length of a proactive follow-up call (exponential) [h]"
+    )
+    crm_skill_weight: float = Field(
+        1.0, ge=0.0, le=100.0, description="CRM routing: weight of skill match in an AM's score [1/unit]"
+    )
+    crm_load_weight: float = Field(
+        0.5, ge=0.0, le=100.0, description="CRM routing: weight of an AM's book workload in its score [1/unit]"
+    )
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, rule: str) -> str:
+        names = list(ALLOCATION_RULES)
+        if rule not in names:
+            raise ValueError(f"unknown allocation rule; allowed: {', '.join(names)}")
+        return rule
+
+
+# ------------------------------------------------------------------ 2 training and assessment
+
+
+class TrainingConfig(_Lever):
+    enabled: bool = Field(False, description="Run a training programme [on/off]")
+    areas: list[SkillArea] = Field(
+        default_factory=lambda: ["sales", "relationship", "product"],
+        min_length=1,
+        description="Content of each session: sales technique, relationship management, product knowledge [names]",
+    )
+    interval_days: int = _days(63, "Days between sessions (63 = quarterly)")
+    length_days: int = _days(2, "Days an attendee spends away from clients per session")
+    attendees: Literal["all", "new_hires", "lowest_assessed"] = Field(
+        "all", description="Who attends: everyone, AMs in their first months, or the lowest assessed [name]"
+    )
+    new_hire_days: int = _days(125, "Tenure below which an AM counts as a new hire")
+    lowest_share: float = _share(0.25, "Share of AMs with the lowest assessment who attend")
+    capacity: int = Field(0, ge=0, le=100_000, description="Most attendees per session; 0 = no limit [AMs]")
+    gain: float = _share(0.12, "Share of the gap to the skill ceiling closed for an attendee who transfers")
+    transfer_share: float = _share(0.62, "Share of attendees who apply the training on the job")
+    cost_per_attendee_day: float = Field(
+        400.0, ge=0.0, le=1e7, description="Course cost per attendee and day, salary excluded [currency]"
+    )
+
+
+class AssessmentConfig(_Lever):
+    enabled: bool = Field(False, description="Assess AMs periodically [on/off]")
+    interval_days: int = _days(63, "Days between assessments")
+    noise_sd: float = Field(0.05, ge=0.0, le=1.0, description="Sd of the measurement error of a score [0..1]")
+    skill_weight: float = _share(0.5, "Weight of tested skill in the score; the rest is the scorecard result")
+    low_share: float = _share(0.25, "Share of AMs with the lowest scores flagged for action")
+    action: Literal["none", "training", "development_plan"] = Field(
+        "development_plan",
+        description="What a low score triggers: nothing, a place on the next training, or a coached plan [name]",
+    )
+    plan_learning_boost: float = Field(
+        1.0, ge=0.0, le=20.0, description="Extra learning rate during a development plan, as a multiple [ratio]"
+    )
+    plan_days: int = _days(60, "Length of a development plan")
+    cost_per_am: float = Field(150.0, ge=0.0, le=1e6, description="Cost of assessing one AM once [currency]")
+
+
+# ------------------------------------------------------------------ 3 evaluation and incentives
+
+
+class ScorecardWeights(_Lever):
+    sales: float = Field(0.4, ge=0.0, le=1.0, description="Weight of revenue sold in the period [weight]")
+    growth: float = Field(0.1, ge=0.0, le=1.0, description="Weight of revenue growth on the previous period [weight]")
+    clients: float = Field(0.1, ge=0.0, le=1.0, description="Weight of the number of clients held [weight]")
+    satisfaction: float = Field(0.25, ge=0.0, le=1.0, description="Weight of the clients' satisfaction [weight]")
+    complaints: float = Field(0.1, ge=0.0, le=1.0, description="Weight of few complaints [weight]")
+    follow_up: float = Field(0.05, ge=0.0, le=1.0, description="Weight of clients contacted recently [weight]")
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> ScorecardWeights:
+        if sum(self.model_dump().values()) <= 0.0:
+            raise ValueError("at least one scorecard weight must be positive")
+        return self
+
+    def normalised(self) -> dict[str, float]:
+        w = self.model_dump()
+        total = sum(w.values())
+        return {k: v / total for k, v in w.items()}
+
+    def sales_orientation(self) -> float:
+        """How much the card pays for selling rather than service, in [-1, 1]."""
+        w = self.normalised()
+        return w["sales"] + w["growth"] + w["clients"] - w["satisfaction"] - w["complaints"] - w["follow_up"]
+
+
+class IncentivesConfig(_Lever):
+    scheme: Literal["fixed", "commission", "scorecard", "team_bonus", "tournament"] = Field(
+        "fixed",
+        description=(
+            "Pay scheme: fixed salary; individual sales commission; balanced-scorecard bonus; team bonus on "
+            "the branch scorecard; tournament (the top quarter by sales share the pool) [name]"
+        ),
+    )
+    evaluation_interval_days: int = _days(63, "Days between evaluations and payouts")
+    weights: ScorecardWeights = Field(default_factory=ScorecardWeights, description="Scorecard weights [section]")
+    commission_rate: float = Field(
+        0.05, ge=0.0, le=1.0, description="Commission: share of an AM's sales revenue paid to the AM [share]"
+    )
+    pay_at_risk: float = _share(0.15, "Bonus schemes: expected variable pay as a share of salary")
+    effort_response: float = Field(
+        2.0, ge=0.0, le=20.0,
+        description="Shift of the effort split towards selling per unit of sales orientation x pay at risk [1/unit]",
+    )
+    motivation_response: float = Field(
+        1.0, ge=0.0, le=20.0, description="Rise of the motivation target per unit of pay at risk [1/unit]"
+    )
+    weak_response: float = Field(
+        1.5, ge=0.0, le=20.0,
+        description="Extra motivation response of AMs below the reference skill under individual pay [1/unit]",
+    )
+    team_factor: float = _share(0.5, "Strength of a team bonus's individual effects relative to individual pay")
+    pressure: float = Field(
+        0.04, ge=0.0, le=10.0, description="Daily stress added per unit of pay at risk (x2 in a tournament) [1/day]"
+    )
+    mis_selling: float = Field(
+        0.3, ge=0.0, le=10.0,
+        description="Complaint chance after a sale per unit of selling effort above default, x (1 + stress) [1/unit]",
+    )
+    mis_selling_penalty: float = _share(0.1, "Satisfaction lost by a client sold a product that does not fit")
+
+
+# ------------------------------------------------------------------ 4 satisfaction surveys
+
+
+class SurveysConfig(_Lever):
+    enabled: bool = Field(False, description="Survey clients periodically [on/off]")
+    interval_days: int = _days(63, "Days between surveys")
+    sample_share: float = _share(0.3, "Share of active clients invited")
+    response_rate: float = _share(0.2, "Share of invited clients who answer")
+    noise_sd: float = Field(0.1, ge=0.0, le=1.0, description="Sd of an answer around the true satisfaction [0..1]")
+    feedback: bool = Field(True, description="Results are fed back to each AM [on/off]")
+    feedback_delay_days: int = _days(10, "Days from survey to feedback", low=0)
+    min_responses: int = Field(3, ge=1, le=100_000, description="Fewest answers for an AM to get feedback [answers]")
+    feedback_effect: float = Field(
+        0.04, ge=0.0, le=1.0, description="Quality gained from useful feedback, more for AMs below the team [0..1]"
+    )
+    backfire_share: float = _share(0.33, "Chance that feedback lowers performance instead")
+    backfire_effect: float = Field(0.03, ge=0.0, le=1.0, description="Quality lost when feedback backfires [0..1]")
+    effect_half_life_days: float = Field(
+        90.0, gt=0.0, le=10_000.0, description="Half-life of a feedback effect [working days]"
+    )
+    feeds_scorecard: bool = Field(
+        False, description="The scorecard's satisfaction measure is the survey's, not the true value [on/off]"
+    )
+    cost_per_response: float = Field(15.0, ge=0.0, le=1e5, description="Cost of one answer [currency]")
+
+
+# ------------------------------------------------------------------ 5/9 career path
+
+
+class CareersConfig(_Lever):
+    enabled: bool = Field(False, description="A visible career path with promotion reviews [on/off]")
+    review_interval_days: int = _days(125, "Days between promotion reviews")
+    min_years_at_level: float = Field(
+        2.0, ge=0.0, le=50.0, description="Time at a level before an AM can be promoted [yr]"
+    )
+    top_share: float = _share(0.5, "Share of eligible AMs, by evaluation score, promoted at a review")
+    max_senior_share: float = _share(0.7, "Most AMs above the first level, as a share of positions")
+    motivation_boost: float = _share(0.1, "Motivation gained on promotion")
+    visibility_effect: float = Field(
+        0.3, ge=0.0, le=5.0, description="Fall of the log quit hazard while an AM's path is open [1/unit]"
+    )
+    blocked_effect: float = Field(
+        0.2, ge=0.0, le=5.0,
+        description="Rise of the log quit hazard for an eligible AM passed over at two reviews in a row [1/unit]",
+    )
+
+
+# ------------------------------------------------------------------ 6 communication
+
+
+class CommunicationConfig(_Lever):
+    enabled: bool = Field(False, description="Regular team meetings [on/off]")
+    meeting_interval_days: int = _days(5, "Days between meetings (5 = weekly)")
+    meeting_length_h: float = Field(
+        1.0, gt=0.0, le=24.0, description="Length of a meeting, away from clients, at the start of the day [h]"
+    )
+    knowledge_sharing: float = _share(0.02, "Share of the gap to the team's best in each skill closed per meeting")
+    escalation_speedup: float = _share(0.15, "Handling time of complaints saved by faster escalation")
+
+
+# ------------------------------------------------------------------ 7 mental health
+
+
+class WellbeingConfig(_Lever):
+    enabled: bool = Field(
+        False, description="Mental-health support: counselling and stress-management training [on/off]"
+    )
+    reach: float = _share(0.6, "Share of AMs who use the programme")
+    recovery_boost: float = Field(
+        0.15, ge=0.0, le=10.0, description="Extra daily recovery from stress for a user, as a multiple [ratio]"
+    )
+    build_reduction: float = _share(0.2, "Cut in how fast stress builds for a user (stress-management skills)")
+    sick_reduction: float = _share(0.4, "Cut in a user's sick days (EAP: lost time 66 -> 40 h/month)")
+    ramp_days: float = Field(
+        35.0, gt=0.0, le=1_000.0, description="Time constant over which the programme takes effect [working days]"
+    )
+    climate: float = Field(
+        1.0, gt=0.0, le=10.0,
+        description="Multiplier on how fast stress builds for everyone (<1: better climate) [ratio]",
+    )
+    cost_per_user_per_year: float = Field(
+        600.0, ge=0.0, le=1e6, description="Programme cost per user per year [currency/yr]"
+    )

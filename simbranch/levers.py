@@ -101,6 +101,10 @@ class TrainingConfig(_Lever):
     new_hire_days: int = _days(125, "Tenure below which an AM counts as a new hire")
     lowest_share: float = _share(0.25, "Share of AMs with the lowest assessment who attend")
     capacity: int = Field(0, ge=0, le=100_000, description="Most attendees per session; 0 = no limit [AMs]")
+    groups: int = Field(
+        3, ge=1, le=1_000,
+        description="Attendees go in this many groups, one after another, so clients are never left alone [groups]",
+    )
     gain: float = _share(0.12, "Share of the gap to the skill ceiling closed for an attendee who transfers")
     transfer_share: float = _share(0.62, "Share of attendees who apply the training on the job")
     cost_per_attendee_day: float = Field(

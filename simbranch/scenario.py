@@ -361,11 +361,11 @@ class SkillEffectsConfig(_Section):
 class LearningConfig(_Section):
     enabled: bool = Field(True, description="Skills grow with each request handled [on/off]")
     rate_per_contact: float = Field(
-        0.0012, ge=0.0, le=1.0, description="Share of the gap to the ceiling closed by one relevant contact [1/contact]"
+        0.0009, ge=0.0, le=1.0, description="Share of the gap to the ceiling closed by one relevant contact [1/contact]"
     )
     ceiling: float = _share(1.0, "Skill ceiling")
     novice_multiplier: float = Field(
-        3.0, ge=0.0, le=100.0,
+        4.0, ge=0.0, le=100.0,
         description="Extra learning rate of a new AM, as a multiple of the base rate (power law of practice) [ratio]",
     )
     novice_days: float = Field(
@@ -382,7 +382,7 @@ class LearningConfig(_Section):
 class DecayConfig(_Section):
     enabled: bool = Field(True, description="Skill above the floor fades without use [on/off]")
     half_life_days: float = Field(
-        190.0, gt=0.0, le=100_000.0, description="Half-life of skill above the floor [working days]"
+        250.0, gt=0.0, le=100_000.0, description="Half-life of skill above the floor [working days]"
     )
 
 

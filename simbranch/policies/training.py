@@ -1,7 +1,7 @@
 """Training and assessment (lever 2).
 
-Training: every `interval_days` a session takes its attendees away from clients for
-`length_days`. For each attendee who transfers it (chance `transfer_share`), each trained
+Training: every `interval_days` the attendees are chosen and go, in `groups` one after
+another, away from clients for `length_days` each. For each attendee who transfers it (chance `transfer_share`), each trained
 skill closes a share `gain` of its gap to the ceiling: x += gain (ceiling - x). The gain then
 fades like any skill above the AM's floor, unless practice keeps it.
 
@@ -30,12 +30,23 @@ class Training:
         self.cfg = branch.scenario.training
         self.rng = branch.streams.generator("training")
         self.ceiling = branch.mg.learning.ceiling
+        self.waiting: list[tuple[int, list[Manager]]] = []  # (start day, group) still to attend
 
     def session(self, branch: Branch, day: int) -> None:
+        """On a session day, split the attendees into groups that follow one another."""
         cfg = self.cfg
-        if day == 0 or day % cfg.interval_days:
-            return
-        attendees = self.attendees(branch, day)
+        if day > 0 and day % cfg.interval_days == 0:
+            chosen = self.attendees(branch, day)
+            n = min(cfg.groups, len(chosen))
+            for g in range(n):
+                self.waiting.append((day + g * cfg.length_days, chosen[g::n]))
+        while self.waiting and self.waiting[0][0] <= day:
+            group = [m for m in self.waiting.pop(0)[1] if branch.positions[m.position] is m]
+            self.course(branch, group)
+
+    def course(self, branch: Branch, attendees: list[Manager]) -> None:
+        """A group leaves for its course; those who transfer it gain in every trained skill."""
+        cfg = self.cfg
         tally = branch.tally
         for m in attendees:
             m.away_days = max(m.away_days, cfg.length_days)

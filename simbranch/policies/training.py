@@ -1,9 +1,10 @@
 """Training and assessment (lever 2).
 
 Training: every `interval_days` the attendees are chosen and go, in `groups` one after
-another, away from clients for `length_days` each. For each attendee who transfers it (chance `transfer_share`), each trained
-skill closes a share `gain` of its gap to the ceiling: x += gain (ceiling - x). The gain then
-fades like any skill above the AM's floor, unless practice keeps it.
+another, away from clients for `length_days` each. For each attendee who transfers it (chance
+`transfer_share`), each trained skill closes a share `gain` of its gap to the ceiling:
+x += gain (ceiling - x). The gain then fades like any skill above the AM's floor, unless
+practice keeps it.
 
 Assessment: every `interval_days` each AM gets a score, a weighted mix of tested skill and the
 scorecard result, measured with noise. The lowest `low_share` are flagged; a flag buys a place on

@@ -461,12 +461,12 @@ class TurnoverConfig(_Section):
         2.0, ge=1.0, le=100.0, description="Hazard multiplier while burnt out [ratio]"
     )
     hiring_delay_days: int = Field(
-        42, ge=0, le=10_000, description="Days from a quit until the new hire starts [working days]"
+        30, ge=0, le=10_000, description="Days from a quit until the new hire starts [working days]"
     )
     new_hire_skill: float = _share(0.3, "Mean skill of a new hire")
     skill_sd: float = Field(0.08, ge=0.0, le=1.0, description="Sd of a new hire's skills [0..1 units]")
     follow_share: float = _share(
-        0.2, "Chance that each of a leaver's top-tier clients follows the AM out of the branch"
+        0.07, "Chance that each of a leaver's top-tier clients follows the AM out of the branch"
     )
     replacement_cost_share: float = Field(
         0.21, ge=0.0, le=10.0, description="Cost of a departure as a share of annual salary [ratio]"

@@ -161,6 +161,7 @@ class Branch:
         )
         self.mis_selling_penalty = 0.0
         self.rng_follow_up = streams.generator("follow_up.choice")
+        self.follow_up_z = streams.draws("follow_up.quality", normal)
 
         self.total_rate = 0.0
         self.next_arrival = math.inf
@@ -336,9 +337,11 @@ class Branch:
         now = self.env.now
         book = self.clients
         counted = now >= self.warmup_t
+        # every request takes its draws whatever its kind or fate, so paired runs stay aligned
+        sale_u, sale_z = self.sale_u(), self.sale_z()
+        patience = self.patience_draw() if self.patience_draw is not None else math.inf
         req = Request(c, tier, kind, now, base_time, self.quality_z() if self.sat_on else 0.0,
-                      self.sale_u() if kind == SALES else 1.0, self.sale_z() if kind == SALES else 0.0,
-                      int(book.am[c]), counted)
+                      sale_u, sale_z, int(book.am[c]), counted)
         book.requests[c] += 1
         tally = self.tally
         tally.day_arrived += 1
@@ -352,21 +355,25 @@ class Branch:
             if owner is not None:
                 owner.complaints += 1
         self._route(req)
-        if self.patience_draw is not None and req.status == WAITING:
-            pev = self.env.timeout(self.patience_draw(), req)
-            pev.callbacks.append(self._on_patience)
+        if patience < math.inf and req.status == WAITING:
+            self.env.timeout(patience, req).callbacks.append(self._on_patience)
 
     # ------------------------------------------------------------------ queues and service
 
     def _push(self, queue: list, req: Request) -> None:
         heapq.heappush(queue, (self.tier_priority[req.tier], next(self._seq), req))
 
-    @staticmethod
-    def _pop(queue: list) -> Request | None:
+    def _pop(self, queue: list) -> Request | None:
+        """The next waiting request; requests of clients who have left are withdrawn on the way."""
+        active = self.clients.active
         while queue:
             req = heapq.heappop(queue)[2]
-            if req.status == WAITING:
-                return req
+            if req.status != WAITING:
+                continue
+            if not active[req.client]:
+                self._give_up(req)
+                continue
+            return req
         return None
 
     def _route(self, req: Request) -> None:
@@ -439,15 +446,21 @@ class Branch:
         req: Request = ev.value
         if req.status != WAITING:
             return
+        self._give_up(req)
+        if self.sat_on:
+            s = self.clients.satisfaction
+            s[req.client] = max(0.0, s[req.client] - self.sat.abandon_penalty)
+
+    def _give_up(self, req: Request) -> None:
+        """A waiting request leaves unserved: its client ran out of patience or left the branch."""
         req.status = ABANDONED
+        if req.proactive:
+            return
         tally = self.tally
         tally.day_abandoned += 1
         if req.counted:
             tally.abandoned += 1
             tally.wait_all_sum += self.env.now - req.arrival
-        if self.sat_on:
-            s = self.clients.satisfaction
-            s[req.client] = max(0.0, s[req.client] - self.sat.abandon_penalty)
 
     # ------------------------------------------------------------------ one contact's effects
 
@@ -513,7 +526,8 @@ class Branch:
             sat = self.sat
             target = self.quality(m, c) + book.disposition[c] + sat.quality_noise_sd * req.quality_z
             target = min(1.0, max(0.0, target))
-            penalty = min(sat.wait_penalty_max, sat.wait_penalty_per_h * max(0.0, wait - sat.wait_tolerance_h))
+            late = 0.0 if req.proactive else max(0.0, wait - sat.wait_tolerance_h)  # a call the client did not wait for
+            penalty = min(sat.wait_penalty_max, sat.wait_penalty_per_h * late)
             book.satisfaction[c] = min(1.0, max(0.0, s + sat.learning_rate * (target - s) - penalty))
         book.last_contact_day[c] = self.day
         if req.proactive:
@@ -555,7 +569,7 @@ class Branch:
                 continue  # crowded out by selling
             book.last_contact_day[c] = d
             req = Request(c, int(book.tier[c]), 0, self.env.now, self.follow_up_draw(),
-                          self.quality_z() if self.sat_on else 0.0, 1.0, 0.0, p, False)
+                          self.follow_up_z() if self.sat_on else 0.0, 1.0, 0.0, p, False)
             req.proactive = True
             self._route(req)
 

@@ -129,9 +129,10 @@ class LeastLoadedAllocation(AllocationRule):
 class TierAllocation(AllocationRule):
     """Important clients go to experienced AMs.
 
-    AMs are ranked by experience; the most important tier may go to the top 1/T of them, the
-    next to the top 2/T, and so on, the least important to anyone; within that band the least
-    loaded AM takes the client, so workloads stay balanced.
+    AMs are ranked by experience; a client whose tier has importance rank r (1 for the most
+    important tier, 0 for the least) may go to the most experienced (1 - r/2) of them: the top
+    tier to the top half, the lowest to anyone. Within that band the least loaded AM takes the
+    client, so workloads stay balanced.
     """
 
     def assign(self, client: int, candidates: Sequence[Manager], book: BookView) -> Manager:

@@ -8,6 +8,7 @@ The public interface (see DESIGN.md): `load_scenario`, `load_policy`, `Scenario`
 from importlib.metadata import PackageNotFoundError, version
 
 from simbranch import validation
+from simbranch.experiment import Comparison, ResultStore, compare
 from simbranch.policies.allocation import AllocationRule, register_allocation_rule
 from simbranch.run import KPI_NAMES, RunResult, run
 from simbranch.scenario import (
@@ -27,11 +28,14 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "KPI_NAMES",
     "AllocationRule",
+    "Comparison",
     "Policy",
+    "ResultStore",
     "RunResult",
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
     "load_policy",
     "load_scenario",
     "load_scenario_text",

@@ -1,0 +1,170 @@
+"""Comparing policies: every policy on the same replication seeds, statistics on the paired runs."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simbranch.analysis.replications import best, paired_differences, summarise
+from simbranch.analysis.warmup import mser5
+from simbranch.experiment.design import RunSpec, model_fingerprint, resolve_policies, run_specs
+from simbranch.experiment.executors import ExecutorLike, execute_all
+from simbranch.experiment.store import ResultStore, records_to_frame
+from simbranch.run import KPI_NAMES
+from simbranch.scenario import Policy, Scenario
+
+__all__ = ["Comparison", "compare", "run_experiment"]
+
+#: KPIs shown by default in summaries and paired tables.
+HEADLINE_KPIS = ["satisfaction_mean", "nps", "sales_count", "revenue", "profit", "cost_total", "complaints",
+                 "wait_mean_h", "stress_mean", "am_turnover_rate", "client_churn_rate"]
+
+
+@dataclass
+class Comparison:
+    """Result of `compare`: one row per policy x replication in `table`, statistics on demand."""
+
+    scenario: Scenario = field(repr=False)
+    policies: list[Policy]
+    table: pd.DataFrame = field(repr=False)
+    failures: pd.DataFrame = field(repr=False)
+    seed: int
+    provenance: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def replications(self) -> int:
+        return int(self.table["replication"].nunique()) if len(self.table) else 0
+
+    def summary(self, kpis: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Per policy and KPI: mean, std, CI half-width, relative half-width, n."""
+        return summarise(self.table, list(kpis or HEADLINE_KPIS), level=level)
+
+    def paired(self, baseline: str = "baseline", kpis: Sequence[str] | None = None, level: float = 0.95,
+               adjust: str = "fdr_bh") -> pd.DataFrame:
+        """Per policy and KPI: mean difference from `baseline` with its CI and adjusted p-value."""
+        return paired_differences(self.table, list(kpis or HEADLINE_KPIS), baseline=baseline, level=level,
+                                  adjust=adjust)
+
+    def best(self, kpi: str, maximize: bool = True, level: float = 0.95) -> pd.Series:
+        """The policy with the best mean `kpi`, and whether it beats the runner-up significantly."""
+        return best(self.table, kpi, maximize=maximize, level=level)
+
+    def warmup_check(self, series: str = "satisfaction_mean", replication: int = 0) -> pd.DataFrame:
+        """MSER-5 truncation point of a daily series, per policy, beside the configured warm-up."""
+        from simbranch.run import run
+
+        rows = []
+        for policy in self.policies:
+            sc = self.scenario if policy.name == "baseline" else self.scenario.with_policy(policy)
+            daily = run(sc, np.random.SeedSequence(self.seed, spawn_key=(replication,))).daily
+            rows.append({"policy": policy.name, "series": series, "mser5_days": mser5(daily[series].to_numpy()),
+                         "warmup_days": sc.branch.warmup_days})
+        frame = pd.DataFrame(rows)
+        frame["warmup_long_enough"] = frame["mser5_days"] <= frame["warmup_days"]
+        return frame
+
+    def _repr_html_(self) -> str:
+        head = (f"<b>simbranch comparison</b>: {len(self.policies)} policies x {self.replications} replications, "
+                f"seed {self.seed}" + (f", <b>{len(self.failures)} failed runs</b>" if len(self.failures) else ""))
+        table = self.paired(kpis=["satisfaction_mean", "sales_count", "profit", "stress_mean"])
+        return head + table.to_html(index=False, float_format="{:,.4g}".format)
+
+
+def run_experiment(specs: list[RunSpec], executor: ExecutorLike = None, store: str | Path | None = None,
+                   progress: bool = True, experiment: str = "") -> list[dict[str, Any]]:
+    """Run the specs not already in the store; return the records of all of them."""
+    db = ResultStore(store) if store is not None else None
+    try:
+        done = db.keys() if db is not None else set()
+        todo = [s for s in specs if s.key not in done]
+        records: dict[str, dict[str, Any]] = {}
+        if db is not None and done:
+            records = {r["key"]: r for r in db.records({s.key for s in specs} & done)}
+        failed = 0
+        bar = _progress(len(todo), progress)
+        try:
+            for record in execute_all(todo, executor):
+                if db is not None:
+                    db.add(record, experiment)
+                records[record["key"]] = record
+                failed += record["status"] != "ok"
+                if bar is not None:
+                    bar.update(1)
+                    if failed:
+                        bar.set_postfix(failed=failed)
+        finally:
+            if bar is not None:
+                bar.close()
+        return [records[s.key] for s in specs if s.key in records]
+    finally:
+        if db is not None:
+            db.close()
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled or total == 0:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="run", desc="simbranch", file=sys.stderr, leave=False)
+
+
+def compare(scenario: Scenario, policies: Sequence[Policy | str | Path] | None = None,
+            replications: int | str = 30, seed: int = 0, executor: ExecutorLike = None,
+            store: str | Path | None = None, progress: bool = True, target_rel_ci: float = 0.02,
+            auto_kpis: Sequence[str] = ("satisfaction_mean", "sales_count"), max_replications: int = 200,
+            ) -> Comparison:
+    """Run the baseline and each policy on the same replication seeds (common random numbers).
+
+    `replications="auto"` adds replications until every policy's `auto_kpis` have a 95 % CI
+    half-width within `target_rel_ci` of their mean (sequential procedure after Hoad, Robinson &
+    Davies 2010), up to `max_replications`.
+    """
+    resolved = resolve_policies(list(policies or []))
+    experiment = f"compare:{seed}"
+    if replications == "auto":
+        n = 5
+        while True:
+            records = run_experiment(run_specs(scenario, resolved, range(n), seed), executor, store, progress,
+                                     experiment)
+            table = _table(records)
+            worst = summarise(table, list(auto_kpis))["rel_ci"].max() if len(table) else 0.0
+            if not (worst > target_rel_ci) or n >= max_replications:
+                break
+            n = min(max_replications, max(n + 2, math.ceil(n * min(4.0, (worst / target_rel_ci) ** 2))))
+    elif isinstance(replications, int) and not isinstance(replications, bool) and replications >= 1:
+        records = run_experiment(run_specs(scenario, resolved, range(replications), seed), executor, store,
+                                 progress, experiment)
+    else:
+        raise ValueError(f"replications must be a positive integer or 'auto', got {replications!r}")
+    table = _table(records)
+    failures = table[table["status"] != "ok"][["policy", "replication", "seed", "error"]] if len(table) else table
+    return Comparison(scenario=scenario, policies=resolved, table=table[table["status"] == "ok"].reset_index(drop=True)
+                      if len(table) else table, failures=failures.reset_index(drop=True), seed=seed,
+                      provenance=provenance(seed))
+
+
+def _table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = records_to_frame(records)
+    if len(frame):
+        frame = frame.drop(columns=["point"])
+        for kpi in KPI_NAMES:
+            if kpi not in frame:
+                frame[kpi] = np.nan
+    return frame
+
+
+def provenance(seed: int) -> dict[str, Any]:
+    """What is needed to reproduce an experiment: seed, model fingerprint, package versions."""
+    import platform
+    from importlib.metadata import version
+
+    packages = {name: version(name) for name in ("simpy", "numpy", "scipy", "pandas", "pydantic")}
+    return {"seed": seed, "model": model_fingerprint(), "python": platform.python_version(), **packages}

@@ -1,0 +1,39 @@
+"""One run of an experiment, in a worker process: spec in, a flat record of plain values out.
+
+A run that raises is recorded with its error instead of stopping the experiment.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+
+from simbranch.experiment.design import RunSpec, scenario_from_spec
+from simbranch.registry import ALLOCATION_RULES
+
+__all__ = ["execute"]
+
+
+def execute(spec: RunSpec, rules: dict[str, type] | None = None) -> dict[str, Any]:
+    """Run `spec`; `rules` carries allocation rules registered in the caller (a notebook)."""
+    from simbranch.run import run
+
+    for name, cls in (rules or {}).items():
+        ALLOCATION_RULES.setdefault(name, cls)
+    record: dict[str, Any] = {
+        "key": spec.key, "policy": spec.policy, "point": spec.point, "replication": spec.replication,
+        "seed": spec.seed, "params": spec.params, "fingerprint": spec.fingerprint,
+        "host": platform.node(),
+    }
+    started = time.perf_counter()
+    try:
+        result = run(scenario_from_spec(spec), np.random.SeedSequence(spec.seed, spawn_key=(spec.replication,)))
+        record.update(status="ok", error="", kpis={k: float(v) for k, v in result.kpis.items()})
+    except Exception:
+        record.update(status="error", error=traceback.format_exc(limit=8), kpis={})
+    record["wall_time_s"] = time.perf_counter() - started
+    return record

@@ -36,7 +36,7 @@ run: $(STAMP)
 	$(VENV)/bin/simbranch main
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check simbranch tests benchmarks

@@ -33,7 +33,7 @@ def execute(spec: RunSpec, rules: dict[str, type] | None = None) -> dict[str, An
     try:
         result = run(scenario_from_spec(spec), np.random.SeedSequence(spec.seed, spawn_key=(spec.replication,)))
         record.update(status="ok", error="", kpis={k: float(v) for k, v in result.kpis.items()})
-    except Exception:
+    except Exception:  # a failed run is data: it is recorded, the experiment goes on
         record.update(status="error", error=traceback.format_exc(limit=8), kpis={})
     record["wall_time_s"] = time.perf_counter() - started
     return record

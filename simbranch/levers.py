@@ -262,9 +262,9 @@ class WellbeingConfig(_Lever):
     )
     reach: float = _share(0.6, "Share of AMs who use the programme")
     recovery_boost: float = Field(
-        0.15, ge=0.0, le=10.0, description="Extra daily recovery from stress for a user, as a multiple [ratio]"
+        0.08, ge=0.0, le=10.0, description="Extra daily recovery from stress for a user, as a multiple [ratio]"
     )
-    build_reduction: float = _share(0.2, "Cut in how fast stress builds for a user (stress-management skills)")
+    build_reduction: float = _share(0.1, "Cut in how fast stress builds for a user (stress-management skills)")
     sick_reduction: float = _share(0.4, "Cut in a user's sick days (EAP: lost time 66 -> 40 h/month)")
     ramp_days: float = Field(
         35.0, gt=0.0, le=1_000.0, description="Time constant over which the programme takes effect [working days]"

@@ -8,12 +8,14 @@ arrivals and request needs (common random numbers), on any machine and executor.
 
 from __future__ import annotations
 
+import math
+import random
 import zlib
 from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["Draws", "Streams", "seed_sequence"]
+__all__ = ["Draws", "Streams", "positive_sampler", "scalar_sampler", "seed_sequence"]
 
 _BLOCK = 512
 
@@ -33,6 +35,7 @@ class Streams:
     def __init__(self, seed: int | np.random.SeedSequence):
         self.root = seed_sequence(seed)
         self._generators: dict[str, np.random.Generator] = {}
+        self._client_base: int | None = None
 
     def generator(self, name: str) -> np.random.Generator:
         """The generator of stream `name` (created on first use, then shared)."""
@@ -46,6 +49,20 @@ class Streams:
     def draws(self, name: str, sample: Callable[[np.random.Generator, int], np.ndarray]) -> Draws:
         """Scalar draws from stream `name`, taken from blocks that `sample(gen, n)` produces."""
         return Draws(self.generator(name), sample)
+
+    def client_random(self, client: int) -> random.Random:
+        """The stream of one client: its arrival times and every need of its requests.
+
+        One stream per client means a client's needs do not depend on which other clients a
+        policy keeps or loses, so common random numbers survive churn. It is a Mersenne Twister
+        (`random.Random`, cheap to create and to draw from) seeded from the run's seed sequence
+        and the client's id.
+        """
+        if self._client_base is None:
+            key = (*self.root.spawn_key, zlib.crc32(b"clients.requests"))
+            state = np.random.SeedSequence(self.root.entropy, spawn_key=key).generate_state(2, np.uint64)
+            self._client_base = (int(state[0]) << 64) | int(state[1])
+        return random.Random((self._client_base << 32) | client)
 
 
 class Draws:
@@ -95,4 +112,21 @@ def positive_sampler(dist: str, mean: float, cv: float) -> Callable[[np.random.G
         shape = 1.0 / (cv * cv)
         scale = mean / shape
         return lambda gen, n: gen.gamma(shape, scale, n)
+    raise ValueError(f"unknown distribution {dist!r}")
+
+
+def scalar_sampler(dist: str, mean: float, cv: float) -> Callable[[random.Random], float]:
+    """A positive time with the given distribution, mean and cv, drawn from a `random.Random`."""
+    if dist == "exponential":
+        return lambda r: -mean * math.log(1.0 - r.random())
+    if dist == "fixed":
+        return lambda r: mean
+    if dist == "lognormal":
+        sigma2 = math.log1p(cv * cv)
+        mu, sigma = math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
+        return lambda r: math.exp(mu + sigma * r.gauss(0.0, 1.0))
+    if dist == "gamma":
+        shape = 1.0 / (cv * cv)
+        scale = mean / shape
+        return lambda r: r.gammavariate(shape, scale)
     raise ValueError(f"unknown distribution {dist!r}")

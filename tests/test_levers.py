@@ -256,10 +256,13 @@ def test_meetings_share_knowledge() -> None:
 def test_fact_stress_support() -> None:
     """Stylised fact 6 (Richardson & Rothstein 2008: d = 0.53 for stress-management programmes):
     support reaching every AM cuts stress by about half an SD of the AMs' stress spread (accepted
-    0.3-0.8 SD over five paired seeds) and changes sales by only a few per cent."""
+    0.3-0.8 SD over five paired seeds) and changes sales by only a few per cent.
+
+    The spread is the cross-sectional SD of AMs' stress at the end of a run, as a strain study
+    measures it; with 12 AMs one run's SD is noisy (0.04-0.2), so the median over seeds is used."""
     support = {"wellbeing.enabled": True, "wellbeing.reach": 1.0}
     cut = -paired(support, SEEDS, "stress_mean").mean()
-    spread = np.mean([run({}, s).managers.loc[lambda m: m["left_day"].isna(), "stress"].std() for s in SEEDS])
+    spread = np.median([run({}, s).managers.loc[lambda m: m["left_day"].isna(), "stress"].std() for s in SEEDS])
     assert 0.3 <= cut / spread <= 0.8, cut / spread
     sales = kpis(support, SEEDS)["sales_count"] / kpis({}, SEEDS)["sales_count"]
     assert abs(sales.mean() - 1.0) < 0.05

@@ -1,7 +1,7 @@
 """The branch engine: SimPy clock, arrivals, queues, service, and the daily schedule.
 
-Requests arrive as one Poisson stream whose rate is the sum of the active clients' rates
-(the superposition of per-client Poisson processes). A request goes to its owner's queue
+Each client is a Poisson source at its tier's rate, with its own random stream for its
+arrival times and needs; a heap holds every client's next arrival. A request goes to its owner's queue
 (portfolio rules) or to the branch's pooled queue (pooled rules, or cover for an absent owner)
 and is served by an AM; completion and patience are SimPy timeouts with callbacks, so a
 request costs two or three events. Once a working day, the daily submodels run: stress,
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import random
 from collections.abc import Callable
 from itertools import count
 from typing import TYPE_CHECKING, Any
@@ -29,13 +30,12 @@ from simbranch.model.requests import (
     COMPLAINT,
     DONE,
     IN_SERVICE,
-    KINDS,
     SALES,
     WAITING,
     Request,
 )
 from simbranch.scenario import Scenario
-from simbranch.streams import Streams, exponential, normal, positive_sampler, uniform
+from simbranch.streams import Streams, normal, positive_sampler, scalar_sampler, uniform
 
 if TYPE_CHECKING:
     from simbranch.policies.allocation import AllocationRule
@@ -105,21 +105,15 @@ class Branch:
         self.sale_logit0 = _logit(sc.sales.base_conversion)
         self.level_salary = [lv.salary_per_year for lv in mg.levels.values()]
 
-        # random streams: one per kind of draw
-        self.arrival_gap = streams.draws("arrivals.gap", exponential)
-        self.arrival_pick = streams.draws("arrivals.client", uniform)
-        self.kind_u = streams.draws("requests.kind", uniform)
-        self.service_draw = [
-            streams.draws(f"service.{name}", positive_sampler(t.service_time.dist, t.service_time.mean_h,
-                                                                t.service_time.cv))
-            for name, t in zip(KINDS, (types.service, types.sales, types.complaint), strict=True)
-        ]
+        # random streams: each client's own stream for its arrivals and needs (see streams.py),
+        # and one named stream per other kind of draw
+        self.service_sample = [scalar_sampler(t.service_time.dist, t.service_time.mean_h, t.service_time.cv)
+                               for t in (types.service, types.sales, types.complaint)]
         pat = sc.requests.patience
-        self.patience_draw = (streams.draws("patience", positive_sampler(pat.dist, pat.mean_h, pat.cv))
-                              if pat.enabled else None)
-        self.quality_z = streams.draws("satisfaction.quality", normal)
-        self.sale_u = streams.draws("sales.convert", uniform)
-        self.sale_z = streams.draws("sales.amount", normal)
+        self.patience_sample = scalar_sampler(pat.dist, pat.mean_h, pat.cv) if pat.enabled else None
+        self.client_rng: list[random.Random] = []
+        self.arrival_heap: list[tuple[float, int]] = []  # (next arrival time, client)
+        self.missell_z = streams.draws("sales.missell.noise", normal)
         self.rng_churn = streams.generator("clients.churn")
         self.rng_inflow = streams.generator("clients.inflow")
         self.rng_absence = streams.generator("managers.absence")
@@ -163,7 +157,6 @@ class Branch:
         self.rng_follow_up = streams.generator("follow_up.choice")
         self.follow_up_z = streams.draws("follow_up.quality", normal)
 
-        self.total_rate = 0.0
         self.next_arrival = math.inf
         self._arrival_token = 0
 
@@ -200,7 +193,6 @@ class Branch:
             gap_days = self.days_per_year / max(self.tier_rate[t] * self.days_per_year * self.hours_per_day, 1e-9)
             c = self._add_client(t, int(domains[i]), math.exp(mu + sigma * z_value[i]), float(disposition[i]), 0)
             self.clients.last_contact_day[c] = -int(since[i] * min(gap_days, 10 * self.sat.neglect_days))
-        self._rate_changed()
 
     def _add_manager(self, position: int, level: int, specialty: int, skills: tuple[float, float, float],
                      floor: float, tenure: int) -> Manager:
@@ -218,7 +210,10 @@ class Branch:
     def _add_client(self, tier: int, domain: int, value: float, disposition: float, day: int) -> int:
         s = min(1.0, max(0.0, self.sat.initial_mean + disposition))
         c = self.clients.add(tier, domain, value, disposition, s, -1, day)
+        self.client_rng.append(self.streams.client_random(c))
         self._assign(c)
+        if self.tier_rate[tier] > 0.0:
+            self._next_arrival_of(c, tier)
         return c
 
     # ------------------------------------------------------------------ the view rules read
@@ -276,52 +271,38 @@ class Branch:
 
     # ------------------------------------------------------------------ arrivals
 
-    def _rate_changed(self) -> None:
-        """Recompute the total arrival rate and rescale the pending arrival (memorylessness)."""
-        members = self.clients.members
-        new = sum(len(members[t]) * self.tier_rate[t] for t in range(len(members)))
-        old = self.total_rate
-        if new == old:
-            return
-        now = self.env.now
-        self.total_rate = new
-        if new <= 0.0:
-            self._arrival_token += 1
-            self.next_arrival = math.inf
-            return
-        if old > 0.0 and self.next_arrival < math.inf:
-            self._schedule_arrival((self.next_arrival - now) * old / new)
-        else:
-            self._schedule_arrival(self.arrival_gap() / new)
+    def _next_arrival_of(self, c: int, tier: int, arm: bool = True) -> None:
+        """Schedule client `c`'s next request: each client is a Poisson source at its tier's rate."""
+        when = self.env.now - math.log(1.0 - self.client_rng[c].random()) / self.tier_rate[tier]
+        heapq.heappush(self.arrival_heap, (when, c))
+        if arm and when < self.next_arrival:
+            self._arm(when)
 
-    def _schedule_arrival(self, gap: float) -> None:
+    def _arm(self, when: float) -> None:
+        """Wake up at the earliest pending arrival (an earlier one supersedes a later wake-up)."""
         self._arrival_token += 1
-        self.next_arrival = self.env.now + gap
-        ev = self.env.timeout(gap, self._arrival_token)
-        ev.callbacks.append(self._on_arrival)
+        self.next_arrival = when
+        self.env.timeout(when - self.env.now, self._arrival_token).callbacks.append(self._on_arrival)
 
     def _on_arrival(self, ev: simpy.Event) -> None:
         if ev.value != self._arrival_token:
-            return  # superseded by a rate change
-        book = self.clients
-        # pick the client: a tier in proportion to its total rate, then a member uniformly
-        x = self.arrival_pick() * self.total_rate
-        members = book.members
-        c = -1
-        for t, rate in enumerate(self.tier_rate):
-            w = len(members[t]) * rate
-            if x < w:
-                group = members[t]
-                c = group[min(int(x / rate), len(group) - 1)]
-                break
-            x -= w
-        if c < 0:  # rounding at the top end
-            t = max(i for i in range(len(members)) if members[i])
-            c = members[t][-1]
-        self._schedule_arrival(self.arrival_gap() / self.total_rate)
+            return  # superseded by an earlier arrival
+        heap, active, now = self.arrival_heap, self.clients.active, self.env.now
+        self.next_arrival = math.inf
+        while heap and heap[0][0] <= now:
+            c = heapq.heappop(heap)[1]
+            if active[c]:  # a client who left makes no more requests
+                tier = int(self.clients.tier[c])
+                self._client_asks(c, tier)
+                self._next_arrival_of(c, tier, arm=False)
+        if heap:
+            self._arm(heap[0][0])
 
-        s = float(book.satisfaction[c])
-        u = self.kind_u()
+    def _client_asks(self, c: int, tier: int) -> None:
+        """Client `c` makes a request; what it needs is drawn from the client's own stream."""
+        r = self.client_rng[c]
+        s = float(self.clients.satisfaction[c])
+        u = r.random()
         shares = self.type_shares
         if self.complaints_follow:
             pc = min(0.95, shares[2] * math.exp(self.complaint_k * (self.churn.satisfaction_ref - s)))
@@ -330,18 +311,18 @@ class Branch:
             kind = COMPLAINT if u < pc else (0 if u < pc + shares[0] * scale else SALES)
         else:
             kind = 0 if u < shares[0] else (SALES if u < shares[0] + shares[1] else COMPLAINT)
-        self._client_request(c, t, kind, self.service_draw[kind]())
+        base_time = self.service_sample[kind](r)
+        quality_z, sale_u, sale_z = r.gauss(0.0, 1.0), r.random(), r.gauss(0.0, 1.0)
+        patience = self.patience_sample(r) if self.patience_sample is not None else math.inf
+        self._client_request(c, tier, kind, base_time, quality_z, sale_u, sale_z, patience)
 
-    def _client_request(self, c: int, tier: int, kind: int, base_time: float) -> None:
-        """A client asks for something: count it, route it, and start its patience clock."""
+    def _client_request(self, c: int, tier: int, kind: int, base_time: float, quality_z: float,
+                        sale_u: float, sale_z: float, patience: float) -> None:
+        """A client's request enters the branch: count it, route it, and start its patience clock."""
         now = self.env.now
         book = self.clients
         counted = now >= self.warmup_t
-        # every request takes its draws whatever its kind or fate, so paired runs stay aligned
-        sale_u, sale_z = self.sale_u(), self.sale_z()
-        patience = self.patience_draw() if self.patience_draw is not None else math.inf
-        req = Request(c, tier, kind, now, base_time, self.quality_z() if self.sat_on else 0.0,
-                      sale_u, sale_z, int(book.am[c]), counted)
+        req = Request(c, tier, kind, now, base_time, quality_z, sale_u, sale_z, int(book.am[c]), counted)
         book.requests[c] += 1
         tally = self.tally
         tally.day_arrived += 1
@@ -548,7 +529,8 @@ class Branch:
         if self.sat_on:
             book.satisfaction[c] = max(0.0, book.satisfaction[c] - self.mis_selling_penalty)
         if book.active[c]:
-            self._client_request(c, int(book.tier[c]), COMPLAINT, self.missell_time())
+            self._client_request(c, int(book.tier[c]), COMPLAINT, self.missell_time(), self.missell_z(), 1.0, 0.0,
+                                 math.inf)
 
     def _follow_ups(self, d: int) -> None:
         """CRM follow-up: the owner calls each client not contacted for `follow_up_days`, unless
@@ -647,7 +629,6 @@ class Branch:
         for m in self.positions:
             if m is not None:
                 m.day_busy_start = m.busy_until(now)
-        self._rate_changed()
 
     def _day_end(self, d: int) -> None:
         now = self.env.now

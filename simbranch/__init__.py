@@ -8,7 +8,7 @@ The public interface (see DESIGN.md): `load_scenario`, `load_policy`, `Scenario`
 from importlib.metadata import PackageNotFoundError, version
 
 from simbranch import validation
-from simbranch.experiment import Comparison, ResultStore, compare
+from simbranch.experiment import Comparison, ResultStore, Sweep, compare, sweep
 from simbranch.policies.allocation import AllocationRule, register_allocation_rule
 from simbranch.run import KPI_NAMES, RunResult, run
 from simbranch.scenario import (
@@ -34,6 +34,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "Sweep",
     "__version__",
     "compare",
     "load_policy",
@@ -41,5 +42,6 @@ __all__ = [
     "load_scenario_text",
     "register_allocation_rule",
     "run",
+    "sweep",
     "validation",
 ]

@@ -599,8 +599,9 @@ class Scenario(_Section):
         return tomli_w.dumps(data)
 
     def canonical_json(self) -> str:
-        """A stable text form used for hashing and provenance."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """A stable text form used for hashing and provenance (field order kept: the order of
+        named tables such as tiers and levels is meaningful)."""
+        return json.dumps(self.to_dict(), separators=(",", ":"))
 
     def with_overrides(self, overrides: Mapping[str, Any], *, source: str = "override") -> Scenario:
         """A new scenario with `{"dotted.path": value}` changes applied and validated again."""

@@ -2,5 +2,6 @@
 
 from simbranch.experiment.compare import Comparison, compare
 from simbranch.experiment.store import ResultStore, StoreError
+from simbranch.experiment.sweep import Sweep, sweep
 
-__all__ = ["Comparison", "ResultStore", "StoreError", "compare"]
+__all__ = ["Comparison", "ResultStore", "StoreError", "Sweep", "compare", "sweep"]

@@ -130,10 +130,11 @@ def compare(scenario: Scenario, policies: Sequence[Policy | str | Path] | None =
     resolved = resolve_policies(list(policies or []))
     experiment = f"compare:{seed}"
     if replications == "auto":
-        n = 5
+        records, done, n = [], 0, min(5, max_replications)
         while True:
-            records = run_experiment(run_specs(scenario, resolved, range(n), seed), executor, store, progress,
-                                     experiment)
+            records += run_experiment(run_specs(scenario, resolved, range(done, n), seed), executor, store, progress,
+                                      experiment)
+            done = n
             table = _table(records)
             worst = summarise(table, list(auto_kpis))["rel_ci"].max() if len(table) else 0.0
             if not (worst > target_rel_ci) or n >= max_replications:
@@ -152,9 +153,12 @@ def compare(scenario: Scenario, policies: Sequence[Policy | str | Path] | None =
 
 
 def _table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows by replication, then policy in the order given (baseline first)."""
     frame = records_to_frame(records)
     if len(frame):
-        frame = frame.drop(columns=["point"])
+        order = {name: i for i, name in enumerate(dict.fromkeys(frame["policy"]))}
+        frame = frame.assign(_order=frame["policy"].map(order)).sort_values(["_order", "replication"], kind="stable")
+        frame = frame.drop(columns=["point", "_order"]).reset_index(drop=True)
         for kpi in KPI_NAMES:
             if kpi not in frame:
                 frame[kpi] = np.nan

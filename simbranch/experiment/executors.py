@@ -8,6 +8,7 @@ what was stored stays stored.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
@@ -22,14 +23,18 @@ __all__ = ["ExecutorLike", "execute_all"]
 ExecutorLike = Any  # None | "serial" | concurrent.futures.Executor | distributed.Client
 
 
-def _user_rules() -> dict[str, type]:
-    """Allocation rules registered outside simbranch (in a notebook), shipped to the workers."""
-    return {name: cls for name, cls in ALLOCATION_RULES.items() if not cls.__module__.startswith("simbranch.")}
+def _user_rules(specs: Sequence[RunSpec]) -> dict[str, type]:
+    """The allocation rules registered outside simbranch (in a notebook) that the specs use,
+    shipped to the workers (a process started afresh, or a Dask worker, has not seen them)."""
+    scenarios = {spec.scenario_json for spec in specs}
+    used = {json.loads(text)["allocation"]["rule"] for text in scenarios}
+    return {name: cls for name, cls in ALLOCATION_RULES.items()
+            if name in used and not cls.__module__.startswith("simbranch.")}
 
 
 def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Iterator[dict[str, Any]]:
     """Run every spec and yield its record as it finishes (in completion order)."""
-    rules = _user_rules()
+    rules = _user_rules(specs)
     if executor == "serial":
         for spec in specs:
             yield execute(spec, rules)

@@ -127,14 +127,11 @@ class ResultStore:
 
 
 def records_to_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Flatten run records: one row per run, parameters and KPIs as columns."""
+    """Flatten run records, in the order given: one row per run, parameters and KPIs as columns."""
     rows = []
     for rec in records:
         row = {k: rec[k] for k in ("policy", "point", "replication", "seed", "status", "error", "wall_time_s", "key")}
         row.update({f"param:{k}": v for k, v in rec["params"].items()})
         row.update(rec["kpis"])
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    if len(frame):
-        frame = frame.sort_values(["point", "policy", "replication"], kind="stable").reset_index(drop=True)
-    return frame
+    return pd.DataFrame(rows)

@@ -1,0 +1,271 @@
+"""Sweeps: the designs hold the points they promise, every point is checked before anything runs,
+replication r of every point shares one seed (common random numbers), SALib's indices single out
+the parameter that matters, and a sweep with a store resumes instead of running again.
+
+Runs use a tiny branch (300 clients, 3 AMs, 5 + 30 days: about 0.1 s a run) on the serial executor.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simbranch as sb
+from simbranch.analysis.sensitivity import morris_indices, sobol_indices
+from simbranch.experiment.design import model_fingerprint
+
+TINY = sb.Scenario().with_overrides(
+    {"branch.horizon_days": 30, "branch.warmup_days": 5, "clients.count": 300, "managers.count": 3}
+)
+FAST = {"executor": "serial", "progress": False}
+#: One parameter that drives waits (AMs) and one that never touches them (overhead is only a cost).
+WAIT_SPACE = {"managers.count": (2, 6), "costs.overhead_per_am_per_year": (0, 30000)}
+
+
+class CountingExecutor:
+    """An Executor that runs each submitted call at once, in this process, and counts the calls."""
+
+    _max_workers = 1
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, fn, *args, **kwargs) -> cf.Future:
+        self.submitted += 1
+        future: cf.Future = cf.Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+@pytest.fixture(scope="module")
+def sobol_sweep() -> sb.Sweep:
+    return sb.sweep(TINY, WAIT_SPACE, method="sobol", n=16, **FAST)
+
+
+# ------------------------------------------------------------------ designs
+
+
+def test_grid_crosses_every_level_and_category_with_one_row_per_point_and_replication():
+    """A grid takes n evenly spaced integers of a range (no repeats) and every category, all combined;
+    the table has one row per point x replication with the point's values in columns named by path."""
+    space = {"allocation.rule": ["round_robin", "pooled"], "managers.count": (2, 4)}
+    sw = sb.sweep(TINY, space, method="grid", n=3, replications=2, **FAST)
+    expected = list(itertools.product(["round_robin", "pooled"], [2, 3, 4]))
+    assert list(sw.design[["allocation.rule", "managers.count"]].itertuples(index=False, name=None)) == expected
+    assert sw.design["point"].tolist() == list(range(6))
+    assert len(sw.table) == 6 * 2 and sw.failures.empty
+    assert {"point", "policy", "replication", "allocation.rule", "managers.count", *sb.KPI_NAMES} <= set(sw.table)
+    assert sw.table.groupby(["point", "replication"]).size().eq(1).all()
+    merged = sw.table.merge(sw.design, on="point", suffixes=("", "_design"))
+    assert (merged["managers.count"] == merged["managers.count_design"]).all()
+    assert (merged["allocation.rule"] == merged["allocation.rule_design"]).all()
+    heat = sw.pivot("wait_mean_h", x="allocation.rule", y="managers.count")
+    assert heat.shape == (3, 2) and list(heat.columns) == ["round_robin", "pooled"]
+    assert heat.loc[2].mean() > heat.loc[4].mean()  # fewer AMs, longer waits
+    assert "simbranch sweep" in sw._repr_html_()
+
+
+def test_grid_of_a_narrow_integer_range_does_not_repeat_points():
+    sw = sb.sweep(TINY, {"managers.count": (2, 3)}, method="grid", n=5, **FAST)
+    assert sw.design["managers.count"].tolist() == [2, 3]
+
+
+def test_lhs_points_stay_in_bounds_integer_dimensions_are_ints_and_each_stratum_has_one_point():
+    space = {"managers.count": (2, 5), "sales.base_conversion": (0.1, 0.5),
+             "costs.overhead_per_am_per_year": (0, 30000)}
+    sw = sb.sweep(TINY, space, method="lhs", n=8, seed=3, **FAST)
+    design = sw.design
+    assert len(design) == 8 and len(sw.table) == 8
+    assert all(type(v) is int and 2 <= v <= 5 for v in design["managers.count"])
+    assert set(design["managers.count"]) == {2, 3, 4, 5}  # 8 strata over 4 integers: each twice
+    assert design["managers.count"].value_counts().eq(2).all()
+    conv = design["sales.base_conversion"].to_numpy()
+    assert ((conv >= 0.1) & (conv <= 0.5)).all()
+    assert sorted(np.floor((conv - 0.1) / 0.4 * 8).astype(int)) == list(range(8))  # Latin: one per stratum
+    overhead = design["costs.overhead_per_am_per_year"]  # a float field stays continuous with int ends
+    assert overhead.between(0, 30000).all() and not np.allclose(overhead, overhead.round())
+    assert pd.api.types.is_integer_dtype(sw.table["managers.count"])
+    with pytest.raises(ValueError, match=r"method='sobol'.*method='morris'"):
+        sw.sensitivity("revenue")
+    assert sw.pivot("revenue", x="managers.count", y="sales.base_conversion").shape == (8, 4)  # binned
+
+
+def test_sobol_and_morris_designs_have_the_documented_sizes():
+    assert sb.sweep(TINY, WAIT_SPACE, method="morris", n=2, **FAST).n_points == 2 * (2 + 1)
+    sw = sb.sweep(TINY, {"allocation.rule": ["round_robin", "pooled", "random"]}, method="sobol", n=4, **FAST)
+    assert sw.n_points == 4 * (1 + 2)
+    assert set(sw.design["allocation.rule"]) <= {"round_robin", "pooled", "random"}
+    assert sw.problem["bounds"] == [[0.0, 3.0]]  # categories reach SALib as the range [0, k)
+
+
+# ------------------------------------------------------------------ validation
+
+
+@pytest.mark.parametrize("space", [
+    {"managers.count": (1, 2, 3)},
+    {"managers.count": (3, 2)},
+    {"managers.count": (2, float("inf"))},
+    {"managers.count": []},
+    {"managers.count": 3},
+    {"allocation.cover_absent": (False, True)},
+    {},
+])
+def test_a_malformed_space_is_refused(space):
+    with pytest.raises(ValueError):
+        sb.sweep(TINY, space, method="grid", n=2, **FAST)
+
+
+def test_a_bad_point_fails_before_any_run_naming_path_and_value(tmp_path):
+    """LHS over (0, 3) puts 2 of 8 points at managers.count = 0, which the scenario rejects: the
+    sweep raises ScenarioError before it opens the store, so nothing is run or written."""
+    store = tmp_path / "runs.sqlite"
+    counter = CountingExecutor()
+    with pytest.raises(sb.ScenarioError, match=r"managers\.count = 0") as info:
+        sb.sweep(TINY, {"managers.count": (0, 3)}, method="lhs", n=8, executor=counter, store=store, progress=False)
+    assert "sweep point" in str(info.value)
+    assert counter.submitted == 0
+    assert not store.exists() or sb.ResultStore(store).table().empty
+    with pytest.raises(sb.ScenarioError, match="no field 'cuont'"):
+        sb.sweep(TINY, {"managers.cuont": (2, 3)}, method="grid", n=2, **FAST)
+
+
+# ------------------------------------------------------------------ seeds and policies
+
+
+def test_every_point_and_policy_shares_the_replication_seed(monkeypatch):
+    """The specs handed to run_experiment: replication r of every point and policy has the same seed;
+    a point's values are applied over the policy's levers; the point's scenario is in the spec."""
+    captured = []
+    module = sys.modules["simbranch.experiment.sweep"]
+    monkeypatch.setattr(module, "run_experiment", lambda specs, *a, **k: captured.extend(specs) or [])
+    space = {"allocation.rule": ["round_robin", "pooled"], "managers.count": (2, 4)}
+    sw = sb.sweep(TINY, space, method="grid", n=2, replications=3, policies=["crm_routing"], seed=7, **FAST)
+    assert sw.table.empty and sw.n_points == 4
+    assert len(captured) == 4 * 2 * 3
+    assert len({s.key for s in captured}) == len(captured)
+    for spec in captured:
+        assert spec.seed == 7 and spec.fingerprint == model_fingerprint()
+        scenario = json.loads(spec.scenario_json)
+        assert scenario["allocation"]["rule"] == spec.params["allocation.rule"]  # the point wins over the policy
+        assert scenario["managers"]["count"] == spec.params["managers.count"]
+        assert scenario["allocation"]["follow_up_days"] == (60 if spec.policy == "crm_routing" else 0)
+    assert [s.replication for s in captured[:8]] == [0] * 8  # replication-major: early results cover all points
+
+
+def test_common_random_numbers_give_every_point_the_same_requests():
+    """With churn, inflow, complaint-follow and turnover off (a leaver's clients may follow them out),
+    nothing the allocation levers do changes who asks for what: replication r of every point sees
+    the same requests, while waits do change between points."""
+    closed = TINY.with_overrides({"clients.churn.enabled": False, "clients.inflow.enabled": False,
+                                  "requests.complaints_follow_satisfaction": False,
+                                  "managers.turnover.enabled": False})
+    space = {"allocation.rule": ["round_robin", "least_loaded", "pooled", "random"],
+             "allocation.cover_absent": [True, False]}
+    sw = sb.sweep(closed, space, method="grid", n=2, replications=2, **FAST)
+    assert len(sw.table) == 8 * 2
+    per_rep = sw.table.groupby("replication")
+    assert per_rep["seed"].nunique().eq(1).all()
+    assert per_rep["requests_arrived"].nunique().eq(1).all()
+    assert sw.table["requests_arrived"].nunique() == 2  # the two replications differ
+    assert per_rep["wait_mean_h"].nunique().gt(1).all()  # the points do differ in service
+
+
+def test_policies_multiply_the_points_and_sensitivity_reports_each():
+    sw = sb.sweep(TINY, WAIT_SPACE, method="morris", n=2, policies=["crm_routing"], **FAST)
+    assert len(sw.table) == sw.n_points * 2
+    assert list(sw.table["policy"].unique()) == ["baseline", "crm_routing"]
+    out = sw.sensitivity("wait_mean_h")
+    assert out["policy"].tolist() == ["baseline", "baseline", "crm_routing", "crm_routing"]
+    assert "policy" not in sw.sensitivity("wait_mean_h", policy="crm_routing")
+    with pytest.raises(ValueError, match="policy="):
+        sw.pivot("wait_mean_h", "managers.count", "costs.overhead_per_am_per_year")
+
+
+# ------------------------------------------------------------------ sensitivity
+
+
+def test_sobol_indices_single_out_the_parameter_that_drives_waits(sobol_sweep):
+    """managers.count sets the queue; overhead is only a cost, and with common random numbers a
+    point that changes only overhead has exactly the same waits, so its indices are 0 (< 0.05 allows
+    for rounding). The true S1 = ST of managers.count is then 1; the estimate from n = 16 base points
+    (64 runs) ranged 0.75-1.4 over 30 design seeds (at n = 8 it fell to 0.04), hence > 0.5."""
+    out = sobol_sweep.sensitivity("wait_mean_h").set_index("parameter")
+    assert list(out.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
+    assert sobol_sweep.n_points == 16 * (2 + 2)
+    manager, overhead = out.loc["managers.count"], out.loc["costs.overhead_per_am_per_year"]
+    assert abs(overhead["S1"]) < 0.05 and abs(overhead["ST"]) < 0.05
+    assert manager["S1"] > 0.5 and manager["ST"] > 0.5
+    assert (out[["S1_conf", "ST_conf"]] >= 0).all().all()
+    profit = sobol_sweep.sensitivity("profit").set_index("parameter")
+    assert profit.loc["costs.overhead_per_am_per_year", "ST"] > 0  # overhead does reach the model, as a cost
+
+
+def test_morris_ranks_the_parameter_that_drives_waits_first():
+    """mu_star of overhead is 0 for the same reason as its Sobol' indices; more AMs shorten waits,
+    so the mean effect mu of managers.count is negative."""
+    sw = sb.sweep(TINY, WAIT_SPACE, method="morris", n=6, **FAST)
+    assert sw.n_points == 6 * (2 + 1)
+    out = sw.sensitivity("wait_mean_h").set_index("parameter")
+    assert list(out.columns) == ["mu", "mu_star", "mu_star_conf", "sigma"]
+    assert out.loc["costs.overhead_per_am_per_year", "mu_star"] < 0.01
+    assert out.loc["managers.count", "mu_star"] > 0.2
+    assert out.loc["managers.count", "mu"] < 0
+    with pytest.raises(ValueError, match="method='sobol'"):
+        sw.sensitivity("wait_mean_h", method="sobol")
+
+
+def test_the_wrappers_reproduce_the_ishigami_indices():
+    """The SALib wrappers keep parameter order: Ishigami's first-order indices are 0.314, 0.442, 0."""
+    from SALib.sample import morris, sobol
+    from SALib.test_functions import Ishigami
+
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+    x = sobol.sample(problem, 1024, calc_second_order=False, seed=1)
+    out = sobol_indices(problem, Ishigami.evaluate(x), seed=1).set_index("parameter")
+    np.testing.assert_allclose(out["S1"], [0.314, 0.442, 0.0], atol=0.05)
+    assert out.loc["x3", "ST"] > 0.15  # x3 acts through its interaction with x1 only
+    xm = morris.sample(problem, 20, num_levels=4, seed=1)
+    ranks = morris_indices(problem, xm, Ishigami.evaluate(xm), seed=1).set_index("parameter")["mu_star"]
+    assert ranks.idxmax() in ("x1", "x2") and ranks["x3"] < ranks.max()
+    with pytest.raises(ValueError, match="N x"):
+        sobol_indices(problem, np.ones(7))
+    with pytest.raises(ValueError, match="variance is 0"):
+        sobol_indices(problem, np.ones(10))
+
+
+# ------------------------------------------------------------------ resume
+
+
+def test_a_sweep_with_a_store_resumes_instead_of_running_again(tmp_path):
+    store = tmp_path / "sweep.sqlite"
+    space = {"managers.count": (2, 4), "allocation.rule": ["round_robin", "pooled"]}
+
+    def stored() -> pd.DataFrame:
+        with sb.ResultStore(store) as db:
+            return db.table()
+
+    first = CountingExecutor()
+    sw1 = sb.sweep(TINY, space, method="lhs", n=4, executor=first, store=store, progress=False)
+    assert first.submitted == 4 and len(stored()) == 4
+    again = CountingExecutor()
+    sw2 = sb.sweep(TINY, space, method="lhs", n=4, executor=again, store=store, progress=False)
+    assert again.submitted == 0 and len(stored()) == 4
+    pd.testing.assert_frame_equal(sw1.table, sw2.table)
+    grown = CountingExecutor()
+    sw3 = sb.sweep(TINY, space, method="lhs", n=4, replications=2, executor=grown, store=store, progress=False)
+    assert grown.submitted == 4 and len(stored()) == 8 and len(sw3.table) == 8
+
+
+def test_a_sobol_sweep_grown_to_more_base_points_runs_only_the_new_ones(tmp_path):
+    """Saltelli samples of 2n base points start with those of n (same seed): the store reuses them."""
+    store = tmp_path / "sobol.sqlite"
+    sb.sweep(TINY, WAIT_SPACE, method="sobol", n=2, store=store, **FAST)
+    grown = CountingExecutor()
+    sw = sb.sweep(TINY, WAIT_SPACE, method="sobol", n=4, executor=grown, store=store, progress=False)
+    assert sw.n_points == 16 and grown.submitted == 8

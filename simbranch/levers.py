@@ -162,13 +162,15 @@ class IncentivesConfig(_Lever):
         "fixed",
         description=(
             "Pay scheme: fixed salary; individual sales commission; balanced-scorecard bonus; team bonus on "
-            "the branch scorecard; tournament (the top quarter by sales share the pool) [name]"
+            "the branch's revenue; tournament (the top quarter by sales share the pool) [name]"
         ),
     )
     evaluation_interval_days: int = _days(63, "Days between evaluations and payouts")
     weights: ScorecardWeights = Field(default_factory=ScorecardWeights, description="Scorecard weights [section]")
     commission_rate: float = Field(
-        0.05, ge=0.0, le=1.0, description="Commission: share of an AM's sales revenue paid to the AM [share]"
+        0.07, ge=0.0, le=1.0,
+        description="Commission: share of an AM's sales revenue paid to the AM; 7 % is about 15 % of pay "
+        "in the default branch, like the bonus schemes' pay at risk [share]",
     )
     pay_at_risk: float = _share(0.15, "Bonus schemes: expected variable pay as a share of salary")
     effort_response: float = Field(
@@ -214,7 +216,8 @@ class SurveysConfig(_Lever):
         90.0, gt=0.0, le=10_000.0, description="Half-life of a feedback effect [working days]"
     )
     feeds_scorecard: bool = Field(
-        False, description="The scorecard's satisfaction measure is the survey's, not the true value [on/off]"
+        False,
+        description="The incentive scorecard measures satisfaction by the survey, not the true value [on/off]",
     )
     cost_per_response: float = Field(15.0, ge=0.0, le=1e5, description="Cost of one answer [currency]")
 

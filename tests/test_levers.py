@@ -238,7 +238,9 @@ def test_survey_measures_nps_with_noise() -> None:
 def test_career_ladder_promotes_and_keeps_people() -> None:
     """A visible career path promotes AMs (so salaries rise) and lowers quitting.
     Five paired seeds at a high quit hazard, so that there are quits to lower."""
-    churny = {"managers.turnover.base_rate_per_year": 0.4}
+    # quits are frequent and free of the stress spiral, so the path's effect on the hazard shows
+    churny = {"managers.turnover.base_rate_per_year": 0.4, "managers.turnover.stress_sensitivity": 0.0,
+              "managers.turnover.burnout_multiplier": 1.0}
     ladder = {**churny, "careers.enabled": True}
     assert kpis(ladder, range(4))["promotions"].sum() > 0
     assert paired(ladder, range(4), "am_turnover_rate", base=churny).mean() < 0

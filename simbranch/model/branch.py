@@ -155,6 +155,7 @@ class Branch:
         )
         self.mis_selling_penalty = 0.0
         self.rng_follow_up = streams.generator("follow_up.choice")
+        self.follow_up_skipped: dict[int, int] = {}  # client -> day its due call was crowded out
         self.follow_up_z = streams.draws("follow_up.quality", normal)
 
         self.next_arrival = math.inf
@@ -547,8 +548,11 @@ class Branch:
             m = self.positions[p] if p >= 0 else None
             if m is None:
                 continue
+            if d - self.follow_up_skipped.get(c, -self.follow_up_days) < self.follow_up_days:
+                continue  # skipped in this cycle: due again a full interval later
             if base > 0 and u_c >= (1.0 - m.effort_split) / base:
-                continue  # crowded out by selling
+                self.follow_up_skipped[c] = d  # crowded out by selling: the call is not made
+                continue
             book.last_contact_day[c] = d
             req = Request(c, int(book.tier[c]), 0, self.env.now, self.follow_up_draw(),
                           self.follow_up_z() if self.sat_on else 0.0, 1.0, 0.0, p, False)
@@ -645,7 +649,7 @@ class Branch:
             avail_sum += busy if m.absent else max(busy, H - m.day_away_h)
             if not m.absent:
                 queued = sum(e[2].base_time for e in m.queue if e[2].status == WAITING)
-                load = (busy + queued) / H + pool_share / H
+                load = (busy + queued + pool_share) / max(H - m.day_away_h, 0.25 * H)
             else:
                 load = 0.0
             if self.stress_on:

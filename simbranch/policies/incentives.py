@@ -1,16 +1,19 @@
 """Evaluation and incentives (lever 3): pay schemes that move effort, motivation and pressure.
 
 Each scheme has a sales orientation S in [-1, 1] (what its measures pay for: selling minus
-service) and a strength, the pay at risk. While it runs, every AM's
+service) and a strength P, the expected variable pay as a share of salary: `pay_at_risk` for
+bonus schemes, and for commission the rate x the expected sales revenue per AM / mean salary.
+While it runs, every AM's
 
-    effort split   phi = phi0 + effort_response * S * pay_at_risk * k
-    motivation target bonus  = motivation_response * pay_at_risk * k * (1 + weak_response * max(0, ref - skill))
-    daily pressure           = pressure * pay_at_risk * k  (x2 in a tournament)
+    effort split   phi = phi0 + effort_response * S * P * k
+    motivation target bonus  = motivation_response * P * k * (1 + weak_response * max(0, ref - skill))
+    daily pressure           = pressure * P * k  (x2 in a tournament)
 
 with k = 1 for individual pay and team_factor for a team bonus (the weak-AM response applies to
 individual pay only). Pay is settled at each evaluation: commission = rate x revenue sold;
 scorecard bonus = pay at risk x salary x a share that rises with the score; team bonus = pay at
-risk x salary for all; tournament = the pool shared by the top quarter on sales.
+risk x salary x the branch's revenue against the previous period (capped at 2); tournament = the
+pool shared by the top quarter on sales.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class Incentives:
         orientation = sum(self.weights[k] for k in ("sales", "growth", "clients")) - sum(
             self.weights[k] for k in ("satisfaction", "complaints", "follow_up"))
         k = cfg.team_factor if cfg.scheme == "team_bonus" else 1.0
-        strength = cfg.pay_at_risk * k
+        strength = (self.commission_share(scenario) if cfg.scheme == "commission" else cfg.pay_at_risk) * k
         self.individual = cfg.scheme != "team_bonus"
         self.effort = scenario.managers.effort_split + cfg.effort_response * orientation * strength
         self.effort = min(1.0, max(0.0, self.effort))
@@ -48,6 +51,19 @@ class Incentives:
         self.reference = scenario.managers.skill_effects.reference
         self.evaluation = Evaluation(self.weights)
         self.salary_share = cfg.evaluation_interval_days / scenario.branch.days_per_year
+        self.team_revenue = 0.0  # the branch's revenue in the previous period (team bonus)
+
+    @staticmethod
+    def commission_share(scenario: Scenario) -> float:
+        """Commission as an expected share of pay: rate x expected sales revenue per AM / mean salary,
+        from the scenario's book (tiers, request rates, sales share, conversion, sale size)."""
+        cl, mg, sales = scenario.clients, scenario.managers, scenario.sales
+        share_sales = scenario.requests.types.sales.share
+        revenue = sum(cl.count * t.share * t.requests_per_year * share_sales * sales.base_conversion
+                      * sales.amount_share * t.value_median * np.exp(t.value_sigma ** 2 / 2)
+                      for t in cl.tiers.values()) / mg.count
+        salary = sum(lv.share * lv.salary_per_year for lv in mg.levels.values())
+        return scenario.incentives.commission_rate * revenue / salary if salary > 0 else 0.0
 
     def respond(self, branch: Branch, day: int) -> None:
         """Every day: each AM's effort, motivation target and pressure under the scheme."""
@@ -75,7 +91,11 @@ class Incentives:
             return {m: cfg.commission_rate * measures[m]["sales"] for m in scores}
         pool = {m: cfg.pay_at_risk * salary[m] for m in scores}
         if self.scheme == "team_bonus":
-            return pool
+            # the whole team is paid on the branch's result: revenue against the previous period
+            revenue = sum(measures[m]["sales"] for m in scores)
+            attainment = min(2.0, revenue / self.team_revenue) if self.team_revenue > 0 else 1.0
+            self.team_revenue = revenue
+            return {m: pool[m] * attainment for m in scores}
         managers = list(scores)
         if self.scheme == "tournament":
             order = sorted(managers, key=lambda m: -scores[m])

@@ -7,7 +7,8 @@ x += gain (ceiling - x). The gain then fades like any skill above the AM's floor
 practice keeps it.
 
 Assessment: every `interval_days` each AM gets a score, a weighted mix of tested skill and the
-scorecard result, measured with noise. The lowest `low_share` are flagged; a flag buys a place on
+scorecard result (both standardised across the AMs), measured with noise (`noise_sd` in skill
+units). The lowest `low_share` are flagged; a flag buys a place on
 the next training session, or a development plan that raises the AM's learning rate for a while.
 """
 
@@ -64,7 +65,7 @@ class Training:
 
     def attendees(self, branch: Branch, day: int) -> list[Manager]:
         cfg = self.cfg
-        present = branch.present()
+        present = [m for m in branch.present() if not m.sick_today]
         assessment: Assessment | None = branch.levers.get("assessment")
         if cfg.attendees == "all":
             chosen = present
@@ -101,11 +102,10 @@ class Assessment:
         if not present:
             return
         card = self.evaluation.scores(self.evaluation.period(branch))
-        values = np.array([card[m] for m in present])
-        ranks = (np.argsort(np.argsort(values)) + 0.5) / len(present)  # scorecard percentile
         skill = np.array([m.skill_mean() for m in present])
-        score = cfg.skill_weight * skill + (1 - cfg.skill_weight) * ranks
-        score = score + self.rng.normal(0.0, cfg.noise_sd, len(present))
+        results = np.array([card[m] for m in present])
+        score = cfg.skill_weight * _standard(skill) + (1 - cfg.skill_weight) * _standard(results)
+        score = score + self.rng.normal(0.0, cfg.noise_sd, len(present)) / max(float(skill.std()), 1e-9)
         self.scores = {m.id: float(s) for m, s in zip(present, score, strict=True)}
         n_low = round(cfg.low_share * len(present))
         low = [present[i] for i in np.argsort(score)[:n_low]]
@@ -116,6 +116,12 @@ class Assessment:
             for m in low:
                 m.learn_factor = 1.0 + cfg.plan_learning_boost
                 self.plan_until[m.id] = day + cfg.plan_days
+
+
+def _standard(x: np.ndarray) -> np.ndarray:
+    """z-scores across the AMs (zeros when they are all equal), so weights mean what they say."""
+    sd = float(x.std())
+    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
 
 
 def install(branch: Branch) -> None:

@@ -43,6 +43,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/experiments.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

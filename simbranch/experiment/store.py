@@ -3,7 +3,8 @@
 Kill the process at any moment: every committed run is intact (SQLite's journal), and calling
 the same experiment again skips the runs already stored. Rows hold plain values (numbers, text,
 JSON), never pickles, so opening a colleague's store runs nothing of theirs. Each row carries
-its provenance: the model fingerprint, package versions, host, run time.
+its provenance: the model fingerprint, seed entropy and spawn key, package versions, host and
+run time.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS runs (
     fingerprint TEXT NOT NULL,
     host TEXT NOT NULL,
     wall_time_s REAL NOT NULL,
-    finished_at REAL NOT NULL
+    finished_at REAL NOT NULL,
+    provenance TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -83,12 +85,12 @@ class ResultStore:
             record["key"], experiment, record["policy"], record["point"], record["replication"],
             record["seed"], json.dumps(record["params"], sort_keys=True), record["status"], record["error"],
             json.dumps(record["kpis"]), record["fingerprint"], record.get("host", ""),
-            record["wall_time_s"], time.time(),
+            record["wall_time_s"], time.time(), json.dumps(record.get("provenance", {})),
         )
         try:
             with self._db:  # one transaction
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                self._db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: cannot write a run ({exc}); what was stored stays readable") from None
 
@@ -108,6 +110,7 @@ class ResultStore:
                 continue
             rec["params"] = json.loads(rec["params"])
             rec["kpis"] = json.loads(rec["kpis"])
+            rec["provenance"] = json.loads(rec["provenance"])
             out.append(rec)
         return out
 

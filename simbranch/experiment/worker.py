@@ -36,4 +36,19 @@ def execute(spec: RunSpec, rules: dict[str, type] | None = None) -> dict[str, An
     except Exception:  # a failed run is data: it is recorded, the experiment goes on
         record.update(status="error", error=traceback.format_exc(limit=8), kpis={})
     record["wall_time_s"] = time.perf_counter() - started
+    record["provenance"] = {"seed_entropy": spec.seed, "spawn_key": [spec.replication], **_versions()}
     return record
+
+
+def _versions() -> dict[str, str]:
+    """Versions of what produced a run (the model itself is identified by the fingerprint)."""
+    global _VERSIONS
+    if _VERSIONS is None:
+        from importlib.metadata import version
+
+        _VERSIONS = {"python": platform.python_version(),
+                     **{name: version(name) for name in ("simbranch", "simpy", "numpy", "scipy", "pandas")}}
+    return _VERSIONS
+
+
+_VERSIONS: dict[str, str] | None = None

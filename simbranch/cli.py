@@ -126,7 +126,40 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
     p.set_defaults(handler=_cmd_schema)
+
+    p = sub.add_parser("sweep", help="sweep parameters over a design and measure their influence")
+    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file")
+    p.add_argument("--param", dest="params", metavar="PATH=LOW:HIGH|PATH=A,B,...", type=parse_sweep_param,
+                   action="append", required=True,
+                   help="a range (managers.count=8:16) or a list of values (allocation.rule=crm,by_tier)")
+    p.add_argument("--method", choices=["grid", "lhs", "sobol", "morris"], default="lhs")
+    p.add_argument("--n", type=int, default=16, help="points (lhs), levels (grid), base points (sobol), "
+                   "trajectories (morris)")
+    p.add_argument("--reps", type=int, default=1, help="replications per point")
+    p.add_argument("--kpi", dest="kpis", action="append", default=[],
+                   help="KPI to analyse (repeatable; default satisfaction_mean and revenue)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    p.add_argument("--store", type=Path, metavar="FILE", help="result store: finished runs are kept and skipped")
+    p.add_argument("--executor", choices=["process", "serial"], default="process")
+    p.add_argument("--set", dest="overrides", metavar="PATH=VALUE", type=parse_override, action="append",
+                   default=[], help="change one field of the scenario first (repeatable)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write table.csv (and sensitivity CSVs) here")
+    p.set_defaults(handler=_cmd_sweep)
     return parser
+
+
+def parse_sweep_param(text: str) -> tuple[str, Any]:
+    """`path=low:high` (a range) or `path=a,b,c` (values, each read as TOML or text) for --param."""
+    path, sep, spec = text.partition("=")
+    if not sep or not path or not spec:
+        raise argparse.ArgumentTypeError(f"{text!r} is not PATH=LOW:HIGH or PATH=A,B,...")
+    if ":" in spec and "," not in spec:
+        low, _, high = spec.partition(":")
+        bounds = [parse_override(f"{path}={x}")[1] for x in (low, high)]
+        if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in bounds):
+            raise argparse.ArgumentTypeError(f"{text!r}: a range needs two numbers, LOW:HIGH")
+        return path, tuple(bounds)
+    return path, [parse_override(f"{path}={x}")[1] for x in spec.split(",")]
 
 
 # --------------------------------------------------------------------------- commands
@@ -235,6 +268,50 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- entry point
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    sc = sb.load_scenario(args.scenario)
+    if args.overrides:
+        sc = sc.with_overrides(dict(args.overrides), source="override (--set)")
+    if args.n < 1 or args.reps < 1:
+        raise BadInput("--n and --reps must be at least 1")
+    if args.out is not None:
+        _make_dir(args.out)
+    try:
+        result = sb.sweep(sc, space=dict(args.params), method=args.method, n=args.n, replications=args.reps,
+                          seed=args.seed, executor="serial" if args.executor == "serial" else None,
+                          store=args.store, progress=sys.stderr.isatty())
+    except ValueError as exc:
+        if isinstance(exc, sb.ScenarioError):
+            raise
+        raise BadInput(f"sweep: {exc}") from None
+    kpis = args.kpis or ["satisfaction_mean", "revenue"]
+    unknown = [k for k in kpis if k not in sb.KPI_NAMES]
+    if unknown:
+        raise BadInput(f"unknown KPI {unknown[0]!r}; allowed: {', '.join(sb.KPI_NAMES)}")
+    table = result.table
+    print(f"{args.method} sweep of {len(args.params)} parameters: {result.design.shape[0]} points x "
+          f"{args.reps} replications = {len(table)} runs" + (f", {len(result.failures)} failed" if len(result.failures)
+                                                              else ""))
+    by_point = table.groupby("point")[kpis].mean()
+    design = result.design.set_index("point") if "point" in result.design else result.design
+    print(design.join(by_point).to_string(max_rows=20, float_format=lambda v: f"{v:,.4g}"))
+    written = []
+    if args.out is not None:
+        written.append(args.out / "table.csv")
+        table.to_csv(written[-1], index=False)
+    if args.method in ("sobol", "morris"):
+        for kpi in kpis:
+            indices = result.sensitivity(kpi)
+            print(f"\nsensitivity of {kpi} ({args.method}):")
+            print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            if args.out is not None:
+                written.append(args.out / f"sensitivity_{kpi}.csv")
+                indices.to_csv(written[-1], index=False)
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
 
 
 def _silence_stdout() -> None:

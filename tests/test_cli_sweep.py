@@ -1,0 +1,52 @@
+"""`simbranch sweep`: a design over parameters, a per-point table, sensitivity indices, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simbranch.cli import main, parse_sweep_param
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+TINY = ["--set", "branch.horizon_days=10", "--set", "branch.warmup_days=0", "--set", "clients.count=150",
+        "--set", "managers.count=3", "--executor", "serial"]
+
+
+def test_param_syntax() -> None:
+    assert parse_sweep_param("managers.count=8:16") == ("managers.count", (8, 16))
+    assert parse_sweep_param("training.gain=0.05:0.2") == ("training.gain", (0.05, 0.2))
+    assert parse_sweep_param("allocation.rule=crm,by_tier") == ("allocation.rule", ["crm", "by_tier"])
+    assert parse_sweep_param("training.enabled=true,false") == ("training.enabled", [True, False])
+
+
+def test_lhs_sweep_prints_points_and_writes_the_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code = main(["sweep", str(BASELINE), "--param", "managers.count=2:4", "--param", "allocation.rule=crm,round_robin",
+                 "--method", "lhs", "--n", "3", *TINY, "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "3 points x 1 replications = 3 runs" in out
+    assert (tmp_path / "table.csv").exists()
+
+
+def test_morris_sweep_prints_indices(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code = main(["sweep", str(BASELINE), "--param", "managers.count=2:4", "--param", "costs.overhead_per_am_per_year=0:1000",
+                 "--method", "morris", "--n", "2", "--kpi", "wait_mean_h", *TINY, "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "sensitivity of wait_mean_h (morris)" in out and "mu_star" in out
+    assert (tmp_path / "sensitivity_wait_mean_h.csv").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["--param", "managers.count=0:3"],            # a point out of range: caught before any run
+    ["--param", "managers.nonexistent=1:2"],      # not a field
+    ["--param", "managers.count"],                # not PATH=...
+    ["--param", "managers.count=a:b"],            # a range of non-numbers
+    ["--param", "managers.count=2:4", "--kpi", "happiness"],
+])
+def test_bad_sweeps_exit_2_without_a_traceback(args: list[str], capsys: pytest.CaptureFixture) -> None:
+    code = main(["sweep", str(BASELINE), *args, "--n", "2", *TINY])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err

@@ -30,7 +30,8 @@ def test_lhs_sweep_prints_points_and_writes_the_table(tmp_path: Path, capsys: py
 
 
 def test_morris_sweep_prints_indices(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    code = main(["sweep", str(BASELINE), "--param", "managers.count=2:4", "--param", "costs.overhead_per_am_per_year=0:1000",
+    code = main(["sweep", str(BASELINE), "--param", "managers.count=2:4",
+                 "--param", "costs.overhead_per_am_per_year=0:1000",
                  "--method", "morris", "--n", "2", "--kpi", "wait_mean_h", *TINY, "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0

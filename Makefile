@@ -1,5 +1,5 @@
 # simbranch — developer entry points. Needs only python3 (3.11+) and make.
-#   make run    set up .venv and run the main job (baseline branch, KPI table)
+#   make run    set up .venv and run the main job (the named policies compared with the baseline)
 #   make test   set up .venv and run the whole test suite
 
 PYTHON ?= python3
@@ -15,7 +15,7 @@ STAMP   = $(VENV)/.installed
 
 help:
 	@echo "make install      create $(VENV) and install simbranch[$(EXTRAS)] pinned by constraints.txt"
-	@echo "make run          run the main job (baseline branch, KPI table in the terminal)"
+	@echo "make run          run the main job (the named policies compared with the baseline, paired table)"
 	@echo "make test         run the test suite"
 	@echo "make lint         ruff check"
 	@echo "make bench        run benchmarks/engine.py"

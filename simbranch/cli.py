@@ -17,18 +17,27 @@ import tomllib
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import simbranch as sb
+from simbranch.experiment import StoreError
+from simbranch.experiment.design import PRESETS
 from simbranch.scenario import scenario_json_schema
 
-__all__ = ["BASELINE", "format_kpis", "main", "parse_override"]
+__all__ = ["BASELINE", "format_kpis", "format_paired", "main", "main_comparison", "parse_override", "parse_reps",
+           "preset_names", "resolve_policy_args"]
 
 #: The scenario of the main job (`make run`), in the repository next to the package.
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
-#: Where `simbranch main` writes its CSV files unless told otherwise.
-MAIN_OUT = Path("out") / "baseline"
+#: Where `simbranch main` writes its CSV files and keeps its result store unless told otherwise.
+MAIN_OUT = Path("out") / "main"
+
+#: Replications of every policy in the main job.
+MAIN_REPLICATIONS = 10
+
+#: `--executor` choices: "process" is a local process pool over every core.
+EXECUTORS: dict[str, Any] = {"process": None, "serial": "serial"}
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -95,6 +104,48 @@ def _seed(text: str) -> int:
     return seed
 
 
+def parse_reps(text: str) -> int | str:
+    """`--reps`: a whole number of at least 1, or `auto`."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        reps = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a whole number nor 'auto'") from None
+    if reps < 1:
+        raise argparse.ArgumentTypeError(f"{reps} replications; at least 1 is needed")
+    return reps
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a share between 0 and 1 (for example 0.02)")
+    return value
+
+
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    """Usage errors of `parser` as one line on stderr, exit 2 (the usage is in --help)."""
+
+    def error(message: str) -> NoReturn:
+        parser.exit(EXIT_BAD_INPUT, f"{parser.prog}: {message} (see {parser.prog} --help)\n")
+
+    parser.error = error  # type: ignore[method-assign]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="simbranch",
@@ -113,11 +164,37 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR", help="write kpis/daily/managers/clients CSVs")
     p.set_defaults(handler=_cmd_run)
 
-    p = sub.add_parser("main", help="the main job: run the baseline branch (make run)")
+    p = sub.add_parser("compare", help="compare policies with the scenario's own levers (the baseline)")
+    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file: the baseline")
+    p.add_argument("--policy", dest="policies", metavar="P", action="append", required=True,
+                   help="a preset name (a file name in scenarios/policies), a policy file, or 'all' (every "
+                        "preset); repeatable")
+    p.add_argument("--reps", type=parse_reps, default=MAIN_REPLICATIONS, metavar="N|auto",
+                   help=f"replications of each policy, or 'auto' (until --target is met; default "
+                        f"{MAIN_REPLICATIONS})")
+    p.add_argument("--target", type=_share, default=0.02, metavar="SHARE",
+                   help="--reps auto: 95 %% CI half-width of satisfaction and sales within this share of their "
+                        "mean (default 0.02)")
+    p.add_argument("--max-reps", type=_positive_int, default=200, metavar="N",
+                   help="--reps auto: at most N replications (default 200)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    p.add_argument("--set", dest="overrides", metavar="PATH=VALUE", type=parse_override, action="append",
+                   default=[], help="change one field of the scenario, e.g. --set clients.count=100 (repeatable)")
+    p.add_argument("--store", type=Path, metavar="FILE", help="result store (SQLite): runs in it are not run again")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write table.csv, summary.csv and paired.csv here")
+    p.add_argument("--executor", choices=list(EXECUTORS), default="process",
+                   help="a local process pool over every core (default), or this process")
+    p.set_defaults(handler=_cmd_compare)
+    _one_line_errors(p)
+
+    p = sub.add_parser("main", help="the main job (make run): every named policy against the baseline branch")
+    p.add_argument("--reps", type=parse_reps, default=MAIN_REPLICATIONS, metavar="N|auto",
+                   help=f"replications of each policy (default {MAIN_REPLICATIONS})")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     p.add_argument("--out", type=Path, metavar="DIR", default=MAIN_OUT,
-                   help=f"folder for the CSV files (default {MAIN_OUT})")
+                   help=f"folder for the CSV files and the result store results.sqlite (default {MAIN_OUT})")
     p.set_defaults(handler=_cmd_main)
+    _one_line_errors(p)
 
     p = sub.add_parser("validate", help="check scenario and policy files")
     p.add_argument("files", metavar="FILE", type=Path, nargs="+")
@@ -218,14 +295,209 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_main(args: argparse.Namespace) -> int:
+# --------------------------------------------------------------------------- compare and main
+
+
+def preset_names() -> list[str]:
+    """The named policies of the source document: the file names (stems) in scenarios/policies."""
+    return sorted(path.stem for path in PRESETS.glob("*.toml"))
+
+
+def resolve_policy_args(items: Sequence[str]) -> list[sb.Policy]:
+    """`--policy` values (preset names, policy files, `all`) as Policy objects, each once, in order."""
+    presets = preset_names()
+    paths: list[Path] = []
+    for item in items:
+        if item == "all":
+            paths += [PRESETS / f"{name}.toml" for name in presets]
+        elif item == "baseline":
+            continue  # the scenario's own levers always take part
+        elif Path(item).is_file():
+            paths.append(Path(item))
+        elif item in presets:
+            paths.append(PRESETS / f"{item}.toml")
+        elif Path(item).suffix or "/" in item or os.sep in item:
+            raise BadInput(f"policy file {item!r} not found")
+        else:
+            raise BadInput(f"unknown policy {item!r}; allowed: all, {', '.join(presets)}, or a policy file")
+    chosen: dict[str, tuple[Path, sb.Policy]] = {}
+    for path in paths:
+        policy = sb.load_policy(path)
+        if policy.name == "baseline":
+            raise BadInput(f"{path}: a policy may not be named 'baseline' (the scenario's own levers)")
+        if policy.name in chosen:
+            if chosen[policy.name][0].resolve() == path.resolve():
+                continue  # named twice (`all` and a preset): once is enough
+            raise BadInput(f"two policies are named {policy.name!r} ({chosen[policy.name][0]} and {path})")
+        chosen[policy.name] = (path, policy)
+    if not chosen:
+        raise BadInput("name at least one policy to compare with the baseline (--policy NAME)")
+    return [policy for _, policy in chosen.values()]
+
+
+def _compare(sc: sb.Scenario, policies: list[sb.Policy], reps: int | str, seed: int, executor: str,
+             store: Path | None, target: float = 0.02, max_reps: int = 200) -> sb.Comparison:
+    """`sb.compare` with progress on stderr; a store that cannot be used is bad input."""
+    how = (f"{_plural(reps, 'replication')}" if reps != "auto"
+           else f"replications until the 95 % CI is within {target:.1%} of the mean")
+    _say(f"comparing {_plural(len(policies), 'policy')} with the baseline of {sc.branch.name!r}: {how}, seed {seed}"
+         + (f", store {store}" if store is not None else ""))
+    try:
+        return sb.compare(sc, policies=policies, replications=reps, seed=seed, executor=EXECUTORS[executor],
+                          store=store, progress=sys.stderr.isatty(), target_rel_ci=target, max_replications=max_reps)
+    except StoreError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
+
+
+def _decimals(half_width: float) -> int | None:
+    """Decimals that show a CI half-width to two significant digits (negative: tens, hundreds, ...)."""
+    if not math.isfinite(half_width) or half_width <= 0:
+        return None
+    return min(6, 1 - math.floor(math.log10(half_width)))
+
+
+def _signed(value: float, decimals: int | None) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    if decimals is None:  # no interval to round to: three significant digits
+        return f"{value:+,.0f}" if abs(value) >= 1_000 else f"{value + 0.0:+.3g}"
+    rounded = round(value, decimals) + 0.0  # + 0.0: no "-0"
+    return f"{rounded:+,.{max(decimals, 0)}f}"
+
+
+def _p_value(p: float) -> str:
+    if not math.isfinite(p):
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _has_baseline(cmp: sb.Comparison) -> bool:
+    return bool(len(cmp.table)) and bool((cmp.table["policy"] == "baseline").any())
+
+
+def format_paired(cmp: sb.Comparison, level: float = 0.95) -> str:
+    """The paired differences of every policy from the baseline on the headline KPIs, for people:
+    a header, one line per policy and KPI (baseline mean, difference, CI, adjusted p, a mark when
+    significant), and a legend."""
+    sc = cmp.scenario
+    header = (f"{sc.branch.name}: seed {cmp.seed}, {_plural(len(cmp.policies) - 1, 'policy')} x "
+              f"{_plural(cmp.replications, 'replication')}, {sc.branch.horizon_days} days measured after "
+              f"{sc.branch.warmup_days} warm-up days")
+    if not _has_baseline(cmp):
+        return header + "\n\nno run of the baseline succeeded: nothing to compare"
+    paired = cmp.paired(level=level)
+    ci = f"{level:.0%} CI".replace("%", " %")
+    rows = []
+    for policy in (p.name for p in cmp.policies[1:]):
+        for i, r in enumerate(paired[paired["policy"] == policy].itertuples()):
+            places = _decimals((r.ci_high - r.ci_low) / 2)
+            rows.append((policy if i == 0 else "", r.kpi, format_value(r.baseline_mean), _signed(r.difference, places),
+                         _signed(r.ci_low, places), _signed(r.ci_high, places), _p_value(r.p_adjusted),
+                         "*" if r.significant else ""))
+    names = ("policy", "KPI", "baseline", "difference", ci, "p adj.", "")
+    w = [max(len(names[i]), *(len(row[i]) for row in rows)) if rows else len(names[i]) for i in range(4)]
+    lo = max((len(row[4]) for row in rows), default=0)
+    hi = max((len(row[5]) for row in rows), default=0)
+    w.append(max(len(ci), lo + hi + 4))
+    w.append(max(len("p adj."), *(len(row[6]) for row in rows)) if rows else len("p adj."))
+    lines = [header, "",
+             f"{names[0]:<{w[0]}}  {names[1]:<{w[1]}}  {names[2]:>{w[2]}}  {names[3]:>{w[3]}}  {ci:^{w[4]}}  "
+             f"{names[5]:>{w[5]}}",
+             "  ".join("-" * width for width in w)]
+    for row in rows:
+        if row[0] and len(lines) > 4:
+            lines.append("")
+        interval = f"[{row[4]:>{lo}}, {row[5]:>{hi}}]"
+        lines.append(f"{row[0]:<{w[0]}}  {row[1]:<{w[1]}}  {row[2]:>{w[2]}}  {row[3]:>{w[3]}}  {interval:>{w[4]}}  "
+                     f"{row[6]:>{w[5]}} {row[7]}".rstrip())
+    lines += ["",
+              f"difference: policy minus baseline, mean over the paired replications (same seeds); {ci}: t interval",
+              f"p adj.: paired t-test, Benjamini-Hochberg adjusted over the {len(paired)} comparisons; "
+              f"* p adj. < {1 - level:.2g}"]
+    return "\n".join(lines)
+
+
+def _format_failures(cmp: sb.Comparison) -> str:
+    total = len(cmp.table) + len(cmp.failures)
+    first = cmp.failures.iloc[0]
+    error = str(first["error"]).strip().splitlines()
+    return (f"failed runs: {len(cmp.failures)} of {total} (first: {first['policy']} replication "
+            f"{first['replication']}: {error[-1] if error else 'no message'})")
+
+
+def _write_comparison(cmp: sb.Comparison, out: Path) -> list[Path]:
+    """table.csv (every run), summary.csv (every KPI per policy), paired.csv (as printed), failures.csv."""
+    frames = {"table": cmp.table, "summary": cmp.summary(list(sb.KPI_NAMES))}
+    if _has_baseline(cmp):
+        frames["paired"] = cmp.paired()
+    if len(cmp.failures):
+        frames["failures"] = cmp.failures
+    written = []
+    for name, frame in frames.items():
+        path = out / f"{name}.csv"
+        try:
+            frame.to_csv(path, index=False)
+        except OSError as exc:
+            raise BadInput(f"cannot write {str(path)!r}: {_reason(exc)}") from None
+        written.append(path)
+    return written
+
+
+def _report_comparison(cmp: sb.Comparison, out: Path | None) -> int:
+    """Print the paired table (and failed runs), write the CSVs; exit 1 when a run failed (a bug)."""
+    print(format_paired(cmp))
+    if len(cmp.failures):
+        print()
+        print(_format_failures(cmp))
+    if out is not None:
+        print()
+        for path in _write_comparison(cmp, out):
+            print(f"wrote {path}")
+    return EXIT_INTERNAL if len(cmp.failures) else EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    sc = sb.load_scenario(args.scenario)
+    if args.overrides:
+        sc = sc.with_overrides(dict(args.overrides), source="override (--set)")
+    policies = resolve_policy_args(args.policies)
+    if args.out is not None:
+        _make_dir(args.out)  # fail on an unwritable folder before the runs, not after them
+    cmp = _compare(sc, policies, args.reps, args.seed, args.executor, args.store, args.target, args.max_reps)
+    return _report_comparison(cmp, args.out)
+
+
+def _main_scenario() -> sb.Scenario:
     if BASELINE.is_file():
-        sc = sb.load_scenario(BASELINE)
-    else:
-        _say(f"{BASELINE} not found; running the built-in defaults (simbranch.Scenario())")
-        sc = sb.Scenario()
-    _run_and_report(sc, args.seed, args.out)
-    return EXIT_OK
+        return sb.load_scenario(BASELINE)
+    _say(f"{BASELINE} not found; running the built-in defaults (simbranch.Scenario())")
+    return sb.Scenario()
+
+
+def main_comparison(out: Path = MAIN_OUT, seed: int = 0, replications: int | str = MAIN_REPLICATIONS,
+                    executor: str = "process") -> sb.Comparison:
+    """The main job's experiment: every named policy against scenarios/baseline.toml on the same
+    seeds, kept in the result store `out/results.sqlite`, so that running it again only reads."""
+    return _compare(_main_scenario(), resolve_policy_args(["all"]), replications, seed, executor,
+                    out / "results.sqlite")
+
+
+def _main_report(cmp: sb.Comparison, out: Path) -> int:
+    """What `main` shows and writes from its comparison: the paired table on stdout and the CSVs in
+    `out`. (The HTML report belongs here: it needs only `cmp` and `out`.)"""
+    code = _report_comparison(cmp, out)
+    print(f"result store: {out / 'results.sqlite'} (running `simbranch main` again reuses its runs)")
+    return code
+
+
+def _cmd_main(args: argparse.Namespace) -> int:
+    _make_dir(args.out)
+    cmp = main_comparison(args.out, args.seed, args.reps)
+    return _main_report(cmp, args.out)
 
 
 def _looks_like_policy(path: Path) -> bool:

@@ -178,18 +178,21 @@ def test_internal_error_exits_1_with_a_traceback(scenario_file, monkeypatch, cap
 
 
 def test_main_runs_the_baseline_file(tmp_path, monkeypatch, capsys):
-    """`main` runs scenarios/baseline.toml and writes its CSVs to --out."""
+    """`main` compares the named policies with scenarios/baseline.toml and writes its CSVs and
+    result store to --out."""
     baseline = tmp_path / "baseline.toml"
     baseline.write_text(
-        '[branch]\nname = "Baseline"\nhorizon_days = 5\nwarmup_days = 0\n[clients]\ncount = 100\n',
+        '[branch]\nname = "Baseline"\nhorizon_days = 5\nwarmup_days = 0\n[clients]\ncount = 100\n'
+        '[managers]\ncount = 2\n',
         encoding="utf-8",
     )
     monkeypatch.setattr(cli, "BASELINE", baseline)
-    code = main(["main", "--seed", "2", "--out", str(tmp_path / "out")])
+    code = main(["main", "--seed", "2", "--reps", "1", "--out", str(tmp_path / "out")])
     out, err = capsys.readouterr()
     assert code == 0
-    assert out.startswith("Baseline: seed 2")
-    assert (tmp_path / "out" / "kpis.csv").is_file()
+    assert "satisfaction_mean" in out
+    for name in ("table.csv", "summary.csv", "paired.csv", "results.sqlite"):
+        assert (tmp_path / "out" / name).is_file(), name
     assert "not found" not in err
 
 
@@ -197,14 +200,14 @@ def test_main_falls_back_to_defaults(tmp_path, monkeypatch, capsys):
     """Without scenarios/baseline.toml, `main` runs `Scenario()` and says so on stderr."""
     monkeypatch.setattr(cli, "BASELINE", tmp_path / "missing.toml")
     tiny = sb.Scenario().with_overrides(
-        {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100, "managers.count": 2}
     )
     monkeypatch.setattr(sb, "Scenario", lambda: tiny)  # keep the test fast
-    code = main(["main", "--out", str(tmp_path / "out")])
+    code = main(["main", "--reps", "1", "--out", str(tmp_path / "out")])
     out, err = capsys.readouterr()
     assert code == 0
     assert "missing.toml not found" in err
-    assert "requests_arrived" in out
+    assert "satisfaction_mean" in out
 
 
 def test_main_baseline_path_is_next_to_the_package():

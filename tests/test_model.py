@@ -11,6 +11,7 @@ import pytest
 
 import simbranch as sb
 from simbranch.policies.allocation import allocation_rule_names
+from simbranch.registry import ALLOCATION_RULES
 from simbranch.scenario import BEHAVIOUR_SWITCHES
 
 SMALL = {
@@ -170,7 +171,16 @@ def test_pooled_routing_cuts_waits(small: sb.Scenario) -> None:
     assert waits["pooled"] < 0.5 * waits["round_robin"]
 
 
-def test_user_rule_from_a_notebook(small: sb.Scenario) -> None:
+@pytest.fixture
+def isolated_rules():
+    """Rules registered in a test vanish after it."""
+    saved = dict(ALLOCATION_RULES)
+    yield
+    ALLOCATION_RULES.clear()
+    ALLOCATION_RULES.update(saved)
+
+
+def test_user_rule_from_a_notebook(small: sb.Scenario, isolated_rules: None) -> None:
     """A rule registered by a user is accepted by a scenario and used by the run."""
     calls = []
 

@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+_COLUMNS = ("key", "experiment", "policy", "point", "replication", "seed", "params", "status", "error", "kpis",
+            "fingerprint", "host", "wall_time_s", "finished_at", "provenance")
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or written (not a store, disk full, read-only)."""
 
@@ -57,10 +61,23 @@ class ResultStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._check_schema()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a simbranch result store ({exc})") from None
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot open the result store ({exc.strerror})") from None
+
+    def _check_schema(self) -> None:
+        """A store of an earlier simbranch gains the columns added since; any other `runs` table is refused."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        if "provenance" not in columns and "key" in columns:
+            self._db.execute("ALTER TABLE runs ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}'")
+            columns.add("provenance")
+        missing = set(_COLUMNS) - columns
+        if missing:
+            self._db.close()
+            raise StoreError(f"{self.path}: not a simbranch result store (its runs table lacks "
+                             f"{', '.join(sorted(missing))})")
 
     def close(self) -> None:
         self._db.close()
@@ -90,7 +107,8 @@ class ResultStore:
         try:
             with self._db:  # one transaction
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                self._db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(_COLUMNS)}) "
+                                 f"VALUES ({', '.join('?' * len(_COLUMNS))})", row)
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: cannot write a run ({exc}); what was stored stays readable") from None
 

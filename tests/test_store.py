@@ -1,0 +1,340 @@
+"""The result store: one committed transaction per run, resume, growing an experiment, export,
+bad files, a process killed mid-experiment (SIGKILL), and two processes writing at once."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import simbranch as sb
+from simbranch.experiment import ResultStore, StoreError
+
+# `simbranch.experiment.compare` the attribute is the function; this is the module.
+compare_module = importlib.import_module("simbranch.experiment.compare")
+
+TINY_OVERRIDES = {"branch.horizon_days": 30, "branch.warmup_days": 5, "clients.count": 300, "managers.count": 3}
+TINY = sb.Scenario().with_overrides(TINY_OVERRIDES)
+KPIS = list(sb.KPI_NAMES)
+POLICIES = ["crm_routing", "sales_commission"]
+SEED = 5
+
+
+@pytest.fixture
+def executed(monkeypatch) -> list[list]:
+    """The specs `compare` hands to the executor (the runs it does not find in the store), per call."""
+    calls: list[list] = []
+    original = compare_module.execute_all
+
+    def counting(specs, executor=None):
+        calls.append(list(specs))
+        yield from original(specs, executor)
+
+    monkeypatch.setattr(compare_module, "execute_all", counting)
+    return calls
+
+
+def ran(calls: list[list]) -> int:
+    return sum(len(c) for c in calls)
+
+
+def kpi_frame(table: pd.DataFrame) -> pd.DataFrame:
+    frame = table[["policy", "replication", *KPIS]]
+    return frame.sort_values(["policy", "replication"]).reset_index(drop=True)
+
+
+def stored_rows(path: Path, sql: str = "SELECT count(*) FROM runs") -> list[tuple]:
+    """Rows of a query on the store through a read-only connection of its own (what another process
+    sees); nothing while the store or its table does not exist yet."""
+    if not path.exists():
+        return []
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10.0)) as con:
+            return con.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # created but the schema is not there yet
+        return []
+
+
+def count_runs(path: Path) -> int:
+    rows = stored_rows(path)
+    return rows[0][0] if rows else 0
+
+
+def compare_tiny(path: Path | None, replications: int = 3, seed: int = SEED, **kwargs) -> sb.Comparison:
+    return sb.compare(TINY, policies=POLICIES, replications=replications, seed=seed, executor="serial",
+                      store=path, progress=False, **kwargs)
+
+
+# --------------------------------------------------------------------------- transactions, keys, resume
+
+
+def test_each_run_is_committed_in_its_own_transaction(tmp_path, monkeypatch):
+    """When the executor hands over run i, runs 0..i-1 are already committed and visible to another
+    connection: a run is stored as soon as it finishes, one transaction each."""
+    path = tmp_path / "runs.sqlite"
+    visible: list[int] = []
+    original = compare_module.execute_all
+
+    def watching(specs, executor=None):
+        for record in original(specs, executor):
+            visible.append(count_runs(path))
+            yield record
+
+    monkeypatch.setattr(compare_module, "execute_all", watching)
+    cmp = compare_tiny(path)
+    assert visible == list(range(9))
+    assert count_runs(path) == 9
+    finished = [r[0] for r in stored_rows(path, "SELECT finished_at FROM runs ORDER BY rowid")]
+    assert finished == sorted(finished) and len(set(finished)) == 9
+    assert len(cmp.table) == 9
+
+
+def test_keys_are_the_stored_runs_and_failed_runs_are_retried(tmp_path, monkeypatch, executed):
+    """keys() lists successful runs (keys(None) every run); a failed run is stored with its error
+    and run again by the next call, which runs nothing else."""
+    path = tmp_path / "runs.sqlite"
+    run_module = sys.modules["simbranch.run"]
+    real_run = run_module.run
+
+    def flaky(scenario, seed):
+        if scenario.allocation.rule == "crm" and seed.spawn_key == (2,):
+            raise RuntimeError("flaky run")
+        return real_run(scenario, seed)
+
+    monkeypatch.setattr(run_module, "run", flaky)
+    first = compare_tiny(path)
+    assert len(first.failures) == 1
+    with ResultStore(path) as store:
+        ok, everything = store.keys(), store.keys(status=None)
+        failed = everything - ok
+        assert ok == set(first.table["key"])
+        assert len(ok) == 8 and len(failed) == 1
+        (record,) = store.records(failed)
+        assert record["status"] == "error" and "RuntimeError: flaky run" in record["error"]
+        assert (record["policy"], record["replication"], record["seed"]) == ("crm_routing", 2, SEED)
+        assert record["experiment"] == f"compare:{SEED}"
+
+    monkeypatch.setattr(run_module, "run", real_run)
+    executed.clear()
+    second = compare_tiny(path)
+    assert ran(executed) == 1 and executed[0][0].key in failed
+    assert second.failures.empty and len(second.table) == 9
+    with ResultStore(path) as store:
+        assert store.keys() == store.keys(status=None) == set(second.table["key"])
+
+
+def test_second_call_runs_nothing_and_reads_the_store(tmp_path, executed):
+    """The same compare with the same store again: no run is done, the rows are untouched, and
+    the table is the same."""
+    path = tmp_path / "runs.sqlite"
+    first = compare_tiny(path)
+    assert ran(executed) == 9
+    before = stored_rows(path, "SELECT key, finished_at FROM runs ORDER BY key")
+
+    executed.clear()
+    second = compare_tiny(path)
+    assert ran(executed) == 0
+    assert stored_rows(path, "SELECT key, finished_at FROM runs ORDER BY key") == before
+    pd.testing.assert_frame_equal(kpi_frame(second.table), kpi_frame(first.table))
+    assert list(second.table["key"]) == list(first.table["key"])
+
+
+def test_growing_replications_runs_only_the_new_ones(tmp_path, executed):
+    """3 replications, then 5 with the same store: only replications 3 and 4 of each policy run,
+    and the result is the 5-replication experiment run at once."""
+    path = tmp_path / "runs.sqlite"
+    compare_tiny(path, replications=3)
+    executed.clear()
+    grown = compare_tiny(path, replications=5)
+    assert ran(executed) == 2 * 3
+    assert sorted((s.policy, s.replication) for s in executed[0]) == sorted(
+        (p, r) for p in ["baseline", *POLICIES] for r in (3, 4))
+    assert count_runs(path) == 15
+    at_once = compare_tiny(tmp_path / "fresh.sqlite", replications=5)
+    pd.testing.assert_frame_equal(kpi_frame(grown.table), kpi_frame(at_once.table))
+
+
+def test_another_seed_or_scenario_is_another_run(tmp_path, executed):
+    """The key covers seed and scenario: changing either runs everything again."""
+    path = tmp_path / "runs.sqlite"
+    compare_tiny(path, replications=2)
+    executed.clear()
+    compare_tiny(path, replications=2, seed=SEED + 1)
+    assert ran(executed) == 6
+    executed.clear()
+    sb.compare(TINY.with_overrides({"clients.count": 310}), policies=POLICIES, replications=2, seed=SEED,
+               executor="serial", store=path, progress=False)
+    assert ran(executed) == 6
+    assert count_runs(path) == 18
+    assert sorted(r[0] for r in stored_rows(path, "SELECT DISTINCT experiment FROM runs")) == [
+        f"compare:{SEED}", f"compare:{SEED + 1}"]
+
+
+# --------------------------------------------------------------------------- export and bad files
+
+
+def test_export_csv(tmp_path):
+    """export(*.csv): one row per stored run with keys and KPIs, the values of the table."""
+    path = tmp_path / "runs.sqlite"
+    cmp = compare_tiny(path)
+    with ResultStore(path) as store:
+        out = store.export(tmp_path / "runs.csv")
+        assert out == tmp_path / "runs.csv"
+    frame = pd.read_csv(out)
+    assert len(frame) == 9
+    assert {"policy", "replication", "seed", "status", "key", *KPIS} <= set(frame.columns)
+    pd.testing.assert_frame_equal(kpi_frame(frame), kpi_frame(cmp.table), check_dtype=False)
+
+
+def test_export_parquet(tmp_path):
+    """export(*.parquet) writes Parquet that reads back to the same table."""
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "runs.sqlite"
+    cmp = compare_tiny(path)
+    with ResultStore(path) as store:
+        out = store.export(tmp_path / "runs.parquet")
+    frame = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(kpi_frame(frame), kpi_frame(cmp.table), check_dtype=False)
+
+
+def test_a_file_that_is_not_sqlite_is_a_store_error(tmp_path):
+    """Opening a text file (directly, or through compare) raises StoreError naming the path; the
+    file is left as it was."""
+    path = tmp_path / "notes.sqlite"
+    text = "these are my notes, not a database\n" * 20
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(StoreError, match=re.escape(str(path))):
+        ResultStore(path)
+    with pytest.raises(StoreError, match=re.escape(str(path))):
+        compare_tiny(path, replications=1)
+    assert path.read_text(encoding="utf-8") == text
+    with pytest.raises(StoreError, match=re.escape(str(tmp_path))):
+        ResultStore(tmp_path)  # a folder
+
+
+def test_an_sqlite_file_of_another_program_is_a_store_error(tmp_path):
+    path = tmp_path / "other.sqlite"
+    with closing(sqlite3.connect(path)) as con:
+        con.execute("CREATE TABLE runs (distance REAL, minutes REAL)")
+        con.commit()
+    with pytest.raises(StoreError, match=re.escape(str(path))):
+        compare_tiny(path, replications=1)
+
+
+OLD_SCHEMA = """
+CREATE TABLE runs (key TEXT PRIMARY KEY, experiment TEXT NOT NULL, policy TEXT NOT NULL, point INTEGER NOT NULL,
+    replication INTEGER NOT NULL, seed INTEGER NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL,
+    error TEXT NOT NULL, kpis TEXT NOT NULL, fingerprint TEXT NOT NULL, host TEXT NOT NULL,
+    wall_time_s REAL NOT NULL, finished_at REAL NOT NULL);
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO runs VALUES ('k0', 'compare:0', 'baseline', -1, 0, 0, '{}', 'ok', '', '{"revenue": 1.0}',
+    'old-model', 'host', 0.1, 1.0);
+"""
+
+
+def test_a_store_of_the_previous_schema_still_opens_and_grows(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(path)) as con:
+        con.executescript(OLD_SCHEMA)
+    cmp = compare_tiny(path, replications=1)
+    assert len(cmp.table) == 3
+    with ResultStore(path) as store:
+        assert len(store.records()) == 4
+
+
+# --------------------------------------------------------------------------- kill -9 and concurrency
+
+KILL_REPS = 6  # 3 policies x 6 replications = 18 runs of about 0.15 s
+
+CHILD = textwrap.dedent("""
+    import sys
+    import simbranch as sb
+
+    store, seed, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    sc = sb.Scenario().with_overrides({overrides!r})
+    sb.compare(sc, policies={policies!r}, replications=reps, seed=seed, executor="serial", store=store,
+               progress=False)
+""").format(overrides=TINY_OVERRIDES, policies=POLICIES)
+
+
+def start_child(path: Path, seed: int = SEED, reps: int = KILL_REPS) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(seed), str(reps)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> sb.Comparison:
+    """The kill test's experiment run without interruption, in a fresh store."""
+    path = tmp_path_factory.mktemp("uninterrupted") / "runs.sqlite"
+    return compare_tiny(path, replications=KILL_REPS)
+
+
+@pytest.mark.parametrize("kill_after", [2, 7])
+def test_sigkill_mid_experiment_loses_nothing_and_resumes(tmp_path, uninterrupted, executed, kill_after):
+    """A process running a compare is killed with SIGKILL once `kill_after` runs are stored: the store
+    opens, is intact, holds exactly the runs of an uninterrupted experiment, and the same call
+    resumes with the rest to the uninterrupted result."""
+    path = tmp_path / "runs.sqlite"
+    total = (len(POLICIES) + 1) * KILL_REPS
+    child = start_child(path)
+    deadline = time.monotonic() + 120
+    try:
+        while count_runs(path) < kill_after:
+            assert child.poll() is None, f"the child ended early: {child.communicate()}"
+            assert time.monotonic() < deadline, "the child stores nothing"
+            time.sleep(0.005)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.communicate(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+
+    with closing(sqlite3.connect(path)) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    reference = uninterrupted.table.set_index("key")
+    with ResultStore(path) as store:
+        records = store.records()
+        assert kill_after <= len(records) < total
+        assert store.keys() == {r["key"] for r in records}
+        for record in records:
+            assert record["status"] == "ok"
+            assert record["key"] in reference.index  # the same spec as the uninterrupted run
+            expected = reference.loc[record["key"], KPIS].astype(float)
+            assert pd.Series(record["kpis"])[KPIS].astype(float).to_numpy() == pytest.approx(
+                expected.to_numpy(), nan_ok=True)
+    stored = len(records)
+
+    resumed = compare_tiny(path, replications=KILL_REPS)
+    assert ran(executed) == total - stored
+    assert resumed.failures.empty
+    pd.testing.assert_frame_equal(kpi_frame(resumed.table), kpi_frame(uninterrupted.table))
+    assert count_runs(path) == total
+
+
+def test_two_processes_write_one_store_at_once(tmp_path, executed):
+    """Two processes write different experiments (seeds) into one new store at the same time: both
+    finish, every run of both is there, and neither needs running again."""
+    path = tmp_path / "shared.sqlite"
+    reps = 4
+    children = [start_child(path, seed=seed, reps=reps) for seed in (11, 12)]
+    for child in children:
+        _, err = child.communicate(timeout=180)
+        assert child.returncode == 0, err
+    per_experiment = dict(stored_rows(path, "SELECT experiment, count(*) FROM runs GROUP BY experiment"))
+    assert per_experiment == {"compare:11": 3 * reps, "compare:12": 3 * reps}
+    with closing(sqlite3.connect(path)) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    for seed in (11, 12):
+        cmp = compare_tiny(path, replications=reps, seed=seed)
+        assert len(cmp.table) == 3 * reps
+    assert ran(executed) == 0

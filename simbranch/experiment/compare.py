@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,22 +78,28 @@ class Comparison:
 
 
 def run_experiment(specs: list[RunSpec], executor: ExecutorLike = None, store: str | Path | None = None,
-                   progress: bool = True, experiment: str = "") -> list[dict[str, Any]]:
-    """Run the specs not already in the store; return the records of all of them."""
+                   progress: bool = True, experiment: str = "",
+                   on_record: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """Run the specs not already in the store; return the records of all of them.
+
+    With a store, finished runs stream into it and are not kept in memory while the experiment
+    runs (memory stays flat however many runs there are); the records are read back at the end.
+    """
     db = ResultStore(store) if store is not None else None
     try:
         done = db.keys() if db is not None else set()
         todo = [s for s in specs if s.key not in done]
         records: dict[str, dict[str, Any]] = {}
-        if db is not None and done:
-            records = {r["key"]: r for r in db.records({s.key for s in specs} & done)}
         failed = 0
         bar = _progress(len(todo), progress)
         try:
             for record in execute_all(todo, executor):
                 if db is not None:
                     db.add(record, experiment)
-                records[record["key"]] = record
+                else:
+                    records[record["key"]] = record
+                if on_record is not None:
+                    on_record(record)
                 failed += record["status"] != "ok"
                 if bar is not None:
                     bar.update(1)
@@ -102,6 +108,8 @@ def run_experiment(specs: list[RunSpec], executor: ExecutorLike = None, store: s
         finally:
             if bar is not None:
                 bar.close()
+        if db is not None:
+            records = {r["key"]: r for r in db.records({s.key for s in specs})}
         return [records[s.key] for s in specs if s.key in records]
     finally:
         if db is not None:

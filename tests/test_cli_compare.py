@@ -28,19 +28,6 @@ def compare_cli(*args: str) -> list[str]:
     return ["compare", str(BASELINE), *args, *TINY_ARGS]
 
 
-@pytest.fixture
-def executed(monkeypatch) -> list[list]:
-    """The specs `compare` hands to the executor (runs not found in the store), per call."""
-    calls: list[list] = []
-    original = compare_module.execute_all
-
-    def counting(specs, executor=None):
-        calls.append(list(specs))
-        yield from original(specs, executor)
-
-    monkeypatch.setattr(compare_module, "execute_all", counting)
-    return calls
-
 
 def bad_input(code: int, err: str, out: str) -> None:
     """Exit 2, one line on stderr, no traceback, nothing on stdout."""

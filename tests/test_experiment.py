@@ -61,19 +61,6 @@ def restore_rules():
     ALLOCATION_RULES.update(saved)
 
 
-@pytest.fixture
-def executed(monkeypatch) -> list[list]:
-    """The specs `compare` hands to the executor, one list per call."""
-    calls: list[list] = []
-    original = compare_module.execute_all
-
-    def counting(specs, executor=None):
-        calls.append(list(specs))
-        yield from original(specs, executor)
-
-    monkeypatch.setattr(compare_module, "execute_all", counting)
-    return calls
-
 
 def kpi_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Keys and KPIs, sorted, for comparing tables from different executors or stores."""

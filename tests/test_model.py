@@ -11,7 +11,6 @@ import pytest
 
 import simbranch as sb
 from simbranch.policies.allocation import allocation_rule_names
-from simbranch.registry import ALLOCATION_RULES
 from simbranch.scenario import BEHAVIOUR_SWITCHES
 
 SMALL = {
@@ -169,15 +168,6 @@ def test_pooled_routing_cuts_waits(small: sb.Scenario) -> None:
     for rule in ("round_robin", "pooled"):
         waits[rule] = sb.run(small.with_overrides({"allocation.rule": rule}), seed=6).kpis["wait_mean_h"]
     assert waits["pooled"] < 0.5 * waits["round_robin"]
-
-
-@pytest.fixture
-def isolated_rules():
-    """Rules registered in a test vanish after it."""
-    saved = dict(ALLOCATION_RULES)
-    yield
-    ALLOCATION_RULES.clear()
-    ALLOCATION_RULES.update(saved)
 
 
 def test_user_rule_from_a_notebook(small: sb.Scenario, isolated_rules: None) -> None:

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import simbranch as sb
-from simbranch.registry import ALLOCATION_RULES
 from simbranch.scenario import BEHAVIOUR_SWITCHES, scenario_json_schema
 
 
@@ -450,15 +449,6 @@ def test_any_recovery_rate_out_of_range_raises(rate):
 
 
 # --------------------------------------------------------------------------- user rules
-
-
-@pytest.fixture
-def isolated_rules():
-    """Rules registered in a test vanish after it."""
-    saved = dict(ALLOCATION_RULES)
-    yield
-    ALLOCATION_RULES.clear()
-    ALLOCATION_RULES.update(saved)
 
 
 def test_user_registered_allocation_rule_is_valid_and_runs(isolated_rules):

@@ -30,19 +30,6 @@ POLICIES = ["crm_routing", "sales_commission"]
 SEED = 5
 
 
-@pytest.fixture
-def executed(monkeypatch) -> list[list]:
-    """The specs `compare` hands to the executor (the runs it does not find in the store), per call."""
-    calls: list[list] = []
-    original = compare_module.execute_all
-
-    def counting(specs, executor=None):
-        calls.append(list(specs))
-        yield from original(specs, executor)
-
-    monkeypatch.setattr(compare_module, "execute_all", counting)
-    return calls
-
 
 def ran(calls: list[list]) -> int:
     return sum(len(c) for c in calls)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from simbranch.registry import ALLOCATION_RULES
+from simbranch.sections import Section, share_field
 
 __all__ = [
     "AllocationConfig",
@@ -27,14 +28,6 @@ __all__ = [
 SkillArea = Literal["sales", "relationship", "product"]
 
 
-class _Lever(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
-
-
-def _share(default: float, what: str) -> Any:
-    return Field(default, ge=0.0, le=1.0, description=f"{what} [share, 0..1]")
-
-
 def _days(default: int, what: str, low: int = 1) -> Any:
     return Field(default, ge=low, le=10_000, description=f"{what} [working days]")
 
@@ -42,7 +35,7 @@ def _days(default: int, what: str, low: int = 1) -> Any:
 # ------------------------------------------------------------------ 1 client allocation
 
 
-class AllocationConfig(_Lever):
+class AllocationConfig(Section):
     rule: str = Field(
         "round_robin",
         min_length=1,
@@ -86,7 +79,7 @@ class AllocationConfig(_Lever):
 # ------------------------------------------------------------------ 2 training and assessment
 
 
-class TrainingConfig(_Lever):
+class TrainingConfig(Section):
     enabled: bool = Field(False, description="Run a training programme [on/off]")
     areas: list[SkillArea] = Field(
         default_factory=lambda: ["sales", "relationship", "product"],
@@ -99,25 +92,25 @@ class TrainingConfig(_Lever):
         "all", description="Who attends: everyone, AMs in their first months, or the lowest assessed [name]"
     )
     new_hire_days: int = _days(125, "Tenure below which an AM counts as a new hire")
-    lowest_share: float = _share(0.25, "Share of AMs with the lowest assessment who attend")
+    lowest_share: float = share_field(0.25, "Share of AMs with the lowest assessment who attend")
     capacity: int = Field(0, ge=0, le=100_000, description="Most attendees per session; 0 = no limit [AMs]")
     groups: int = Field(
         3, ge=1, le=1_000,
         description="Attendees go in this many groups, one after another, so clients are never left alone [groups]",
     )
-    gain: float = _share(0.12, "Share of the gap to the skill ceiling closed for an attendee who transfers")
-    transfer_share: float = _share(0.62, "Share of attendees who apply the training on the job")
+    gain: float = share_field(0.12, "Share of the gap to the skill ceiling closed for an attendee who transfers")
+    transfer_share: float = share_field(0.62, "Share of attendees who apply the training on the job")
     cost_per_attendee_day: float = Field(
         400.0, ge=0.0, le=1e7, description="Course cost per attendee and day, salary excluded [currency]"
     )
 
 
-class AssessmentConfig(_Lever):
+class AssessmentConfig(Section):
     enabled: bool = Field(False, description="Assess AMs periodically [on/off]")
     interval_days: int = _days(63, "Days between assessments")
     noise_sd: float = Field(0.05, ge=0.0, le=1.0, description="Sd of the measurement error of a score [0..1]")
-    skill_weight: float = _share(0.5, "Weight of tested skill in the score; the rest is the scorecard result")
-    low_share: float = _share(0.25, "Share of AMs with the lowest scores flagged for action")
+    skill_weight: float = share_field(0.5, "Weight of tested skill in the score; the rest is the scorecard result")
+    low_share: float = share_field(0.25, "Share of AMs with the lowest scores flagged for action")
     action: Literal["none", "training", "development_plan"] = Field(
         "development_plan",
         description="What a low score triggers: nothing, a place on the next training, or a coached plan [name]",
@@ -132,7 +125,7 @@ class AssessmentConfig(_Lever):
 # ------------------------------------------------------------------ 3 evaluation and incentives
 
 
-class ScorecardWeights(_Lever):
+class ScorecardWeights(Section):
     sales: float = Field(0.4, ge=0.0, le=1.0, description="Weight of revenue sold in the period [weight]")
     growth: float = Field(0.1, ge=0.0, le=1.0, description="Weight of revenue growth on the previous period [weight]")
     clients: float = Field(0.1, ge=0.0, le=1.0, description="Weight of the number of clients held [weight]")
@@ -157,7 +150,7 @@ class ScorecardWeights(_Lever):
         return w["sales"] + w["growth"] + w["clients"] - w["satisfaction"] - w["complaints"] - w["follow_up"]
 
 
-class IncentivesConfig(_Lever):
+class IncentivesConfig(Section):
     scheme: Literal["fixed", "commission", "scorecard", "team_bonus", "tournament"] = Field(
         "fixed",
         description=(
@@ -172,7 +165,7 @@ class IncentivesConfig(_Lever):
         description="Commission: share of an AM's sales revenue paid to the AM; 7 % is about 15 % of pay "
         "in the default branch, like the bonus schemes' pay at risk [share]",
     )
-    pay_at_risk: float = _share(0.15, "Bonus schemes: expected variable pay as a share of salary")
+    pay_at_risk: float = share_field(0.15, "Bonus schemes: expected variable pay as a share of salary")
     effort_response: float = Field(
         2.0, ge=0.0, le=20.0,
         description="Shift of the effort split towards selling per unit of sales orientation x pay at risk [1/unit]",
@@ -184,7 +177,7 @@ class IncentivesConfig(_Lever):
         1.5, ge=0.0, le=20.0,
         description="Extra motivation response of AMs below the reference skill under individual pay [1/unit]",
     )
-    team_factor: float = _share(0.5, "Strength of a team bonus's individual effects relative to individual pay")
+    team_factor: float = share_field(0.5, "Strength of a team bonus's individual effects relative to individual pay")
     pressure: float = Field(
         0.04, ge=0.0, le=10.0, description="Daily stress added per unit of pay at risk (x2 in a tournament) [1/day]"
     )
@@ -192,17 +185,17 @@ class IncentivesConfig(_Lever):
         0.3, ge=0.0, le=10.0,
         description="Complaint chance after a sale per unit of selling effort above default, x (1 + stress) [1/unit]",
     )
-    mis_selling_penalty: float = _share(0.1, "Satisfaction lost by a client sold a product that does not fit")
+    mis_selling_penalty: float = share_field(0.1, "Satisfaction lost by a client sold a product that does not fit")
 
 
 # ------------------------------------------------------------------ 4 satisfaction surveys
 
 
-class SurveysConfig(_Lever):
+class SurveysConfig(Section):
     enabled: bool = Field(False, description="Survey clients periodically [on/off]")
     interval_days: int = _days(63, "Days between surveys")
-    sample_share: float = _share(0.3, "Share of active clients invited")
-    response_rate: float = _share(0.2, "Share of invited clients who answer")
+    sample_share: float = share_field(0.3, "Share of active clients invited")
+    response_rate: float = share_field(0.2, "Share of invited clients who answer")
     noise_sd: float = Field(0.1, ge=0.0, le=1.0, description="Sd of an answer around the true satisfaction [0..1]")
     feedback: bool = Field(True, description="Results are fed back to each AM [on/off]")
     feedback_delay_days: int = _days(10, "Days from survey to feedback", low=0)
@@ -210,7 +203,7 @@ class SurveysConfig(_Lever):
     feedback_effect: float = Field(
         0.04, ge=0.0, le=1.0, description="Quality gained from useful feedback, more for AMs below the team [0..1]"
     )
-    backfire_share: float = _share(0.33, "Chance that feedback lowers performance instead")
+    backfire_share: float = share_field(0.33, "Chance that feedback lowers performance instead")
     backfire_effect: float = Field(0.03, ge=0.0, le=1.0, description="Quality lost when feedback backfires [0..1]")
     effect_half_life_days: float = Field(
         90.0, gt=0.0, le=10_000.0, description="Half-life of a feedback effect [working days]"
@@ -225,15 +218,15 @@ class SurveysConfig(_Lever):
 # ------------------------------------------------------------------ 5/9 career path
 
 
-class CareersConfig(_Lever):
+class CareersConfig(Section):
     enabled: bool = Field(False, description="A visible career path with promotion reviews [on/off]")
     review_interval_days: int = _days(125, "Days between promotion reviews")
     min_years_at_level: float = Field(
         2.0, ge=0.0, le=50.0, description="Time at a level before an AM can be promoted [yr]"
     )
-    top_share: float = _share(0.5, "Share of eligible AMs, by evaluation score, promoted at a review")
-    max_senior_share: float = _share(0.7, "Most AMs above the first level, as a share of positions")
-    motivation_boost: float = _share(0.1, "Motivation gained on promotion")
+    top_share: float = share_field(0.5, "Share of eligible AMs, by evaluation score, promoted at a review")
+    max_senior_share: float = share_field(0.7, "Most AMs above the first level, as a share of positions")
+    motivation_boost: float = share_field(0.1, "Motivation gained on promotion")
     visibility_effect: float = Field(
         0.3, ge=0.0, le=5.0, description="Fall of the log quit hazard while an AM's path is open [1/unit]"
     )
@@ -246,29 +239,29 @@ class CareersConfig(_Lever):
 # ------------------------------------------------------------------ 6 communication
 
 
-class CommunicationConfig(_Lever):
+class CommunicationConfig(Section):
     enabled: bool = Field(False, description="Regular team meetings [on/off]")
     meeting_interval_days: int = _days(5, "Days between meetings (5 = weekly)")
     meeting_length_h: float = Field(
         1.0, gt=0.0, le=24.0, description="Length of a meeting, away from clients, at the start of the day [h]"
     )
-    knowledge_sharing: float = _share(0.02, "Share of the gap to the team's best in each skill closed per meeting")
-    escalation_speedup: float = _share(0.15, "Handling time of complaints saved by faster escalation")
+    knowledge_sharing: float = share_field(0.02, "Share of the gap to the team's best in each skill closed per meeting")
+    escalation_speedup: float = share_field(0.15, "Handling time of complaints saved by faster escalation")
 
 
 # ------------------------------------------------------------------ 7 mental health
 
 
-class WellbeingConfig(_Lever):
+class WellbeingConfig(Section):
     enabled: bool = Field(
         False, description="Mental-health support: counselling and stress-management training [on/off]"
     )
-    reach: float = _share(0.6, "Share of AMs who use the programme")
+    reach: float = share_field(0.6, "Share of AMs who use the programme")
     recovery_boost: float = Field(
         0.08, ge=0.0, le=10.0, description="Extra daily recovery from stress for a user, as a multiple [ratio]"
     )
-    build_reduction: float = _share(0.1, "Cut in how fast stress builds for a user (stress-management skills)")
-    sick_reduction: float = _share(0.4, "Cut in a user's sick days (EAP: lost time 66 -> 40 h/month)")
+    build_reduction: float = share_field(0.1, "Cut in how fast stress builds for a user (stress-management skills)")
+    sick_reduction: float = share_field(0.4, "Cut in a user's sick days (EAP: lost time 66 -> 40 h/month)")
     ramp_days: float = Field(
         35.0, gt=0.0, le=1_000.0, description="Time constant over which the programme takes effect [working days]"
     )

@@ -37,6 +37,7 @@ from simbranch.levers import (
     TrainingConfig,
     WellbeingConfig,
 )
+from simbranch.sections import Section, share_field
 
 __all__ = [
     "LEVER_SECTIONS",
@@ -80,16 +81,6 @@ def _show_value(value: Any) -> str | None:
 _MISSING = object()
 
 
-class _Section(BaseModel):
-    """Base of every scenario section: frozen, unknown keys rejected, no NaN or infinity."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
-
-
-def _share(default: float, what: str) -> Any:
-    return Field(default, ge=0.0, le=1.0, description=f"{what} [share, 0..1]")
-
-
 def _check_shares(shares: Mapping[str, float], what: str) -> None:
     if not shares:
         raise ValueError(f"{what} needs at least one entry")
@@ -101,7 +92,7 @@ def _check_shares(shares: Mapping[str, float], what: str) -> None:
 # --------------------------------------------------------------------------- branch
 
 
-class BranchConfig(_Section):
+class BranchConfig(Section):
     name: str = Field("Default branch", max_length=200, description="Label used in reports [text]")
     hours_per_day: float = Field(8.0, gt=0.0, le=24.0, description="Working hours per day [h/day]")
     days_per_year: int = Field(
@@ -118,8 +109,8 @@ class BranchConfig(_Section):
 # --------------------------------------------------------------------------- clients
 
 
-class TierConfig(_Section):
-    share: float = _share(1.0, "Share of clients in this tier")
+class TierConfig(Section):
+    share: float = share_field(1.0, "Share of clients in this tier")
     importance: int = Field(
         1, ge=1, le=100, description="Rank of importance; higher is served first and by seniors [rank]"
     )
@@ -145,7 +136,7 @@ def _default_tiers() -> dict[str, TierConfig]:
     }
 
 
-class ChurnConfig(_Section):
+class ChurnConfig(Section):
     enabled: bool = Field(True, description="Clients leave at a hazard that rises as satisfaction falls [on/off]")
     base_rate_per_year: float = Field(
         0.08, ge=0.0, le=10.0, description="Avoidable churn hazard at the reference satisfaction [1/yr]"
@@ -153,13 +144,13 @@ class ChurnConfig(_Section):
     unavoidable_rate_per_year: float = Field(
         0.015, ge=0.0, le=10.0, description="Churn for reasons no AM controls (moves, deaths) [1/yr]"
     )
-    satisfaction_ref: float = _share(0.78, "Satisfaction at which the avoidable hazard equals its base")
+    satisfaction_ref: float = share_field(0.78, "Satisfaction at which the avoidable hazard equals its base")
     sensitivity: float = Field(
         4.0, ge=0.0, le=50.0, description="Log-hazard change per unit of satisfaction below the reference [1/unit]"
     )
 
 
-class InflowConfig(_Section):
+class InflowConfig(Section):
     enabled: bool = Field(True, description="New clients join the branch [on/off]")
     rate_per_year: float = Field(
         0.095, ge=0.0, le=100.0, description="New clients per year as a share of the initial book [1/yr]"
@@ -170,14 +161,14 @@ class InflowConfig(_Section):
     )
 
 
-class SatisfactionConfig(_Section):
+class SatisfactionConfig(Section):
     enabled: bool = Field(True, description="Satisfaction moves with service quality and waits [on/off]")
-    initial_mean: float = _share(0.78, "Mean satisfaction of a client at the start")
+    initial_mean: float = share_field(0.78, "Mean satisfaction of a client at the start")
     disposition_sd: float = Field(
         0.12, ge=0.0, le=1.0,
         description="Sd of clients' lasting disposition (how much higher or lower a client rates a service) [0..1]",
     )
-    learning_rate: float = _share(0.15, "Weight of one contact's quality in the new satisfaction")
+    learning_rate: float = share_field(0.15, "Weight of one contact's quality in the new satisfaction")
     quality_noise_sd: float = Field(
         0.08, ge=0.0, le=1.0, description="Sd of a contact's perceived quality around its mean [0..1 units]"
     )
@@ -187,18 +178,18 @@ class SatisfactionConfig(_Section):
     wait_penalty_per_h: float = Field(
         0.01, ge=0.0, le=1.0, description="Satisfaction lost per hour waited beyond the tolerance [1/h]"
     )
-    wait_penalty_max: float = _share(0.15, "Largest satisfaction loss from one wait")
-    abandon_penalty: float = _share(0.10, "Satisfaction lost when a client gives up waiting")
+    wait_penalty_max: float = share_field(0.15, "Largest satisfaction loss from one wait")
+    abandon_penalty: float = share_field(0.10, "Satisfaction lost when a client gives up waiting")
     neglect_days: int = Field(
         60, ge=1, le=10_000, description="Days without contact after which a client feels neglected [working days]"
     )
     neglect_rate_per_day: float = Field(
         0.001, ge=0.0, le=1.0, description="Satisfaction lost per day of neglect [1/day]"
     )
-    handover_penalty: float = _share(0.05, "Satisfaction lost when a client's AM changes")
+    handover_penalty: float = share_field(0.05, "Satisfaction lost when a client's AM changes")
 
 
-class ClientsConfig(_Section):
+class ClientsConfig(Section):
     count: int = Field(1_800, ge=0, le=2_000_000, description="Clients in the book at the start [clients]")
     tiers: dict[str, TierConfig] = Field(
         default_factory=_default_tiers, description="Client tiers by name; shares sum to 1 [table]"
@@ -239,7 +230,7 @@ def _check_cv(dist: str | None, cv: float) -> float:
     return cv
 
 
-class ServiceTime(_Section):
+class ServiceTime(Section):
     dist: Literal["exponential", "lognormal", "gamma", "fixed"] = Field(
         "exponential", description="Distribution of a request's base handling time [name]"
     )
@@ -255,12 +246,12 @@ class ServiceTime(_Section):
         return _check_cv(info.data.get("dist"), cv)
 
 
-class RequestTypeConfig(_Section):
-    share: float = _share(1.0, "Share of requests of this type at reference satisfaction")
+class RequestTypeConfig(Section):
+    share: float = share_field(1.0, "Share of requests of this type at reference satisfaction")
     service_time: ServiceTime = Field(default_factory=ServiceTime, description="Handling time [section]")
 
 
-class RequestTypes(_Section):
+class RequestTypes(Section):
     service: RequestTypeConfig = Field(
         default_factory=lambda: RequestTypeConfig(share=0.55, service_time=ServiceTime(mean_h=1.0)),
         description="Routine service requests [section]",
@@ -287,7 +278,7 @@ class RequestTypes(_Section):
         return self
 
 
-class PatienceConfig(_Section):
+class PatienceConfig(Section):
     enabled: bool = Field(False, description="Clients abandon a request that waits too long [on/off]")
     dist: Literal["exponential", "lognormal", "gamma", "fixed"] = Field(
         "exponential", description="Distribution of patience [name]"
@@ -301,7 +292,7 @@ class PatienceConfig(_Section):
         return _check_cv(info.data.get("dist"), cv)
 
 
-class RequestsConfig(_Section):
+class RequestsConfig(Section):
     types: RequestTypes = Field(default_factory=RequestTypes, description="Request types [section]")
     priority_by_tier: bool = Field(
         True, description="Queues serve more important tiers first, FIFO within a tier [on/off]"
@@ -319,12 +310,12 @@ class RequestsConfig(_Section):
 # --------------------------------------------------------------------------- managers
 
 
-class LevelConfig(_Section):
-    share: float = _share(1.0, "Share of the initial AMs at this level")
+class LevelConfig(Section):
+    share: float = share_field(1.0, "Share of the initial AMs at this level")
     salary_per_year: float = Field(
         60_000.0, ge=0.0, le=1e8, description="Salary with on-costs of an AM at this level [currency/yr]"
     )
-    skill_mean: float = _share(0.6, "Mean initial skill of AMs at this level")
+    skill_mean: float = share_field(0.6, "Mean initial skill of AMs at this level")
     tenure_years: float = Field(
         3.0, ge=0.0, le=50.0, description="Mean tenure of initial AMs at this level [yr]"
     )
@@ -338,32 +329,32 @@ def _default_levels() -> dict[str, LevelConfig]:
     }
 
 
-class SkillEffectsConfig(_Section):
+class SkillEffectsConfig(Section):
     enabled: bool = Field(True, description="Skills change handling time, quality and sales [on/off]")
-    reference: float = _share(0.6, "Skill at which handling time and quality take their base values")
+    reference: float = share_field(0.6, "Skill at which handling time and quality take their base values")
     speed: float = Field(
         0.5, ge=0.0, le=5.0, description="Relative handling-time change per unit of product skill [1/unit]"
     )
-    quality_base: float = _share(0.80, "Quality of a contact by an AM at reference skill, no stress")
+    quality_base: float = share_field(0.80, "Quality of a contact by an AM at reference skill, no stress")
     quality_relationship: float = Field(
         0.35, ge=0.0, le=5.0, description="Quality gained per unit of relationship skill [1/unit]"
     )
     quality_product: float = Field(
         0.20, ge=0.0, le=5.0, description="Quality gained per unit of product skill [1/unit]"
     )
-    specialty_bonus: float = _share(0.05, "Quality added when the client's domain is the AM's specialty")
-    specialty_speed: float = _share(0.10, "Handling time saved when the client's domain is the AM's specialty")
-    continuity_bonus: float = _share(
+    specialty_bonus: float = share_field(0.05, "Quality added when the client's domain is the AM's specialty")
+    specialty_speed: float = share_field(0.10, "Handling time saved when the client's domain is the AM's specialty")
+    continuity_bonus: float = share_field(
         0.06, "Quality added when the client is served by their own AM (relationship continuity)"
     )
 
 
-class LearningConfig(_Section):
+class LearningConfig(Section):
     enabled: bool = Field(True, description="Skills grow with each request handled [on/off]")
     rate_per_contact: float = Field(
         0.0009, ge=0.0, le=1.0, description="Share of the gap to the ceiling closed by one relevant contact [1/contact]"
     )
-    ceiling: float = _share(1.0, "Skill ceiling")
+    ceiling: float = share_field(1.0, "Skill ceiling")
     novice_multiplier: float = Field(
         4.0, ge=0.0, le=100.0,
         description="Extra learning rate of a new AM, as a multiple of the base rate (power law of practice) [ratio]",
@@ -371,7 +362,7 @@ class LearningConfig(_Section):
     novice_days: float = Field(
         60.0, gt=0.0, le=10_000.0, description="Time constant over which the novice boost fades [working days]"
     )
-    experience_floor_gain: float = _share(
+    experience_floor_gain: float = share_field(
         0.3, "Rise of the skill floor that long experience brings (learning curve that levels off)"
     )
     experience_years: float = Field(
@@ -379,16 +370,16 @@ class LearningConfig(_Section):
     )
 
 
-class DecayConfig(_Section):
+class DecayConfig(Section):
     enabled: bool = Field(True, description="Skill above the floor fades without use [on/off]")
     half_life_days: float = Field(
         250.0, gt=0.0, le=100_000.0, description="Half-life of skill above the floor [working days]"
     )
 
 
-class StressConfig(_Section):
+class StressConfig(Section):
     enabled: bool = Field(True, description="Workload builds stress, rest lowers it [on/off]")
-    initial: float = _share(0.3, "Stress of an AM at the start")
+    initial: float = share_field(0.3, "Stress of an AM at the start")
     load_threshold: float = Field(
         0.75, ge=0.0, le=10.0,
         description="Sustained load (work hours / available hours) above which stress builds [ratio]",
@@ -403,24 +394,24 @@ class StressConfig(_Section):
     background_pressure: float = Field(
         0.024, ge=0.0, le=1.0, description="Stress added each working day by the job itself [1/day]"
     )
-    recovery_rate: float = _share(0.08, "Share of stress that fades each day")
+    recovery_rate: float = share_field(0.08, "Share of stress that fades each day")
     climate: float = Field(
         1.0, ge=0.0, le=10.0, description="Work climate: multiplies how fast stress builds; 1 is typical [ratio]"
     )
     noise_sd: float = Field(0.01, ge=0.0, le=1.0, description="Daily random change of stress [0..1 units]")
-    optimum: float = _share(0.3, "Stress at which quality peaks (inverted U)")
+    optimum: float = share_field(0.3, "Stress at which quality peaks (inverted U)")
     quality_effect: float = Field(
         0.5, ge=0.0, le=10.0, description="Quality lost per squared unit of stress away from the optimum [1/unit^2]"
     )
-    burnout_threshold: float = _share(0.7, "Stress above which days count towards burnout")
+    burnout_threshold: float = share_field(0.7, "Stress above which days count towards burnout")
     burnout_days: int = Field(
         10, ge=1, le=10_000, description="Consecutive days above the threshold that make a burnout [working days]"
     )
-    burnout_recovery: float = _share(0.5, "Stress below which a burnt-out AM recovers")
-    burnout_quality_loss: float = _share(0.08, "Quality lost while burnt out")
+    burnout_recovery: float = share_field(0.5, "Stress below which a burnt-out AM recovers")
+    burnout_quality_loss: float = share_field(0.08, "Quality lost while burnt out")
 
 
-class AbsenceConfig(_Section):
+class AbsenceConfig(Section):
     enabled: bool = Field(True, description="AMs take sick days, more of them when stressed [on/off]")
     sick_days_per_year: float = Field(
         6.0, ge=0.0, le=250.0, description="Sick days per year of an AM at zero stress [days/yr]"
@@ -433,17 +424,17 @@ class AbsenceConfig(_Section):
     )
 
 
-class MotivationConfig(_Section):
+class MotivationConfig(Section):
     enabled: bool = Field(True, description="Motivation drifts to a target lowered by burnout [on/off]")
-    initial: float = _share(0.6, "Motivation of an AM at the start and of a new hire")
-    adjust_rate: float = _share(0.02, "Share of the gap to the target closed each day")
-    burnout_drop: float = _share(0.3, "Drop of the motivation target while burnt out")
+    initial: float = share_field(0.6, "Motivation of an AM at the start and of a new hire")
+    adjust_rate: float = share_field(0.02, "Share of the gap to the target closed each day")
+    burnout_drop: float = share_field(0.3, "Drop of the motivation target while burnt out")
     quality_effect: float = Field(
         0.2, ge=0.0, le=5.0, description="Quality gained per unit of motivation above its initial value [1/unit]"
     )
 
 
-class TurnoverConfig(_Section):
+class TurnoverConfig(Section):
     enabled: bool = Field(True, description="AMs quit; vacancies are filled after a delay [on/off]")
     base_rate_per_year: float = Field(
         0.08, ge=0.0, le=20.0, description="Quit hazard at initial stress and motivation after the first year [1/yr]"
@@ -463,9 +454,9 @@ class TurnoverConfig(_Section):
     hiring_delay_days: int = Field(
         30, ge=0, le=10_000, description="Days from a quit until the new hire starts [working days]"
     )
-    new_hire_skill: float = _share(0.3, "Mean skill of a new hire")
+    new_hire_skill: float = share_field(0.3, "Mean skill of a new hire")
     skill_sd: float = Field(0.08, ge=0.0, le=1.0, description="Sd of a new hire's skills [0..1 units]")
-    follow_share: float = _share(
+    follow_share: float = share_field(
         0.07, "Chance that each of a leaver's top-tier clients follows the AM out of the branch"
     )
     replacement_cost_share: float = Field(
@@ -473,15 +464,15 @@ class TurnoverConfig(_Section):
     )
 
 
-class ManagersConfig(_Section):
+class ManagersConfig(Section):
     count: int = Field(12, ge=1, le=100_000, description="AM positions in the branch [AMs]")
     levels: dict[str, LevelConfig] = Field(
         default_factory=_default_levels,
         description="Career levels from junior to senior, in order; shares sum to 1 [table]",
     )
-    skill_floor: float = _share(0.2, "Skill that never decays")
+    skill_floor: float = share_field(0.2, "Skill that never decays")
     skill_sd: float = Field(0.08, ge=0.0, le=1.0, description="Sd of initial skills around the level mean [0..1 units]")
-    effort_split: float = _share(0.5, "Share of effort on selling rather than service, without incentives")
+    effort_split: float = share_field(0.5, "Share of effort on selling rather than service, without incentives")
     focus_effect: float = Field(
         0.25, ge=0.0, le=5.0,
         description="Quality lost per unit of effort shifted from service to selling (multitasking) [1/unit]",
@@ -504,7 +495,7 @@ class ManagersConfig(_Section):
 # --------------------------------------------------------------------------- sales, costs
 
 
-class SalesConfig(_Section):
+class SalesConfig(Section):
     base_conversion: float = Field(
         0.30, gt=0.0, lt=1.0,
         description="Chance a sales opportunity converts at reference skill and satisfaction [share]",
@@ -531,7 +522,7 @@ class SalesConfig(_Section):
     amount_sigma: float = Field(0.5, ge=0.0, le=5.0, description="Log-sd of a sale's amount [log units]")
 
 
-class CostsConfig(_Section):
+class CostsConfig(Section):
     overhead_per_am_per_year: float = Field(
         15_000.0, ge=0.0, le=1e8, description="Desk, systems and management per filled position [currency/yr]"
     )
@@ -546,7 +537,7 @@ LEVER_SECTIONS: tuple[str, ...] = (
 )
 
 
-class Scenario(_Section):
+class Scenario(Section):
     """One branch and its levers. Build with `load_scenario` or `Scenario()` for the defaults."""
 
     branch: BranchConfig = Field(default_factory=BranchConfig, description="Clock and horizon [section]")

@@ -43,7 +43,8 @@ class Training:
             for g in range(n):
                 self.waiting.append((day + g * cfg.length_days, chosen[g::n]))
         while self.waiting and self.waiting[0][0] <= day:
-            group = [m for m in self.waiting.pop(0)[1] if branch.positions[m.position] is m]
+            # those who left, or are sick on their group's day, miss the course
+            group = [m for m in self.waiting.pop(0)[1] if branch.positions[m.position] is m and not m.sick_today]
             self.course(branch, group)
 
     def course(self, branch: Branch, attendees: list[Manager]) -> None:

@@ -157,10 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario once and print its KPIs")
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    p.add_argument(
-        "--set", dest="overrides", metavar="PATH=VALUE", type=parse_override, action="append",
-        default=[], help="change one field, e.g. --set clients.count=100 (repeatable)",
-    )
+    _add_set(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="write kpis/daily/managers/clients CSVs")
     p.set_defaults(handler=_cmd_run)
 
@@ -178,8 +175,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-reps", type=_positive_int, default=200, metavar="N",
                    help="--reps auto: at most N replications (default 200)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    p.add_argument("--set", dest="overrides", metavar="PATH=VALUE", type=parse_override, action="append",
-                   default=[], help="change one field of the scenario, e.g. --set clients.count=100 (repeatable)")
+    _add_set(p)
     p.add_argument("--store", type=Path, metavar="FILE", help="result store (SQLite): runs in it are not run again")
     p.add_argument("--out", type=Path, metavar="DIR", help="write table.csv, summary.csv and paired.csv here")
     p.add_argument("--executor", choices=list(EXECUTORS), default="process",
@@ -210,19 +206,24 @@ def _parser() -> argparse.ArgumentParser:
                    action="append", required=True,
                    help="a range (managers.count=8:16) or a list of values (allocation.rule=crm,by_tier)")
     p.add_argument("--method", choices=["grid", "lhs", "sobol", "morris"], default="lhs")
-    p.add_argument("--n", type=int, default=16, help="points (lhs), levels (grid), base points (sobol), "
+    p.add_argument("--n", type=_positive_int, default=16, help="points (lhs), levels (grid), base points (sobol), "
                    "trajectories (morris)")
-    p.add_argument("--reps", type=int, default=1, help="replications per point")
+    p.add_argument("--reps", type=_positive_int, default=1, help="replications per point")
     p.add_argument("--kpi", dest="kpis", action="append", default=[],
                    help="KPI to analyse (repeatable; default satisfaction_mean and revenue)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     p.add_argument("--store", type=Path, metavar="FILE", help="result store: finished runs are kept and skipped")
-    p.add_argument("--executor", choices=["process", "serial"], default="process")
-    p.add_argument("--set", dest="overrides", metavar="PATH=VALUE", type=parse_override, action="append",
-                   default=[], help="change one field of the scenario first (repeatable)")
+    p.add_argument("--executor", choices=list(EXECUTORS), default="process")
+    _add_set(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="write table.csv (and sensitivity CSVs) here")
     p.set_defaults(handler=_cmd_sweep)
+    _one_line_errors(p)
     return parser
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", dest="overrides", metavar="PATH=VALUE", type=parse_override, action="append",
+                   default=[], help="change one field of the scenario, e.g. --set clients.count=100 (repeatable)")
 
 
 def parse_sweep_param(text: str) -> tuple[str, Any]:
@@ -546,13 +547,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     sc = sb.load_scenario(args.scenario)
     if args.overrides:
         sc = sc.with_overrides(dict(args.overrides), source="override (--set)")
-    if args.n < 1 or args.reps < 1:
-        raise BadInput("--n and --reps must be at least 1")
     if args.out is not None:
         _make_dir(args.out)
     try:
         result = sb.sweep(sc, space=dict(args.params), method=args.method, n=args.n, replications=args.reps,
-                          seed=args.seed, executor="serial" if args.executor == "serial" else None,
+                          seed=args.seed, executor=EXECUTORS[args.executor],
                           store=args.store, progress=sys.stderr.isatty())
     except ValueError as exc:
         if isinstance(exc, sb.ScenarioError):

@@ -57,7 +57,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult
     daily = pd.DataFrame(branch.tally.rows, columns=list(DAILY_COLUMNS))
     daily = daily.astype({c: bool if c == "warmup" else daily[c].dtype if len(daily) else float
                           for c in DAILY_COLUMNS})
-    result_seed = seed if isinstance(seed, int) else None
+    result_seed = int(seed) if isinstance(seed, int | np.integer) else None
     return RunResult(
         kpis=_kpis(branch, daily),
         daily=daily,

@@ -89,10 +89,6 @@ def uniform(gen: np.random.Generator, n: int) -> np.ndarray:
     return gen.random(n)
 
 
-def exponential(gen: np.random.Generator, n: int) -> np.ndarray:
-    return gen.standard_exponential(n)
-
-
 def normal(gen: np.random.Generator, n: int) -> np.ndarray:
     return gen.standard_normal(n)
 

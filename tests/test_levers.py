@@ -230,7 +230,11 @@ def test_fact_feedback_helps_on_average() -> None:
 
 
 def test_survey_measures_nps_with_noise() -> None:
-    """A survey reports an NPS close to the true one (same branch, sampled with noise)."""
+    """A survey reports an NPS close to the true one (same branch, sampled with noise).
+
+    About 100 answers per survey give the measured NPS a sampling sd of ~8 points, and answer noise
+    pushes clients across the category edges, measured as 1-10 points below the true NPS over six
+    seeds: 20 points is a bound a working survey keeps."""
     k = run({"surveys.enabled": True}, 0).kpis
     assert abs(k["survey_nps"] - k["nps"]) < 20
 

@@ -85,7 +85,7 @@ class Branch:
         self.tier_load = [t.requests_per_year * mean_hours for t in tiers]
         self.domain_names = list(cl.domains)
         self.domain_shares = np.array(list(cl.domains.values()))
-        self.clients = ClientBook(len(tiers), capacity=int(cl.count * 1.5) + 16)
+        self.clients = ClientBook(capacity=int(cl.count * 1.5) + 16)
 
         # switches and coefficients read on the hot path
         sat = cl.satisfaction

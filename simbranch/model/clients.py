@@ -1,7 +1,7 @@
 """The client book: every client's tier, domain, value, satisfaction and AM, held as NumPy columns.
 
 Columns make the daily mechanisms (churn, neglect, snapshots) one vectorised step over the
-book, and per-tier member lists make picking the client of an arrival O(1).
+book.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ __all__ = ["ClientBook"]
 class ClientBook:
     """Growable column store of clients; ids are row numbers and are never reused."""
 
-    def __init__(self, n_tiers: int, capacity: int = 1024):
+    def __init__(self, capacity: int = 1024):
         capacity = max(capacity, 16)
         self.n = 0
         self.tier = np.zeros(capacity, np.int16)
@@ -30,13 +30,10 @@ class ClientBook:
         self.requests = np.zeros(capacity, np.int32)
         self.sales = np.zeros(capacity, np.int32)
         self.revenue = np.zeros(capacity)
-        # per tier: the active members, and each member's position in its tier list
-        self.members: list[list[int]] = [[] for _ in range(n_tiers)]
-        self._slot = np.zeros(capacity, np.int64)
 
     _COLUMNS = (
         "tier", "domain", "value", "disposition", "satisfaction", "am", "active", "joined_day",
-        "left_day", "last_contact_day", "requests", "sales", "revenue", "_slot",
+        "left_day", "last_contact_day", "requests", "sales", "revenue",
     )
 
     def _grow(self) -> None:
@@ -64,24 +61,12 @@ class ClientBook:
         self.active[c] = True
         self.joined_day[c] = day
         self.last_contact_day[c] = day
-        members = self.members[tier]
-        self._slot[c] = len(members)
-        members.append(c)
         return c
 
     def remove(self, c: int, day: int) -> None:
         """Mark client `c` as gone (churned) on `day`."""
         self.active[c] = False
         self.left_day[c] = day
-        members = self.members[self.tier[c]]
-        slot = int(self._slot[c])
-        last = members.pop()
-        if last != c:
-            members[slot] = last
-            self._slot[last] = slot
-
-    def count_by_tier(self) -> list[int]:
-        return [len(m) for m in self.members]
 
     def active_ids(self) -> np.ndarray:
         return np.flatnonzero(self.active[: self.n])

@@ -28,7 +28,6 @@ class Manager:
 
     __slots__ = (
         "absent",
-        "available_h",
         "away_days",
         "build_factor",
         "burnout",
@@ -121,7 +120,6 @@ class Manager:
         self.busy_since = 0.0
         self.busy_total = 0.0
         self.day_busy_start = 0.0
-        self.available_h = 0.0
         self.queue: list[Any] = []
         self.on_done: Any = None
         self.served = 0

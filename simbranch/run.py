@@ -136,6 +136,11 @@ def _kpis(branch: Branch, daily: pd.DataFrame) -> pd.Series:
 
 def _managers_frame(branch: Branch) -> pd.DataFrame:
     levels = list(branch.mg.levels)
+    book = branch.clients
+    active = book.active[:book.n]
+    owners, sat = book.am[:book.n][active], book.satisfaction[:book.n][active]
+    counts = np.bincount(owners[owners >= 0], minlength=len(branch.positions))
+    sums = np.bincount(owners[owners >= 0], weights=sat[owners >= 0], minlength=len(branch.positions))
     rows = []
     for m in branch.all_managers:
         rows.append({
@@ -143,11 +148,13 @@ def _managers_frame(branch: Branch) -> pd.DataFrame:
             "specialty": branch.domain_names[m.specialty], "hired_day": m.hired_day,
             "left_day": m.left_day if m.left_day >= 0 else pd.NA, "leave_reason": m.quit_reason or pd.NA,
             "tenure_days": m.tenure_days, "skill_sales": m.sales, "skill_relationship": m.relationship,
-            "skill_product": m.product, "skill_floor": m.floor, "stress": m.stress,
+            "skill_product": m.product, "skill_floor": m.floor, "skill_mean": m.skill_mean(), "stress": m.stress,
             "motivation": m.motivation, "burnout": m.burnout, "burnout_days": m.burnout_total_days,
             "served": m.served, "sales_count": m.sales_count, "revenue": m.revenue,
             "sick_days": m.sick_days, "clients_end": branch.sizes[m.position]
             if branch.positions[m.position] is m else 0,
+            "client_satisfaction": sums[m.position] / counts[m.position]
+            if branch.positions[m.position] is m and counts[m.position] else np.nan,
             "busy_h": m.busy_total,
         })
     frame = pd.DataFrame(rows)

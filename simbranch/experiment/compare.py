@@ -17,10 +17,14 @@ from simbranch.analysis.warmup import mser5
 from simbranch.experiment.design import RunSpec, model_fingerprint, resolve_policies, run_specs
 from simbranch.experiment.executors import ExecutorLike, execute_all
 from simbranch.experiment.store import ResultStore, records_to_frame
-from simbranch.run import KPI_NAMES
+from simbranch.run import KPI_NAMES, RunResult
 from simbranch.scenario import Policy, Scenario
 
 __all__ = ["Comparison", "compare", "run_experiment"]
+
+#: Daily columns a comparison keeps from every run, for plots over time (`Comparison.daily`).
+SERIES_COLUMNS = ("satisfaction_mean", "nps", "sales_count", "revenue", "wait_mean_h", "utilisation", "queue_length",
+                  "stress_mean", "burnout_share", "skill_mean", "motivation_mean", "headcount", "clients", "cost")
 
 #: KPIs shown by default in summaries and paired tables.
 HEADLINE_KPIS = ["satisfaction_mean", "nps", "sales_count", "revenue", "profit", "cost_total", "complaints",
@@ -37,6 +41,8 @@ class Comparison:
     failures: pd.DataFrame = field(repr=False)
     seed: int
     provenance: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: one row per policy x replication x day: `day`, `warmup` and the `SERIES_COLUMNS`
+    series: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def replications(self) -> int:
@@ -55,6 +61,33 @@ class Comparison:
     def best(self, kpi: str, maximize: bool = True, level: float = 0.95) -> pd.Series:
         """The policy with the best mean `kpi`, and whether it beats the runner-up significantly."""
         return best(self.table, kpi, maximize=maximize, level=level)
+
+    def daily(self, columns: Sequence[str] | None = None, warmup: bool = False) -> pd.DataFrame:
+        """Daily series of every policy and replication, long form (policy, replication, day, columns).
+
+        The warm-up days are left out unless `warmup=True`.
+        """
+        frame = self.series
+        if not len(frame):
+            return frame
+        if not warmup:
+            frame = frame[~frame["warmup"]]
+        cols = list(columns) if columns is not None else [c for c in SERIES_COLUMNS if c in frame]
+        unknown = [c for c in cols if c not in frame]
+        if unknown:
+            raise ValueError(f"no daily series {', '.join(map(repr, unknown))}; kept: {', '.join(SERIES_COLUMNS)}")
+        return frame[["policy", "replication", "day", "warmup", *cols]].reset_index(drop=True)
+
+    def rerun(self, policy: str = "baseline", replication: int = 0) -> RunResult:
+        """One run of the comparison again, with its frames (clients, managers): same seed, same numbers."""
+        from simbranch.run import run
+
+        names = [p.name for p in self.policies]
+        if policy not in names:
+            raise ValueError(f"no policy {policy!r} in this comparison; policies: {', '.join(names)}")
+        chosen = self.policies[names.index(policy)]
+        sc = self.scenario if policy == "baseline" else self.scenario.with_policy(chosen)
+        return run(sc, np.random.SeedSequence(self.seed, spawn_key=(replication,)))
 
     def warmup_check(self, series: str = "satisfaction_mean", replication: int = 0) -> pd.DataFrame:
         """MSER-5 truncation point of a daily series, per policy, beside the configured warm-up."""
@@ -87,7 +120,8 @@ def run_experiment(specs: list[RunSpec], executor: ExecutorLike = None, store: s
     """
     db = ResultStore(store) if store is not None else None
     try:
-        done = db.keys() if db is not None else set()
+        series = any(s.series for s in specs)
+        done = db.keys(with_series=series) if db is not None else set()
         todo = [s for s in specs if s.key not in done]
         records: dict[str, dict[str, Any]] = {}
         failed = 0
@@ -109,7 +143,7 @@ def run_experiment(specs: list[RunSpec], executor: ExecutorLike = None, store: s
             if bar is not None:
                 bar.close()
         if db is not None:
-            records = {r["key"]: r for r in db.records({s.key for s in specs})}
+            records = {r["key"]: r for r in db.records({s.key for s in specs}, with_series=series)}
         return [records[s.key] for s in specs if s.key in records]
     finally:
         if db is not None:
@@ -140,8 +174,8 @@ def compare(scenario: Scenario, policies: Sequence[Policy | str | Path] | None =
     if replications == "auto":
         records, done, n = [], 0, min(5, max_replications)
         while True:
-            records += run_experiment(run_specs(scenario, resolved, range(done, n), seed), executor, store, progress,
-                                      experiment)
+            records += run_experiment(run_specs(scenario, resolved, range(done, n), seed, SERIES_COLUMNS), executor,
+                                      store, progress, experiment)
             done = n
             table = _table(records)
             worst = summarise(table, list(auto_kpis))["rel_ci"].max() if len(table) else 0.0
@@ -149,15 +183,15 @@ def compare(scenario: Scenario, policies: Sequence[Policy | str | Path] | None =
                 break
             n = min(max_replications, max(n + 2, math.ceil(n * min(4.0, (worst / target_rel_ci) ** 2))))
     elif isinstance(replications, int) and not isinstance(replications, bool) and replications >= 1:
-        records = run_experiment(run_specs(scenario, resolved, range(replications), seed), executor, store,
-                                 progress, experiment)
+        records = run_experiment(run_specs(scenario, resolved, range(replications), seed, SERIES_COLUMNS), executor,
+                                 store, progress, experiment)
     else:
         raise ValueError(f"replications must be a positive integer or 'auto', got {replications!r}")
     table = _table(records)
     failures = table[table["status"] != "ok"][["policy", "replication", "seed", "error"]] if len(table) else table
     return Comparison(scenario=scenario, policies=resolved, table=table[table["status"] == "ok"].reset_index(drop=True)
                       if len(table) else table, failures=failures.reset_index(drop=True), seed=seed,
-                      provenance=provenance(seed))
+                      provenance=provenance(seed), series=_series(records))
 
 
 def _table(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -170,6 +204,26 @@ def _table(records: list[dict[str, Any]]) -> pd.DataFrame:
         for kpi in KPI_NAMES:
             if kpi not in frame:
                 frame[kpi] = np.nan
+    return frame
+
+
+def _series(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The daily series of the successful runs as one long frame, in the order of the table."""
+    frames = []
+    order = {name: i for i, name in enumerate(dict.fromkeys(r["policy"] for r in records))}
+    for rec in sorted(records, key=lambda r: (order[r["policy"]], r["replication"])):
+        data = rec.get("series")
+        if rec["status"] != "ok" or not data:
+            continue
+        frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in data.items()})
+        frame.insert(0, "day", np.arange(len(frame)))
+        frame.insert(0, "replication", rec["replication"])
+        frame.insert(0, "policy", rec["policy"])
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["policy", "replication", "day", "warmup", *SERIES_COLUMNS])
+    frame = pd.concat(frames, ignore_index=True)
+    frame["warmup"] = frame["warmup"].astype(bool)
     return frame
 
 

@@ -36,6 +36,8 @@ class RunSpec:
     point: int = -1
     params: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    #: daily columns the worker keeps for plots over time (not part of the key: they do not change the run)
+    series: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -77,12 +79,13 @@ def resolve_policies(policies: list[Policy | str | Path] | None) -> list[Policy]
     return resolved
 
 
-def run_specs(scenario: Scenario, policies: list[Policy], replications: range, seed: int) -> list[RunSpec]:
+def run_specs(scenario: Scenario, policies: list[Policy], replications: range, seed: int,
+              series: tuple[str, ...] = ()) -> list[RunSpec]:
     """Every (policy, replication) run of a comparison, replication-major so early results cover all policies."""
     fingerprint = model_fingerprint()
     scenarios = {p.name: (scenario if p.name == "baseline" else scenario.with_policy(p)).canonical_json()
                  for p in policies}
-    return [RunSpec(p.name, r, seed, scenarios[p.name], fingerprint=fingerprint)
+    return [RunSpec(p.name, r, seed, scenarios[p.name], fingerprint=fingerprint, series=series)
             for r in replications for p in policies]
 
 

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS runs (
     provenance TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS series (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 
 
@@ -88,9 +89,16 @@ class ResultStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def keys(self, status: str | None = "ok") -> set[str]:
-        """Keys of the stored runs (by default the successful ones: failed runs are retried)."""
-        if status is None:
+    def keys(self, status: str | None = "ok", with_series: bool = False) -> set[str]:
+        """Keys of the stored runs (by default the successful ones: failed runs are retried).
+
+        `with_series` keeps only runs stored with their daily series (a comparison that plots
+        over time reruns a run that a sweep stored without them).
+        """
+        if with_series:
+            rows = self._db.execute("SELECT runs.key FROM runs JOIN series ON runs.key = series.key "
+                                    "WHERE status = ?", (status or "ok",))
+        elif status is None:
             rows = self._db.execute("SELECT key FROM runs")
         else:
             rows = self._db.execute("SELECT key FROM runs WHERE status = ?", (status,))
@@ -109,6 +117,9 @@ class ResultStore:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(_COLUMNS)}) "
                                  f"VALUES ({', '.join('?' * len(_COLUMNS))})", row)
+                if record.get("series"):
+                    self._db.execute("INSERT OR REPLACE INTO series VALUES (?, ?)",
+                                     (record["key"], json.dumps(record["series"])))
         except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: cannot write a run ({exc}); what was stored stays readable") from None
 
@@ -116,9 +127,13 @@ class ResultStore:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
 
-    def records(self, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """Stored records, all or those with the given keys."""
-        cursor = self._db.execute("SELECT * FROM runs ORDER BY finished_at")
+    def records(self, keys: Iterable[str] | None = None, with_series: bool = False) -> list[dict[str, Any]]:
+        """Stored records, all or those with the given keys; `with_series` adds each run's daily series."""
+        if with_series:
+            cursor = self._db.execute("SELECT runs.*, series.data AS series FROM runs LEFT JOIN series "
+                                      "ON runs.key = series.key ORDER BY finished_at")
+        else:
+            cursor = self._db.execute("SELECT * FROM runs ORDER BY finished_at")
         names = [d[0] for d in cursor.description]
         wanted = set(keys) if keys is not None else None
         out = []
@@ -129,6 +144,8 @@ class ResultStore:
             rec["params"] = json.loads(rec["params"])
             rec["kpis"] = json.loads(rec["kpis"])
             rec["provenance"] = json.loads(rec["provenance"])
+            if with_series:
+                rec["series"] = json.loads(rec["series"]) if rec["series"] else None
             out.append(rec)
         return out
 

@@ -11,11 +11,12 @@ import traceback
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from simbranch.experiment.design import RunSpec, scenario_from_spec
 from simbranch.registry import ALLOCATION_RULES
 
-__all__ = ["execute"]
+__all__ = ["daily_series", "execute"]
 
 
 def execute(spec: RunSpec, rules: dict[str, type] | None = None) -> dict[str, Any]:
@@ -33,11 +34,21 @@ def execute(spec: RunSpec, rules: dict[str, type] | None = None) -> dict[str, An
     try:
         result = run(scenario_from_spec(spec), np.random.SeedSequence(spec.seed, spawn_key=(spec.replication,)))
         record.update(status="ok", error="", kpis={k: float(v) for k, v in result.kpis.items()})
+        if spec.series:
+            record["series"] = daily_series(result.daily, spec.series)
     except Exception:  # a failed run is data: it is recorded, the experiment goes on
         record.update(status="error", error=traceback.format_exc(limit=8), kpis={})
     record["wall_time_s"] = time.perf_counter() - started
     record["provenance"] = {"seed_entropy": spec.seed, "spawn_key": [spec.replication], **_versions()}
     return record
+
+
+def daily_series(daily: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, list[float | None]]:
+    """Daily columns as JSON-ready lists, to 6 significant digits (ample for plots; NaN as None)."""
+    out: dict[str, list[float | None]] = {"warmup": [float(v) for v in daily["warmup"]]}
+    for col in columns:
+        out[col] = [None if v != v else float(f"{v:.6g}") for v in daily[col].tolist()]
+    return out
 
 
 def _versions() -> dict[str, str]:

@@ -8,7 +8,7 @@ The public interface (see DESIGN.md): `load_scenario`, `load_policy`, `Scenario`
 from importlib.metadata import PackageNotFoundError, version
 
 from simbranch import validation
-from simbranch.experiment import Comparison, ResultStore, Sweep, compare, sweep
+from simbranch.experiment import Comparison, ResultStore, Sweep, compare, load_comparison, sweep
 from simbranch.policies.allocation import AllocationRule, register_allocation_rule
 from simbranch.run import KPI_NAMES, RunResult, run
 from simbranch.scenario import (
@@ -19,6 +19,7 @@ from simbranch.scenario import (
     load_scenario,
     load_scenario_text,
 )
+from simbranch.trace import Trace, trace_day
 
 try:
     __version__ = version("simbranch")
@@ -35,13 +36,25 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Sweep",
+    "Trace",
     "__version__",
     "compare",
+    "load_comparison",
     "load_policy",
     "load_scenario",
     "load_scenario_text",
     "register_allocation_rule",
     "run",
     "sweep",
+    "trace_day",
     "validation",
 ]
+
+
+def __getattr__(name: str):
+    """`simbranch.plots`, `.report` and `.demo` load on first use: `import simbranch` stays free of matplotlib."""
+    if name in ("plots", "report", "demo"):
+        import importlib
+
+        return importlib.import_module(f"simbranch.{name}")
+    raise AttributeError(f"module 'simbranch' has no attribute {name!r}")

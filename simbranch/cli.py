@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import sys
 import tomllib
 import traceback
@@ -177,7 +178,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     _add_set(p)
     p.add_argument("--store", type=Path, metavar="FILE", help="result store (SQLite): runs in it are not run again")
-    p.add_argument("--out", type=Path, metavar="DIR", help="write table.csv, summary.csv and paired.csv here")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="write table.csv, summary.csv, paired.csv and the HTML report report.html here")
     p.add_argument("--executor", choices=list(EXECUTORS), default="process",
                    help="a local process pool over every core (default), or this process")
     p.set_defaults(handler=_cmd_compare)
@@ -188,8 +190,20 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"replications of each policy (default {MAIN_REPLICATIONS})")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     p.add_argument("--out", type=Path, metavar="DIR", default=MAIN_OUT,
-                   help=f"folder for the CSV files and the result store results.sqlite (default {MAIN_OUT})")
+                   help=f"folder for the CSV files, report.html and the result store results.sqlite (default "
+                        f"{MAIN_OUT})")
     p.set_defaults(handler=_cmd_main)
+    _one_line_errors(p)
+
+    p = sub.add_parser("report", help="write the HTML report of a comparison kept in a result store")
+    p.add_argument("store", metavar="STORE", type=Path, help="result store of `simbranch compare --store` or "
+                   f"`simbranch main` ({MAIN_OUT / 'results.sqlite'})")
+    p.add_argument("--name", metavar="NAME", help="which comparison of the store (default the newest; --list "
+                   "shows them)")
+    p.add_argument("--list", action="store_true", help="list the comparisons in the store and stop")
+    p.add_argument("--out", type=Path, metavar="FILE|DIR",
+                   help="where to write the report (default report.html next to the store)")
+    p.set_defaults(handler=_cmd_report)
     _one_line_errors(p)
 
     p = sub.add_parser("validate", help="check scenario and policy files")
@@ -448,8 +462,10 @@ def _write_comparison(cmp: sb.Comparison, out: Path) -> list[Path]:
     return written
 
 
-def _report_comparison(cmp: sb.Comparison, out: Path | None) -> int:
-    """Print the paired table (and failed runs), write the CSVs; exit 1 when a run failed (a bug)."""
+def _report_comparison(cmp: sb.Comparison, out: Path | None, command: str = "",
+                       store: Path | None = None) -> int:
+    """Print the paired table (and failed runs), write the CSVs and the HTML report; exit 1 when a
+    run failed (a bug)."""
     print(format_paired(cmp))
     if len(cmp.failures):
         print()
@@ -458,7 +474,18 @@ def _report_comparison(cmp: sb.Comparison, out: Path | None) -> int:
         print()
         for path in _write_comparison(cmp, out):
             print(f"wrote {path}")
+        print(f"wrote {_write_report(cmp, out / 'report.html', command, store)}")
     return EXIT_INTERNAL if len(cmp.failures) else EXIT_OK
+
+
+def _write_report(cmp: sb.Comparison, path: Path, command: str, store: Path | None) -> Path:
+    from simbranch.report import write_report
+
+    _say("drawing the report")
+    try:
+        return write_report(cmp, path, command=command or None, store=store)
+    except OSError as exc:
+        raise BadInput(f"cannot write {str(path)!r}: {_reason(exc)}") from None
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -469,7 +496,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.out is not None:
         _make_dir(args.out)  # fail on an unwritable folder before the runs, not after them
     cmp = _compare(sc, policies, args.reps, args.seed, args.executor, args.store, args.target, args.max_reps)
-    return _report_comparison(cmp, args.out)
+    return _report_comparison(cmp, args.out, args.argv, args.store)
 
 
 def _main_scenario() -> sb.Scenario:
@@ -487,18 +514,40 @@ def main_comparison(out: Path = MAIN_OUT, seed: int = 0, replications: int | str
                     out / "results.sqlite")
 
 
-def _main_report(cmp: sb.Comparison, out: Path) -> int:
-    """What `main` shows and writes from its comparison: the paired table on stdout and the CSVs in
-    `out`. (The HTML report belongs here: it needs only `cmp` and `out`.)"""
-    code = _report_comparison(cmp, out)
+def _main_report(cmp: sb.Comparison, out: Path, command: str = "simbranch main") -> int:
+    """What `main` shows and writes from its comparison: the paired table on stdout, the CSVs and
+    the HTML report in `out`."""
+    code = _report_comparison(cmp, out, command, out / "results.sqlite")
     print(f"result store: {out / 'results.sqlite'} (running `simbranch main` again reuses its runs)")
+    print(f"report: {(out / 'report.html').resolve()}")
     return code
 
 
 def _cmd_main(args: argparse.Namespace) -> int:
     _make_dir(args.out)
     cmp = main_comparison(args.out, args.seed, args.reps)
-    return _main_report(cmp, args.out)
+    return _main_report(cmp, args.out, args.argv)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from simbranch.experiment import saved_comparisons
+
+    try:
+        if args.list:
+            listing = saved_comparisons(args.store)
+            print(listing.to_string(index=False) if len(listing) else f"{args.store}: holds no comparison")
+            return EXIT_OK
+        cmp = sb.load_comparison(args.store, args.name)
+    except StoreError as exc:
+        raise BadInput(str(exc)) from None
+    out = args.out if args.out is not None else args.store.parent / "report.html"
+    if out.suffix.lower() not in (".html", ".htm"):
+        _make_dir(out)
+        out = out / "report.html"
+    else:
+        _make_dir(out.parent)
+    print(f"wrote {_write_report(cmp, out, args.argv, args.store)}")
+    return EXIT_OK
 
 
 def _looks_like_policy(path: Path) -> bool:
@@ -596,8 +645,10 @@ def _silence_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `simbranch` command with `argv` (default: the process's arguments); the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = _parser().parse_args(argv)
+        args.argv = shlex.join(["simbranch", *argv])
     except SystemExit as exc:  # argparse: --help, --version, or a bad argument (2)
         if exc.code is None:
             return EXIT_OK

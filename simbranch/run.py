@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ from simbranch.policies import install_levers
 from simbranch.policies.allocation import allocation_rule
 from simbranch.scenario import Scenario
 from simbranch.streams import Streams, uniform
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["KPI_NAMES", "RunResult", "build_branch", "run"]
 
@@ -40,6 +44,14 @@ class RunResult:
     scenario: Scenario = field(repr=False)
     seed: int | None
     wall_time_s: float
+
+    def plot(self, kind: str = "daily", **kwargs: Any) -> Figure:
+        """A figure of this run (`simbranch.plots`), by `kind`: "daily" (the daily series over time,
+        warm-up shaded; `columns=`, `smooth_days=`), "distributions" (satisfaction and sales across
+        clients and AMs) or "scatter" (each AM's stress, sales, skill and client satisfaction)."""
+        from simbranch.plots import plot_run
+
+        return plot_run(self, kind, **kwargs)
 
     def _repr_html_(self) -> str:
         k = self.kpis.to_frame("value")

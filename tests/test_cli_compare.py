@@ -65,6 +65,8 @@ def test_compare_prints_the_paired_table_and_writes_csvs(tmp_path, capsys):
                           executor="serial", progress=False)
     for name in ("table", "summary", "paired"):
         assert str(out_dir / f"{name}.csv") in out
+    assert f"wrote {out_dir / 'report.html'}" in out
+    assert "simbranch compare" in (out_dir / "report.html").read_text(encoding="utf-8")
     table = pd.read_csv(out_dir / "table.csv")
     assert len(table) == 4 * 2
     assert set(sb.KPI_NAMES) <= set(table.columns)
@@ -267,6 +269,7 @@ def test_main_compares_every_preset_with_a_store(tiny_baseline, tmp_path, capsys
     for name in ("table", "summary", "paired"):
         assert f"wrote {out_dir / name}.csv" in out
     assert str(out_dir / "results.sqlite") in out
+    assert f"report: {(out_dir / 'report.html').resolve()}" in out
     assert sum(len(c) for c in executed) == (len(PRESET_NAMES) + 1) * 2
     assert "Traceback" not in err
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,10 @@ from simbranch.experiment.store import ResultStore, records_to_frame
 from simbranch.run import KPI_NAMES, RunResult
 from simbranch.scenario import Policy, Scenario
 
-__all__ = ["Comparison", "compare", "run_experiment"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["Comparison", "compare", "comparison_from_records", "remember_comparison", "run_experiment"]
 
 #: Daily columns a comparison keeps from every run, for plots over time (`Comparison.daily`).
 SERIES_COLUMNS = ("satisfaction_mean", "nps", "sales_count", "revenue", "wait_mean_h", "utilisation", "queue_length",
@@ -102,6 +105,21 @@ class Comparison:
         frame = pd.DataFrame(rows)
         frame["warmup_long_enough"] = frame["mser5_days"] <= frame["warmup_days"]
         return frame
+
+    def plot(self, kind: str = "forest", **kwargs: Any) -> Figure:
+        """A figure of this comparison (`simbranch.plots`), by `kind`:
+
+        - "forest": differences from the baseline with CIs (`plots.forest` of `paired(kpis=, baseline=, ...)`);
+        - "kpis": KPI means per policy with CIs (`plots.kpi_bars` of `summary(kpis=)`);
+        - "time": daily series with bands across replications, warm-up shaded (`plots.over_time` of
+          `daily(columns=, warmup=True)`; `policies=`, `smooth_days=`);
+        - "tradeoff": `y` against `x` (default profit against satisfaction_mean) with the Pareto front;
+        - "distributions" / "scatter": clients and AMs of `rerun(policy, replication)` for `policies=`
+          (default the baseline and the next policies, 4 in all).
+        """
+        from simbranch.plots import plot_comparison
+
+        return plot_comparison(self, kind, **kwargs)
 
     def _repr_html_(self) -> str:
         head = (f"<b>simbranch comparison</b>: {len(self.policies)} policies x {self.replications} replications, "
@@ -187,11 +205,36 @@ def compare(scenario: Scenario, policies: Sequence[Policy | str | Path] | None =
                                  store, progress, experiment)
     else:
         raise ValueError(f"replications must be a positive integer or 'auto', got {replications!r}")
+    if store is not None:
+        remember_comparison(store, scenario, resolved, seed, max(r["replication"] for r in records) + 1
+                            if records else 0)
+    return comparison_from_records(scenario, resolved, records, seed)
+
+
+def comparison_from_records(scenario: Scenario, policies: list[Policy], records: list[dict[str, Any]],
+                            seed: int) -> Comparison:
+    """A `Comparison` of run records (fresh, or read back from a store)."""
     table = _table(records)
     failures = table[table["status"] != "ok"][["policy", "replication", "seed", "error"]] if len(table) else table
-    return Comparison(scenario=scenario, policies=resolved, table=table[table["status"] == "ok"].reset_index(drop=True)
+    return Comparison(scenario=scenario, policies=policies, table=table[table["status"] == "ok"].reset_index(drop=True)
                       if len(table) else table, failures=failures.reset_index(drop=True), seed=seed,
                       provenance=provenance(seed), series=_series(records))
+
+
+def remember_comparison(store: str | Path, scenario: Scenario, policies: list[Policy], seed: int,
+                        replications: int) -> None:
+    """Note in the store what this comparison was (scenario, policies, seed, replications), so that
+    `load_comparison` and `simbranch report` can rebuild it from the store alone."""
+    import hashlib
+    import time
+
+    scenario_json = scenario.canonical_json()
+    names = ",".join(p.name for p in policies)
+    digest = hashlib.sha256(f"{seed}|{names}|{scenario_json}".encode()).hexdigest()[:16]
+    with ResultStore(store) as db:
+        db.set_meta(f"comparison:{digest}", {
+            "seed": seed, "replications": replications, "scenario": scenario_json,
+            "policies": [p.model_dump(mode="json") for p in policies], "saved_at": time.time()})
 
 
 def _table(records: list[dict[str, Any]]) -> pd.DataFrame:

@@ -127,6 +127,11 @@ class ResultStore:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
 
+    def meta(self, prefix: str = "") -> dict[str, Any]:
+        """Stored notes whose name starts with `prefix` (what experiments were run, ...)."""
+        rows = self._db.execute("SELECT name, value FROM meta")
+        return {name: json.loads(value) for name, value in rows if name.startswith(prefix)}
+
     def records(self, keys: Iterable[str] | None = None, with_series: bool = False) -> list[dict[str, Any]]:
         """Stored records, all or those with the given keys; `with_series` adds each run's daily series."""
         if with_series:

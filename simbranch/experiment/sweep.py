@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from simbranch.experiment.executors import ExecutorLike
 from simbranch.experiment.store import records_to_frame
 from simbranch.run import KPI_NAMES
 from simbranch.scenario import Policy, Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["METHODS", "Sweep", "sweep"]
 
@@ -212,6 +215,17 @@ class Sweep:
     def _kpi(self, kpi: str) -> None:
         if kpi not in self.table.columns or kpi in self.space or kpi in _KEYS:
             raise ValueError(f"no KPI {kpi!r}; KPIs: {', '.join(KPI_NAMES)}")
+
+    def plot(self, kind: str = "heatmap", kpi: str = "profit", **kwargs: Any) -> Figure:
+        """A figure of this sweep (`simbranch.plots`), by `kind`:
+
+        - "heatmap": mean `kpi` over parameters `x` and `y` (default the first two; `policy=`,
+          `bins=` as in `pivot`) with `plots.heatmap`;
+        - "sensitivity": the `sensitivity(kpi)` indices as bars with `plots.sensitivity_bars`.
+        """
+        from simbranch.plots import plot_sweep
+
+        return plot_sweep(self, kind, kpi, **kwargs)
 
     def _repr_html_(self) -> str:
         runs = self.n_points * len(self.policies) * self.replications

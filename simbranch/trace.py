@@ -1,0 +1,616 @@
+"""A plain-language trace of one AM's working day, for demonstrating the model to a class.
+
+`trace_day(scenario, seed, day, am)` builds the branch of `simbranch.run(scenario, seed)`, runs it
+to the end of `day` and returns, in time order, what happened that day to one AM: the requests
+of their clients and where each went, the services they gave, the sales they made, how their
+clients' satisfaction moved, their absences, and their stress at the end of the day.
+
+Event kinds (`Trace.events["event"]`): "start of day", "absent", "back", "request" (taken at
+once), "queued", "follow-up" (a CRM call the AM is to make), "re-routed" (a leaver's waiting
+request), "starts", "finishes", "sale", "no sale", "cover starts" / "cover ends" (a colleague
+serves the AM's client), "client gave up", "withdrawn" (the client left while waiting),
+"client left", "leaves" (the AM resigns) and "end of day".
+
+The trace watches the engine by wrapping the methods of the one branch *instance* it builds
+(`_route`, `_start`, `_contact`, `set_absent`, ...): the wrappers only call through and read
+state, so the traced run is exactly the untraced one, and nothing changes for any other run.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from simbranch.model.requests import IN_SERVICE, SALES, WAITING
+from simbranch.run import build_branch
+from simbranch.scenario import Scenario
+
+if TYPE_CHECKING:
+    from simbranch.model.branch import Branch
+    from simbranch.model.managers import Manager
+    from simbranch.model.requests import Request
+
+__all__ = ["Trace", "trace_day"]
+
+#: The clock shown for the start of a working day.
+DAY_START_HOUR = 9
+
+COLUMNS = ("time", "hour", "event", "client", "text")
+
+_KIND_NOUN = ("service request", "sales opportunity", "complaint")
+_KIND_CALL = ("calls with a service request", "calls with a sales opportunity", "calls with a complaint")
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """What happened to AM `am` on `day`: `events` has one row per event, in time order.
+
+    Columns: `time` (clock text, the day starting at 09:00), `hour` (hours since the day's
+    start), `event` (short kind), `client` (the client concerned, or missing) and `text`
+    (one plain sentence). `branch` is the traced branch, stopped just after the day's end; the
+    engine starts the next day in the same step, so its presence flags (`sick_today`, ...) and
+    follow-up calls are already the next day's.
+    """
+
+    events: pd.DataFrame
+    am: int
+    day: int
+    seed: int
+    scenario: Scenario = field(repr=False)
+    branch: Branch = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The events as a new DataFrame."""
+        return self.events.copy()
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def _title(self) -> str:
+        part = "warm-up" if self.day < self.scenario.branch.warmup_days else "measured"
+        return (f"{self.scenario.branch.name}: day {self.day} ({part}) of AM {self.am}, seed {self.seed}, "
+                f"{len(self.events)} events")
+
+    def __str__(self) -> str:
+        lines = [self._title()]
+        lines += [f"{t}  {x}" for t, x in zip(self.events["time"], self.events["text"], strict=True)]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        cell = "padding:2px 8px;text-align:left;vertical-align:top"
+        rows = []
+        for t, kind, x in zip(self.events["time"], self.events["event"], self.events["text"], strict=True):
+            text = html.escape(x)
+            if kind in ("start of day", "end of day"):
+                text = f"<b>{text}</b>"
+            rows.append(f'<tr><td style="{cell};font-family:monospace">{html.escape(t)}</td>'
+                        f'<td style="{cell}">{text}</td></tr>')
+        return (f"<p><b>{html.escape(self._title())}</b></p>"
+                f'<table><thead><tr><th style="{cell}">time</th><th style="{cell}">what happens</th></tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def trace_day(scenario: Scenario, seed: int = 0, day: int | None = None, am: int | None = None) -> Trace:
+    """Run `scenario` with `seed` to the end of `day` and trace what happened to AM `am` (an am_id).
+
+    `day` defaults to the first day after the warm-up; `am` to the AM who served the most
+    requests that day (the first AM in a position if nobody served any). The run is the one
+    `simbranch.run(scenario, seed)` makes, up to that day.
+    """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"trace_day() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
+    br = scenario.branch
+    total = br.warmup_days + br.horizon_days
+    if total <= 0:
+        raise ValueError("the scenario simulates no days (branch.warmup_days + branch.horizon_days = 0)")
+    if day is None:
+        day = min(br.warmup_days, total - 1)
+    if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day < total:
+        parts = f"warm-up days 0-{br.warmup_days - 1}, " if br.warmup_days else ""
+        raise ValueError(f"day must be a whole number from 0 to {total - 1} (the scenario simulates {total} days: "
+                         f"{parts}measured days {br.warmup_days}-{total - 1}); got {day!r}")
+    if am is not None and (isinstance(am, bool) or not isinstance(am, int)):
+        raise ValueError(f"am must be an AM id (a whole number), got {am!r}")
+
+    branch, rec = _run_day(scenario, seed, day)
+    ids = [m.id for m in rec.ams]
+    if am is None:
+        served = {m.id: m.served - rec.served0.get(m.id, 0) for m in rec.ams}
+        am = max(ids, key=lambda i: served[i]) if ids else None
+        if am is None:
+            raise ValueError(f"no AM holds a position on day {day}")
+    elif am not in ids:
+        raise ValueError(f"am {am} is not an AM in a position on day {day}; the AMs that day are "
+                         f"{', '.join(map(str, ids)) or 'none'}")
+    return Trace(rec.frame(am), am, day, seed, scenario, branch)
+
+
+def _run_day(scenario: Scenario, seed: int, day: int) -> tuple[Branch, _Recorder]:
+    """The branch of `run(scenario, seed)`, watched by a recorder and stopped just after `day`'s end."""
+    branch = build_branch(scenario, seed)
+    rec = _Recorder(branch, day)
+    rec.install()
+    env = branch.env
+    env.process(branch._days())  # as Branch.run does
+    env.run(until=(day + 1) * branch.hours_per_day)  # stops just before that day's end is processed
+    while not rec.done:  # ... which one of the next events at the same instant does
+        env.step()
+    return branch, rec
+
+
+# --------------------------------------------------------------------------- the recorder
+
+
+class _Recorder:
+    """Wrappers around one branch's methods that note, during one day, what each AM meets."""
+
+    def __init__(self, branch: Branch, day: int):
+        self.b = branch
+        self.day = day
+        self.t0 = day * branch.hours_per_day
+        self.on = False
+        self.done = False
+        self.events: list[dict[str, Any]] = []
+        self.ams: list[Manager] = []  # the AMs in a position once the day has started
+        self.served0: dict[int, int] = {}
+        self.sales0: dict[int, int] = {}
+        self.book0: dict[int, int] = {}
+        self.follow_ups: Counter[int] = Counter()
+        self.last_started: Manager | None = None
+        self.leaving: Manager | None = None  # inside `_quit`
+        self.mis_sold: float | None = None  # inside `_mis_sold`: the client's satisfaction before it
+        self.patience = False  # inside `_on_patience`
+        self.levels = list(branch.mg.levels)
+
+    def install(self) -> None:
+        b = self.b
+        for name in ("_day_start", "_day_end", "_route", "_start", "_contact", "_give_up", "_on_patience",
+                     "set_absent", "_quit", "_lose_client", "_mis_sold"):
+            make: Callable[[Callable[..., Any]], Callable[..., Any]] = getattr(self, "w" + name.lstrip("_"))
+            setattr(b, name, make(getattr(b, name)))
+
+    # ------------------------------------------------------------------ helpers
+
+    def add(self, event: str, text: str, ams: set[int], client: int | None = None) -> dict[str, Any]:
+        e = {"hour": self.b.env.now - self.t0, "event": event, "client": client, "text": text, "ams": ams}
+        self.events.append(e)
+        return e
+
+    def who(self, c: int) -> str:
+        b = self.b
+        return f"Client {c} ({_label(b.tier_names[b.clients.tier[c]])}, {_label(b.domain_names[b.clients.domain[c]])})"
+
+    def owner(self, req: Request) -> Manager | None:
+        return self.b.positions[req.owner] if req.owner >= 0 else None
+
+    def owner_ids(self, req: Request, exclude: Manager | None = None) -> set[int]:
+        """The client's AM, whom a request concerns unless the branch serves one shared queue."""
+        o = self.owner(req)
+        if self.b.pooled or o is None or o is exclude:
+            return set()
+        return {o.id}
+
+    def sat(self, c: int) -> float:
+        return float(self.b.clients.satisfaction[c])
+
+    def sat_text(self, c: int, s0: float) -> str:
+        if not self.b.sat_on:
+            return ""
+        return f" Client {c}'s satisfaction {s0:.2f} -> {self.sat(c):.2f}."
+
+    def away(self, m: Manager) -> str:
+        reasons = []
+        if m.sick_today:
+            reasons.append("off sick")
+        if m.away_days > 0:
+            left = f", {m.away_days} days left" if m.away_days > 1 else ", last day"
+            reasons.append(f"away on a training course{left}")
+        if m.in_meeting:
+            reasons.append("in the team meeting")
+        return " and ".join(reasons) or "away"
+
+    @staticmethod
+    def waiting(queue: list) -> int:
+        return sum(1 for e in queue if e[2].status == WAITING)
+
+    @staticmethod
+    def ahead(queue: list, req: Request) -> int | None:
+        """Requests waiting before `req` in `queue`, or None if `req` is not in it."""
+        key = next(((e[0], e[1]) for e in queue if e[2] is req), None)
+        if key is None:
+            return None
+        return sum(1 for e in queue if e[2].status == WAITING and (e[0], e[1]) < key)
+
+    @staticmethod
+    def place(queue: list, req: Request) -> str:
+        """Where `req` stands in `queue`: how many go before it, and how many earlier ones it overtakes."""
+        key = next(((e[0], e[1]) for e in queue if e[2] is req), None)
+        if key is None:
+            return "position unknown"
+        waiting = [e for e in queue if e[2].status == WAITING and e[2] is not req]
+        ahead = sum(1 for e in waiting if (e[0], e[1]) < key)
+        passed = sum(1 for e in waiting if (e[0], e[1]) > key)
+        return f"{ahead} ahead" + (f", before {passed} earlier request{'s' if passed != 1 else ''} of a lower tier"
+                                   if passed else "")
+
+    # ------------------------------------------------------------------ the day
+
+    def wday_start(self, orig: Callable[[int], None]) -> Callable[[int], None]:
+        def day_start(d: int) -> None:
+            if d != self.day:
+                return orig(d)
+            b = self.b
+            self.on = True
+            carried = {m.id: m.current.client for m in b.all_managers if m.busy and m.current is not None}
+            queued = {m.id: self.waiting(m.queue) for m in b.all_managers}  # overnight, before anyone starts
+            self.served0 = {m.id: m.served for m in b.all_managers}
+            self.sales0 = {m.id: m.sales_count for m in b.all_managers}
+            skipped0 = set(b.follow_up_skipped.items())
+            pool = self.waiting(b.pool)
+            books = {m.id: b.sizes[m.position] for m in b.positions if m is not None}
+            i = len(self.events)
+            orig(d)
+            self.ams = [m for m in b.positions if m is not None]
+            self.book0 = {m.id: b.sizes[m.position] for m in self.ams}
+            crowded = Counter(int(b.clients.am[c]) for c, day in b.follow_up_skipped.items()
+                              if day == d and (c, day) not in skipped0)
+            self.events[i:i] = [
+                {"hour": 0.0, "event": "start of day", "client": None, "ams": {m.id},
+                 "text": self.start_text(m, carried.get(m.id), queued.get(m.id, 0), pool, crowded[m.position],
+                                         books.get(m.id))}
+                for m in self.ams]
+            return None
+
+        return day_start
+
+    def start_text(self, m: Manager, carried: int | None, q: int, pool: int, crowded: int,
+                   book: int | None) -> str:
+        b = self.b
+        tenure = m.tenure_days / b.days_per_year
+        years = f"{tenure:.1f} years" if tenure >= 1 else f"{m.tenure_days} days"
+        parts = [f"AM {m.id} starts the day: {self.levels[m.level]}, {_label(b.domain_names[m.specialty])} "
+                 f"specialist, {years} in the job."]
+        parts.append(f"Stress {m.stress:.2f}, motivation {m.motivation:.2f}"
+                     + (" (in burnout)" if m.burnout else "") + ".")
+        parts.append(f"Skills: sales {m.sales:.2f}, relationship {m.relationship:.2f}, product {m.product:.2f}.")
+        queue = f"{q} request{'s' if q != 1 else ''} waiting in their queue" if q else "nobody waiting in their queue"
+        size = b.sizes[m.position]
+        moved = f" ({book} yesterday)" if book is not None and book != size else ""
+        parts.append(f"{size} clients in the book{moved}; {queue}"
+                     + (f" ({pool} in the branch's shared queue)" if pool else "") + ".")
+        if carried is not None:
+            parts.append(f"Still with client {carried} from yesterday.")
+        if crowded:
+            parts.append(f"{crowded} follow-up call{'s' if crowded != 1 else ''} to their clients "
+                         f"crowded out by selling.")
+        if m.hired_day == self.day and m.tenure_days == 0:
+            parts.append("Today: first day in the job (new hire), with clients taken over from colleagues.")
+        elif m.absent:
+            parts.append(f"Today: {self.away(m)}" + (f" ({m.day_away_h:g} h)" if m.in_meeting else "") + ".")
+        else:
+            parts.append("Today: at work with clients.")
+        return " ".join(parts)
+
+    def wday_end(self, orig: Callable[[int], None]) -> Callable[[int], None]:
+        def day_end(d: int) -> None:
+            if d != self.day:
+                return orig(d)
+            b = self.b
+            now, H = b.env.now, b.hours_per_day
+            before = {m.id: (m.stress, m.motivation, m.level, m.burnout, m.busy_until(now) - m.day_busy_start)
+                      for m in self.ams}
+            orig(d)
+            for m in self.ams:
+                stress, motivation, level, burnout, busy = before[m.id]
+                served = m.served - self.served0.get(m.id, 0)
+                sales = m.sales_count - self.sales0.get(m.id, 0)
+                mot = f"{motivation:.2f} -> {m.motivation:.2f}" if abs(m.motivation - motivation) >= 0.005 \
+                    else f"{m.motivation:.2f}"
+                fu = self.follow_ups[m.id]
+                text = (f"AM {m.id} ends the day: stress {stress:.2f} -> {m.stress:.2f}, motivation {mot}, "
+                        f"{served} request{'s' if served != 1 else ''} served"
+                        + (f" (incl. {fu} follow-up call{'s' if fu != 1 else ''})" if fu else "")
+                        + f", {sales} sale{'s' if sales != 1 else ''}, busy {busy:.1f} h of {H:g}.")
+                if m.burnout and not burnout:
+                    text += " Stress has stayed high too long: burnout."
+                elif burnout and not m.burnout:
+                    text += " Out of burnout."
+                if m.level != level:
+                    text += f" Promoted to {self.levels[m.level]}."
+                in_post = b.positions[m.position] is m
+                if m.busy and m.current is not None:
+                    text += (f" Still with client {m.current.client}, to finish tomorrow." if in_post else
+                             f" Has left the branch, once the work with client {m.current.client} is finished.")
+                elif not in_post:
+                    text += " Has left the branch."
+                q = self.waiting(m.queue) if in_post else 0
+                if q:
+                    text += f" {q} request{'s' if q != 1 else ''} wait{'' if q != 1 else 's'} in the queue overnight."
+                if in_post and b.sizes[m.position] != self.book0.get(m.id):
+                    text += f" Book: {self.book0.get(m.id)} -> {b.sizes[m.position]} clients."
+                self.add("end of day", text, {m.id})
+            self.on = False
+            self.done = True
+            return None
+
+        return day_end
+
+    # ------------------------------------------------------------------ requests and service
+
+    def wroute(self, orig: Callable[[Request], None]) -> Callable[[Request], None]:
+        def route(req: Request) -> None:
+            if not self.on:
+                return orig(req)
+            b = self.b
+            owner = self.owner(req)
+            absent = owner is not None and owner.absent
+            reason = self.away(owner) if owner is not None and absent else ""
+            e = self.add("request", "", set(), req.client)
+            self.last_started = None
+            orig(req)
+            c = req.client
+            who = self.who(c)
+            if req.proactive:
+                name = f"AM {owner.id}" if owner is not None else "The branch"
+                head = (f"{name} plans a follow-up call to {who[0].lower() + who[1:]}, "
+                        f"not contacted for {b.follow_up_days} days")
+                e["event"] = "follow-up"
+            elif self.leaving is not None:
+                head = f"{who}'s waiting {_KIND_NOUN[req.kind]} is re-routed as AM {self.leaving.id} leaves"
+                e["event"] = "re-routed"
+            elif self.mis_sold is not None:
+                head = f"{who} complains: a product sold under pressure did not suit them"
+                if b.sat_on:
+                    head += f" (satisfaction {self.mis_sold:.2f} -> {self.sat(c):.2f})"
+            else:
+                head = f"{who} {_KIND_CALL[req.kind]}"
+            ams = self.owner_ids(req)
+            if self.leaving is not None:
+                ams.add(self.leaving.id)
+            taker = self.last_started if req.status == IN_SERVICE else None
+            if taker is not None:
+                ams.add(taker.id)
+            own = owner if owner is not None and self.ahead(owner.queue, req) is not None else None
+            in_own = own is not None
+            n = self.place(own.queue if own is not None else b.pool, req) if req.status == WAITING else ""
+            wait = f"waits in AM {own.id}'s queue ({n})" if own is not None else f"waits in the shared queue ({n})"
+            if own is not None:
+                ams.add(own.id)
+            if taker is not None:
+                outcome = f"AM {taker.id} is free and takes it at once"
+            elif req.status == WAITING:
+                outcome = f"it {wait}"
+                if e["event"] == "request":
+                    e["event"] = "queued"
+            else:
+                outcome = "it is not served"
+            if b.pooled:
+                tail = f"; the branch serves one shared queue: {outcome}."
+                if taker is None and req.status == WAITING:
+                    tail = f"; no AM is free, so {outcome}."
+            elif owner is None:
+                tail = f"; the client has no AM at the moment, so it goes to the shared queue: {outcome}."
+            elif absent and in_own:
+                tail = f"; AM {owner.id} is {reason}, so it {wait} until they are back."
+            elif absent:
+                tail = f"; AM {owner.id} is {reason}, so it goes to the shared queue: {outcome}."
+            elif taker is owner:
+                tail = f"; AM {owner.id} is free and takes it at once."
+            elif in_own:
+                tail = f"; AM {owner.id} is busy, so it {wait}."
+            else:
+                tail = f"; {outcome}."
+            e["text"] = head + tail
+            e["ams"] = ams
+            return None
+
+        return route
+
+    def wstart(self, orig: Callable[[Manager, Request], None]) -> Callable[[Manager, Request], None]:
+        def start(m: Manager, req: Request) -> None:
+            orig(m, req)
+            if not self.on:
+                return
+            self.last_started = m
+            waited = self.b.env.now - req.arrival
+            c = req.client
+            cover = self.owner_ids(req, exclude=m)
+            if req.proactive:
+                text = f"AM {m.id} makes the follow-up call to client {c}."
+            elif waited < 1.0 / 60.0:
+                text = f"AM {m.id} starts with client {c} ({_KIND_NOUN[req.kind]}) straight away."
+            else:
+                since = " (working hours, since yesterday)" if req.arrival < self.t0 else ""
+                text = f"AM {m.id} starts with client {c} ({_KIND_NOUN[req.kind]}), who waited {_hours(waited)}{since}."
+            if cover:
+                text = text[:-1] + f", covering for AM {next(iter(cover))}, whose client it is."
+            self.add("starts", text, {m.id}, c)
+            if cover:
+                self.add("cover starts", text, cover, c)
+
+        return start
+
+    def wcontact(self, orig: Callable[[Manager, Request, float], None]) -> Callable[[Manager, Request, float], None]:
+        def contact(m: Manager, req: Request, now: float) -> None:
+            if not self.on:
+                return orig(m, req, now)
+            b = self.b
+            c = req.client
+            book = b.clients
+            s0, sales0, revenue0 = self.sat(c), int(book.sales[c]), float(book.revenue[c])
+            orig(m, req, now)
+            if req.proactive:
+                self.follow_ups[m.id] += 1
+            cover = self.owner_ids(req, exclude=m)
+            took = now - req.start
+            what = "the follow-up call with" if req.proactive else "with"
+            text = f"AM {m.id} finishes {what} client {c} after {_hours(took)}."
+            if m.absent and b.positions[m.position] is m:
+                text = text[:-1] + f" (begun before they were {self.away(m)}: absence does not stop work in hand)."
+            if req.kind != SALES:
+                text += self.sat_text(c, s0)
+            events = [("finishes", text)]
+            if req.kind == SALES:
+                chance = b.conversion(m, s0)  # what `_contact` used: the skills after this contact's learning
+                if book.sales[c] > sales0:
+                    events.append(("sale", f"Sale: {float(book.revenue[c]) - revenue0:,.0f} of revenue "
+                                           f"(chance was {chance:.0%})." + self.sat_text(c, s0)))
+                else:
+                    events.append(("no sale", f"No sale (chance was {chance:.0%})." + self.sat_text(c, s0)))
+            for kind, x in events:
+                self.add(kind, x, {m.id}, c)
+            if cover:
+                joined = " ".join(x for _, x in events)
+                self.add("cover ends", f"Covering for AM {next(iter(cover))}: {joined}", cover, c)
+            return None
+
+        return contact
+
+    def wgive_up(self, orig: Callable[[Request], None]) -> Callable[[Request], None]:
+        def give_up(req: Request) -> None:
+            if not self.on or self.patience:
+                return orig(req)
+            # not a patience timeout: the client has left the branch, so its waiting request goes
+            if not req.proactive:
+                self.add("withdrawn", f"The waiting {_KIND_NOUN[req.kind]} of client {req.client} is withdrawn: "
+                                      f"the client has left the branch.", self.owner_ids(req), req.client)
+            return orig(req)
+
+        return give_up
+
+    def won_patience(self, orig: Callable[[Any], None]) -> Callable[[Any], None]:
+        def on_patience(ev: Any) -> None:
+            req: Request = ev.value
+            if not self.on or req.status != WAITING:
+                return orig(ev)
+            b = self.b
+            owner = self.owner(req)
+            own = owner if owner is not None and self.ahead(owner.queue, req) is not None else None
+            c = req.client
+            s0 = self.sat(c)
+            self.patience = True
+            try:
+                orig(ev)
+            finally:
+                self.patience = False
+            ams = self.owner_ids(req)
+            if own is not None:
+                ams.add(own.id)
+            where = f"AM {own.id}'s queue" if own is not None else "the shared queue"
+            text = (f"Client {c} gives up after waiting {_hours(b.env.now - req.arrival)} in {where}; "
+                    f"the {_KIND_NOUN[req.kind]} goes unserved." + self.sat_text(c, s0))
+            self.add("client gave up", text, ams, c)
+            return None
+
+        return on_patience
+
+    def wmis_sold(self, orig: Callable[[Any], None]) -> Callable[[Any], None]:
+        def mis_sold(ev: Any) -> None:
+            if not self.on:
+                return orig(ev)
+            self.mis_sold = self.sat(ev.value)
+            try:
+                return orig(ev)
+            finally:
+                self.mis_sold = None
+
+        return mis_sold
+
+    # ------------------------------------------------------------------ presence, leavers, churn
+
+    def wset_absent(self, orig: Callable[[Manager, bool], None]) -> Callable[[Manager, bool], None]:
+        def set_absent(m: Manager, absent: bool) -> None:
+            if not self.on or m.absent == absent:
+                return orig(m, absent)
+            b = self.b
+            if absent:
+                e = self.add("absent", f"AM {m.id} is {self.away(m)}, away from clients", {m.id})
+                q = self.waiting(m.queue)
+                orig(m, absent)
+                if q and not m.queue:
+                    e["text"] += ("; the request waiting for them moves to the shared queue" if q == 1 else
+                                  f"; the {q} requests waiting for them move to the shared queue")
+                elif q:
+                    e["text"] += f"; {q} request{'s' if q != 1 else ''} wait{'' if q != 1 else 's'} for their return"
+                e["text"] += "."
+            else:
+                back = "from the team meeting" if b.env.now > self.t0 else "at work"
+                self.add("back", f"AM {m.id} is back {back} and available to clients.", {m.id})
+                orig(m, absent)
+            return None
+
+        return set_absent
+
+    def wquit(self, orig: Callable[[Manager, int], None]) -> Callable[[Manager, int], None]:
+        def quit_(m: Manager, d: int) -> None:
+            if not self.on:
+                return orig(m, d)
+            b = self.b
+            why = "burns out and resigns" if m.burnout else "resigns"
+            self.add("leaves", f"AM {m.id} {why} (stress {m.stress:.2f}, motivation {m.motivation:.2f}); "
+                               f"their {b.sizes[m.position]} clients go to colleagues.", {m.id})
+            self.leaving = m
+            try:
+                return orig(m, d)
+            finally:
+                self.leaving = None
+
+        return quit_
+
+    def wlose_client(self, orig: Callable[[int, int], None]) -> Callable[[int, int], None]:
+        def lose_client(c: int, d: int) -> None:
+            if not self.on:
+                return orig(c, d)
+            b = self.b
+            p = int(b.clients.am[c])
+            m = b.positions[p] if p >= 0 else None
+            if self.leaving is not None:
+                text = f"{self.who(c)} follows AM {self.leaving.id} out of the branch."
+                ams = {self.leaving.id}
+            else:
+                sat = f" (satisfaction {self.sat(c):.2f})" if b.sat_on else ""
+                text = f"{self.who(c)} leaves the branch{sat}."
+                ams = {m.id} if m is not None else set()
+            self.add("client left", text, ams, c)
+            return orig(c, d)
+
+        return lose_client
+
+    # ------------------------------------------------------------------ the result
+
+    def frame(self, am: int) -> pd.DataFrame:
+        rows = [e for e in self.events if am in e["ams"]]
+        start = DAY_START_HOUR * 60
+        hours = [float(e["hour"]) for e in rows]
+        frame = pd.DataFrame({
+            "time": [_clock(start + round(h * 60)) for h in hours],
+            "hour": pd.array(hours, dtype="float64"),
+            "event": [e["event"] for e in rows],
+            "client": pd.array([e["client"] for e in rows], dtype="Int64"),
+            "text": [e["text"] for e in rows],
+        }, columns=list(COLUMNS))
+        return frame
+
+
+def _clock(minutes: int) -> str:
+    h, m = divmod(minutes, 60)
+    return f"{h:02d}:{m:02d}"
+
+
+def _hours(h: float) -> str:
+    """A duration as a reader says it: minutes below an hour, else hours with one decimal."""
+    if h < 1.0:
+        minutes = round(h * 60.0)
+        return "less than a minute" if minutes < 1 else f"{minutes} min"
+    return f"{h:.1f} h"
+
+
+def _label(name: str) -> str:
+    """A tier or domain name as a reader expects it: short names are acronyms (VIP, SME)."""
+    return name.upper() if len(name) <= 3 else name
+

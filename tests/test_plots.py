@@ -1,0 +1,403 @@
+"""Figures: every plot function draws what its frames hold (one panel per KPI, one line, bar or
+marker per policy, confidence bands with two or more replications, the warm-up shaded), a policy
+keeps its colour across figures, dominance and bands come from `simbranch.analysis`, the
+`.plot()` shortcuts reach every kind, and `import simbranch` does not import matplotlib.
+
+A module-scoped comparison (baseline + 2 policies x 3 replications) and a Sobol' sweep (16 points)
+run on a tiny branch (300 clients, 4 AMs, 5 + 15 days) on the serial executor.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from scipy import stats
+
+import simbranch as sb
+from simbranch import plots
+from simbranch.analysis.bands import band, smooth
+from simbranch.analysis.tradeoffs import pareto_front
+
+TINY = sb.Scenario().with_overrides(
+    {"branch.horizon_days": 20, "branch.warmup_days": 5, "clients.count": 300, "managers.count": 4}
+)
+FAST = {"executor": "serial", "progress": False}
+POLICIES = ["baseline", "crm_routing", "all_measures"]
+SPACE = {"allocation.follow_up_days": (10, 60), "managers.count": (2, 6)}
+
+
+@pytest.fixture(scope="module")
+def cmp() -> sb.Comparison:
+    return sb.compare(TINY, POLICIES[1:], replications=3, seed=1, **FAST)
+
+
+@pytest.fixture(scope="module")
+def sw() -> sb.Sweep:
+    return sb.sweep(TINY, SPACE, method="sobol", n=4, seed=2, **FAST)
+
+
+@pytest.fixture(scope="module")
+def result(cmp) -> sb.RunResult:
+    return cmp.rerun("crm_routing", replication=0)
+
+
+def legend_labels(fig: Figure) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def labelled_lines(ax) -> list:
+    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+
+
+# ---------------------------------------------------------------------------------------- import, colours
+
+
+FRESH = """
+import sys
+import simbranch
+print(sorted(m for m in sys.modules if m.split(".")[0] == "matplotlib"))
+import pandas as pd
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+from simbranch import plots
+fig = plots.kpi_bars(pd.DataFrame({"policy": ["baseline"], "kpi": ["profit"], "mean": [1.0], "ci_half_width": [0.1]}))
+print(sorted(shell.display_formatter.format(fig)[0]))
+"""
+
+
+@pytest.fixture(scope="module")
+def fresh() -> list[str]:
+    """A fresh interpreter, as Jupyter starts one (inline backend): what it imports and how it shows a figure."""
+    env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    done = subprocess.run([sys.executable, "-c", FRESH], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
+
+def test_import_simbranch_does_not_import_matplotlib(fresh):
+    """Plots load matplotlib on use: `import simbranch` stays fast."""
+    assert fresh[0] == "[]"
+
+
+def test_a_returned_figure_shows_in_jupyter(fresh):
+    """Figures are made without pyplot, yet IPython renders the one a cell returns as a PNG."""
+    assert "image/png" in fresh[1]
+
+
+def test_policy_colours_are_stable_and_baseline_grey():
+    """The baseline is grey; a name keeps its colour whatever else is in the figure; names differ."""
+    first = plots.policy_colors(["baseline", "p_one", "p_two", "p_three"])
+    again = plots.policy_colors(["p_three", "baseline", "p_one"])
+    assert first["baseline"] == plots.BASELINE_COLOR
+    assert {k: first[k] for k in again} == again
+    assert len({first["p_one"], first["p_two"], first["p_three"], plots.BASELINE_COLOR}) == 4
+
+
+def test_figures_stay_out_of_pyplot(cmp):
+    """Figures are plain Figure objects: pyplot's list of open figures stays empty."""
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    fig = plots.kpi_bars(cmp.summary())
+    assert isinstance(fig, Figure)
+    assert plt.get_fignums() == before
+
+
+# ---------------------------------------------------------------------------------------- comparisons
+
+
+def test_forest_one_panel_per_kpi_one_interval_per_policy(cmp):
+    paired = cmp.paired()
+    fig = plots.forest(paired)
+    kpis = ["satisfaction_mean", "sales_count", "revenue", "profit", "stress_mean", "wait_mean_h"]
+    assert len(fig.axes) == len(kpis)
+    colors = plots.policy_colors(POLICIES)
+    for ax, kpi in zip(fig.axes, kpis, strict=True):
+        assert ax.get_title().split("\n")[0] == kpi
+        assert "difference from baseline" in ax.get_xlabel() and kpi in ax.get_xlabel()
+        assert [c.get_label() for c in ax.containers] == POLICIES[1:]
+        rows = paired[paired["kpi"] == kpi].set_index("policy")
+        for container in ax.containers:
+            point = container.lines[0]
+            assert point.get_xdata()[0] == pytest.approx(rows.loc[container.get_label(), "difference"])
+            assert to_hex(point.get_color()) == colors[container.get_label()]
+        zero = [line for line in ax.get_lines() if list(line.get_xdata()) == [0, 0]]
+        assert zero, "no line at zero difference"
+    assert "significant (adjusted p)" in legend_labels(fig)
+
+
+def test_forest_fills_significant_differences_only():
+    paired = pd.DataFrame({
+        "policy": ["a", "b"], "kpi": ["profit", "profit"], "baseline_mean": [100.0, 100.0],
+        "difference": [5.0, 1.0], "ci_low": [2.0, -1.0], "ci_high": [8.0, 3.0], "significant": [True, False]})
+    fig = plots.forest(paired)
+    (ax,) = fig.axes
+    a, b = (c.lines[0] for c in ax.containers)
+    assert to_hex(a.get_markerfacecolor()) == to_hex(a.get_color())
+    assert to_hex(b.get_markerfacecolor()) == "#ffffff"
+    assert "100" in ax.get_title()
+    with pytest.raises(ValueError, match="no KPI 'nps'"):
+        plots.forest(paired, ["nps"])
+
+
+def test_kpi_bars_show_means_with_ci(cmp):
+    summary = cmp.summary()
+    fig = plots.kpi_bars(summary, ["satisfaction_mean", "profit"])
+    assert len(fig.axes) == 2
+    colors = plots.policy_colors(POLICIES)
+    for ax, kpi in zip(fig.axes, ["satisfaction_mean", "profit"], strict=True):
+        assert ax.get_title() == kpi and kpi in ax.get_ylabel()
+        (container,) = [c for c in ax.containers if isinstance(c, BarContainer)]
+        bars = container.patches
+        assert len(bars) == len(POLICIES)
+        means = summary[summary["kpi"] == kpi].set_index("policy").loc[POLICIES, "mean"].to_numpy()
+        assert [b.get_height() for b in bars] == pytest.approx(means)
+        assert [to_hex(b.get_facecolor()) for b in bars] == [colors[p] for p in POLICIES]
+        assert len(ax.containers) == 2, "an error bar container beside the bars"
+    assert legend_labels(fig) == POLICIES
+    assert "3 replications" in fig.get_suptitle()
+
+
+def test_over_time_lines_bands_and_warmup(cmp):
+    daily = cmp.daily(warmup=True)
+    fig = plots.over_time(daily)
+    assert [ax.get_title() for ax in fig.axes] == list(plots.TIME_SERIES)
+    for ax in fig.axes:
+        assert [line.get_label() for line in labelled_lines(ax)] == POLICIES
+        assert len(ax.collections) == len(POLICIES), "one CI band per policy with 3 replications"
+        assert any(p.get_hatch() for p in ax.patches), "warm-up days shaded"
+    # the line is the mean over replications of each day, the band its t interval
+    ax = fig.axes[0]
+    line = labelled_lines(ax)[1]
+    rows = daily[daily["policy"] == "crm_routing"]
+    expected = rows.groupby("day")["satisfaction_mean"].mean()
+    assert line.get_ydata() == pytest.approx(expected.to_numpy())
+    labels = legend_labels(fig)
+    assert "95% CI across replications" in labels and "warm-up (not in KPIs)" in labels
+
+
+def test_over_time_one_run_policies_and_smoothing(cmp, result):
+    fig = plots.over_time(result.daily, ["sales_count", "stress_mean"])
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        assert len(labelled_lines(ax)) == 1 and not ax.collections, "one run: one line, no band"
+    assert "per day" in fig.axes[0].get_ylabel()
+    fig = plots.over_time(cmp.daily(), ["sales_count"], policies=["baseline"], smooth_days=3)
+    (ax,) = fig.axes
+    (line,) = labelled_lines(ax)
+    assert line.get_label() == "baseline"
+    assert not any(p.get_hatch() for p in ax.patches), "no warm-up rows, no shading"
+    rows = cmp.daily()[lambda f: f["policy"] == "baseline"]
+    rolled = rows.groupby("replication")["sales_count"].transform(lambda s: s.rolling(3, center=True,
+                                                                                       min_periods=1).mean())
+    assert line.get_ydata() == pytest.approx(rolled.groupby(rows["day"]).mean().to_numpy())
+    with pytest.raises(ValueError, match="no policy 'nope'"):
+        plots.over_time(cmp.daily(), policies=["nope"])
+
+
+def test_band_is_the_t_interval_across_rows():
+    frame = pd.DataFrame({"g": ["a", "a", "a", "b"], "v": [1.0, 2.0, 3.0, 5.0]})
+    out = band(frame, "g", "v", level=0.9).set_index("g")
+    half = stats.t.ppf(0.95, 2) * 1.0 / np.sqrt(3)
+    assert out.loc["a", "mean"] == 2.0 and out.loc["a", "n"] == 3
+    assert out.loc["a", "ci_low"] == pytest.approx(2 - half) and out.loc["a", "ci_high"] == pytest.approx(2 + half)
+    assert out.loc["b", "mean"] == 5.0 and np.isnan(out.loc["b", "ci_low"])
+
+
+def test_smooth_is_a_centred_mean_within_each_series():
+    frame = pd.DataFrame({"replication": [0, 0, 0, 1, 1, 1], "day": [0, 1, 2] * 2, "v": [0, 3, 6, 10, 10, 40.0]})
+    out = smooth(frame, ["v"], 3, by=("replication",))
+    assert out["v"].tolist() == pytest.approx([1.5, 3.0, 4.5, 10.0, 20.0, 25.0])
+    assert smooth(frame, ["v"], 1) is frame
+
+
+def test_distributions_one_curve_per_policy(cmp, result):
+    runs = {name: cmp.rerun(name) for name in POLICIES[:2]}
+    fig = plots.distributions({n: r.clients for n, r in runs.items()}, {n: r.managers for n, r in runs.items()})
+    assert len(fig.axes) == 4
+    assert ["satisfaction" in fig.axes[0].get_title().lower(), "revenue" in fig.axes[1].get_title().lower()] == [
+        True, True]
+    for ax in fig.axes:
+        assert [line.get_label() for line in labelled_lines(ax)] == POLICIES[:2]
+    assert fig.axes[1].get_xscale() == "symlog"
+    assert legend_labels(fig) == POLICIES[:2]
+    # a bare frame is one run; inactive clients are left out of the satisfaction curve
+    clients = pd.DataFrame({"satisfaction": [0.1, 0.6, 0.7, 0.9], "active": [False, True, True, True],
+                            "revenue": [0.0, 0.0, 100.0, 1000.0]})
+    managers = pd.DataFrame({"sales_count": [3, 5], "client_satisfaction": [0.7, np.nan]})
+    fig = plots.distributions(clients, managers)
+    (line,) = labelled_lines(fig.axes[0])
+    assert np.nanmin(line.get_xdata()[np.isfinite(line.get_xdata())]) == pytest.approx(0.6)
+    assert not fig.legends
+
+
+def test_am_scatter_marks_leavers_hollow():
+    managers = pd.DataFrame({"stress": [0.2, 0.5, 0.7], "sales_count": [10, 20, 5], "skill_mean": [0.6, 0.7, 0.5],
+                             "client_satisfaction": [0.8, 0.75, np.nan],
+                             "left_day": pd.array([pd.NA, pd.NA, 12], dtype="Int64")})
+    fig = plots.am_scatter({"baseline": managers, "crm_routing": managers.assign(stress=managers["stress"] / 2)})
+    assert len(fig.axes) == 2
+    stress_ax = fig.axes[0]
+    assert "stress" in stress_ax.get_xlabel() and "sales_count" in stress_ax.get_ylabel()
+    assert "skill_mean" in fig.axes[1].get_xlabel() and "client_satisfaction" in fig.axes[1].get_ylabel()
+    stayed = [c for c in stress_ax.collections if not c.get_label().endswith("(left)")]
+    left = [c for c in stress_ax.collections if c.get_label().endswith("(left)")]
+    assert [c.get_label() for c in stayed] == ["baseline", "crm_routing"]
+    assert [len(c.get_offsets()) for c in stayed] == [2, 2] and [len(c.get_offsets()) for c in left] == [1, 1]
+    assert all(len(c.get_facecolors()) == 0 for c in left), "leavers drawn hollow"
+    assert legend_labels(fig) == ["baseline", "crm_routing", "left the branch"]
+
+
+# ---------------------------------------------------------------------------------------- trade-offs
+
+
+def summary_of(points: dict[str, tuple[float, float]], x: str = "satisfaction_mean", y: str = "profit"):
+    rows = [{"policy": p, "kpi": k, "mean": v, "ci_half_width": 0.1 * abs(v)}
+            for p, (vx, vy) in points.items() for k, v in ((x, vx), (y, vy))]
+    return pd.DataFrame(rows)
+
+
+def test_pareto_front_finds_dominated_policies():
+    summary = summary_of({"baseline": (1, 1), "a": (2, 2), "b": (3, 0.5), "tie": (2, 2), "nan": (np.nan, 9)})
+    front = pareto_front(summary, "satisfaction_mean", "profit").set_index("policy")
+    assert list(front.index) == ["baseline", "a", "b", "tie"], "a policy without both means is left out"
+    assert front["dominated"].to_dict() == {"baseline": True, "a": False, "b": False, "tie": False}
+    assert front.loc["baseline", "dominated_by"] == ["a", "tie"]
+    assert front.loc["a", "profit"] == 2
+    # minimising y turns it round: b (lowest profit) is then on the front, and dominates baseline
+    low = pareto_front(summary, "satisfaction_mean", "profit", maximize=(True, False)).set_index("policy")
+    assert low["dominated"].to_dict() == {"baseline": True, "a": True, "b": False, "tie": True}
+    with pytest.raises(ValueError, match="no KPI 'nps'"):
+        pareto_front(summary, "nps", "profit")
+    with pytest.raises(ValueError, match="two different"):
+        pareto_front(summary, "profit", "profit")
+
+
+def test_tradeoff_joins_the_front_and_greys_the_dominated():
+    summary = summary_of({"baseline": (1, 1), "a": (2, 3), "b": (3, 2)})
+    fig = plots.tradeoff(summary)
+    (ax,) = fig.axes
+    assert "1 of 3 policies dominated" in ax.get_title()
+    assert "satisfaction_mean" in ax.get_xlabel() and "profit" in ax.get_ylabel()
+    (front,) = [line for line in ax.get_lines() if line.get_label() == "Pareto front"]
+    assert list(front.get_xdata()) == [2, 3] and list(front.get_ydata()) == [3, 2]
+    points = {c.get_label(): c.lines[0] for c in ax.containers}
+    assert to_hex(points["baseline"].get_color()) == "#c4c4c4"
+    assert to_hex(points["a"].get_color()) == plots.policy_colors(["a"])["a"]
+    assert {t.get_text() for t in ax.texts} == {"baseline", "a", "b"}
+    # lower wait is better by default: the policy with the smallest wait and best profit dominates
+    fig = plots.tradeoff(summary_of({"baseline": (1, 1), "a": (0.5, 2)}, x="wait_mean_h"), x="wait_mean_h")
+    assert "1 of 2 policies dominated" in fig.axes[0].get_title()
+
+
+def test_tradeoff_of_a_comparison(cmp):
+    summary = cmp.summary(kpis=["satisfaction_mean", "profit"])
+    fig = plots.tradeoff(summary)
+    k = int(pareto_front(summary, "satisfaction_mean", "profit")["dominated"].sum())
+    assert f"{k} of 3 policies dominated" in fig.axes[0].get_title()
+
+
+# ---------------------------------------------------------------------------------------- sweeps
+
+
+def test_heatmap_blank_nan_cells_and_annotations():
+    index = pd.IntervalIndex.from_breaks([0.0, 0.5, 1.0, 1.5], name="costs.overhead")
+    pivot = pd.DataFrame(np.arange(12, dtype=float).reshape(3, 4) * 1000, index=index,
+                         columns=pd.Index([2, 3, 4, 5], name="managers.count"))
+    pivot.iloc[0, 1] = pivot.iloc[2, 3] = np.nan
+    fig = plots.heatmap(pivot, "profit")
+    ax, bar = fig.axes
+    assert "profit" in bar.get_ylabel()
+    (mesh,) = ax.collections
+    assert int(np.ma.count_masked(mesh.get_array())) == 2
+    assert len(ax.texts) == 10, "finite cells annotated"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "3", "4", "5"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0-0.5", "0.5-1", "1-1.5"]
+    assert ax.get_xlabel() == "managers.count" and ax.get_ylabel() == "costs.overhead"
+    assert "profit" in ax.get_title() and "2 cells" in ax.get_title()
+    big = pd.DataFrame(np.random.default_rng(0).random((12, 11)))
+    assert not plots.heatmap(big).axes[0].texts, "no annotations on a large grid"
+
+
+def test_heatmap_of_a_sweep(sw):
+    pivot = sw.pivot("satisfaction_mean", "managers.count", "allocation.follow_up_days", bins=4)
+    fig = plots.heatmap(pivot, "satisfaction_mean")
+    ax = fig.axes[0]
+    assert ax.collections[0].get_array().shape == pivot.shape
+    assert len(ax.get_yticklabels()) == 4 and "-" in ax.get_yticklabels()[0].get_text()
+
+
+def test_sensitivity_bars_sobol(sw):
+    indices = sw.sensitivity("requests_served")
+    fig = plots.sensitivity_bars(indices, kpi="requests_served")
+    (ax,) = fig.axes
+    s1, st = (c for c in ax.containers if isinstance(c, BarContainer))
+    assert [b.get_width() for b in s1.patches] == pytest.approx(indices["S1"].to_numpy())
+    assert [b.get_width() for b in st.patches] == pytest.approx(indices["ST"].to_numpy())
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(SPACE)
+    assert "requests_served" in ax.get_title() and "Sobol" in ax.get_title()
+    assert legend_labels(fig) == ["S1 first-order", "ST total"]
+    assert all(c.errorbar is not None for c in (s1, st))
+
+
+def test_sensitivity_bars_morris_per_policy():
+    indices = pd.DataFrame({"policy": ["baseline", "baseline", "crm", "crm"], "parameter": ["p", "q"] * 2,
+                            "mu": [1.0, -2, 3, 4], "mu_star": [1.0, 2, 3, 4], "mu_star_conf": [0.5] * 4,
+                            "sigma": [0.1, 0.2, 0.3, 0.4]})
+    fig = plots.sensitivity_bars(indices, kpi="profit")
+    assert len(fig.axes) == 2
+    for ax, policy in zip(fig.axes, ["baseline", "crm"], strict=True):
+        assert policy in ax.get_title()
+        mu, sigma = (c for c in ax.containers if isinstance(c, BarContainer))
+        rows = indices[indices["policy"] == policy]
+        assert [b.get_width() for b in mu.patches] == pytest.approx(rows["mu_star"].to_numpy())
+        assert [b.get_width() for b in sigma.patches] == pytest.approx(rows["sigma"].to_numpy())
+        assert "profit" in ax.get_xlabel()
+    with pytest.raises(ValueError, match="Sobol"):
+        plots.sensitivity_bars(pd.DataFrame({"parameter": ["p"], "x": [1]}))
+
+
+# ---------------------------------------------------------------------------------------- shortcuts
+
+
+def test_comparison_plot_kinds(cmp):
+    expected = {"forest": 6, "kpis": 6, "time": 5, "tradeoff": 1, "distributions": 4, "scatter": 2}
+    assert set(expected) == set(plots.COMPARISON_KINDS)
+    for kind, axes in expected.items():
+        fig = cmp.plot(kind)
+        assert isinstance(fig, Figure) and len(fig.axes) == axes, kind
+    assert len(cmp.plot("forest", kpis=["nps"]).axes) == 1
+    assert legend_labels(cmp.plot("scatter", policies=["all_measures"])) == ["all_measures"]
+    fig = cmp.plot("time", columns=["nps"], warmup=False, policies=["crm_routing"])
+    assert [line.get_label() for line in labelled_lines(fig.axes[0])] == ["crm_routing"]
+    assert "profit" in cmp.plot("tradeoff", x="sales_count").axes[0].get_ylabel()
+    with pytest.raises(ValueError, match="kinds: forest, kpis, time"):
+        cmp.plot("pie")
+
+
+def test_sweep_and_run_plot_kinds(sw, result):
+    fig = sw.plot()
+    assert fig.axes[0].get_xlabel() == "allocation.follow_up_days" and "profit" in fig.axes[1].get_ylabel()
+    fig = sw.plot("heatmap", kpi="wait_mean_h", x="managers.count", y="allocation.follow_up_days", bins=3)
+    assert fig.axes[0].collections[0].get_array().shape == (3, 3)
+    assert "Sobol" in sw.plot("sensitivity", kpi="requests_served").axes[0].get_title()
+    with pytest.raises(ValueError, match="kinds: heatmap, sensitivity"):
+        sw.plot("surface")
+    assert len(result.plot().axes) == 5
+    assert len(result.plot("daily", columns=["nps"]).axes) == 1
+    assert len(result.plot("distributions").axes) == 4
+    assert len(result.plot("scatter").axes) == 2
+    with pytest.raises(ValueError, match="kinds: daily, distributions, scatter"):
+        result.plot("forest")

@@ -15,7 +15,7 @@ STAMP   = $(VENV)/.installed
 
 help:
 	@echo "make install      create $(VENV) and install simbranch[$(EXTRAS)] pinned by constraints.txt"
-	@echo "make run          run the main job (the named policies compared with the baseline, paired table)"
+	@echo "make run          run the main job (the named policies compared with the baseline: table and out/main/report.html)"
 	@echo "make test         run the test suite"
 	@echo "make lint         ruff check"
 	@echo "make bench        run benchmarks/engine.py"

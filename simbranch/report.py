@@ -120,15 +120,22 @@ def report_html(cmp: Comparison, *, command: str | None = None, title: str | Non
 
 
 def highlighted_policies(cmp: Comparison, limit: int = 3) -> list[str]:
-    """The baseline and the best policies on profit, satisfaction and sales (at most `limit` besides)."""
+    """The baseline and up to `limit` others: the best on profit, satisfaction and sales in turn, and
+    when one policy leads on several, the runners-up, so that the figures show distinct policies."""
     names = [p.name for p in cmp.policies]
     chosen = ["baseline"] if "baseline" in names else []
-    if len(cmp.table):
-        for kpi in ("profit", "satisfaction_mean", "sales_count"):
-            means = cmp.table.groupby("policy")[kpi].mean().drop("baseline", errors="ignore")
-            if len(means) and len(chosen) < limit + 1 and means.idxmax() not in chosen:
-                chosen.append(str(means.idxmax()))
-    return chosen or names[: limit + 1]
+    if not len(cmp.table):
+        return chosen or names[: limit + 1]
+    others = cmp.table[cmp.table["policy"] != "baseline"]
+    rankings = [list(others.groupby("policy")[kpi].mean().sort_values(ascending=False).index)
+                for kpi in ("profit", "satisfaction_mean", "sales_count")]
+    wanted = min(limit, others["policy"].nunique())
+    while len(chosen) - ("baseline" in chosen) < wanted:
+        for ranking in rankings:
+            pick = next((p for p in ranking if p not in chosen), None)
+            if pick is not None and len(chosen) - ("baseline" in chosen) < wanted:
+                chosen.append(str(pick))
+    return chosen
 
 
 # --------------------------------------------------------------------------- parts
@@ -168,9 +175,13 @@ def _findings(cmp: Comparison, has_baseline: bool) -> str:
 
     front = pareto_front(cmp.summary(kpis=["satisfaction_mean", "profit"]), "satisfaction_mean", "profit")
     dominated = front[front["dominated"]]["policy"].tolist()
-    if dominated:
-        items.append(f"Dominated on profit and satisfaction (another policy has more of both, on the means): "
-                     f"{', '.join(escape(p) for p in dominated)}.")
+    leaders = front[~front["dominated"]]["policy"].tolist()
+    if dominated and len(leaders) == 1:
+        items.append(f"{escape(leaders[0])} has more profit and more satisfaction than every other policy "
+                     "(on the means).")
+    elif dominated:
+        items.append(f"Not dominated on profit and satisfaction: {', '.join(escape(p) for p in leaders)}; every "
+                     f"other policy has one of these ahead of it on both (on the means).")
     return "<ul class='findings'>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 

@@ -168,3 +168,18 @@ def test_clients_keep_their_needs_whatever_the_policy():
         np.testing.assert_array_equal(runs[0]["requests"].to_numpy()[:n][keep], other["requests"].to_numpy()[:n][keep])
     # and the policies did change who left
     assert not all(np.array_equal(runs[0]["active"].to_numpy()[:n], c["active"].to_numpy()[:n]) for c in runs[1:])
+
+
+def test_every_module_is_declared_model_or_not():
+    """The store's fingerprint hashes the model's code only; a new module must say which side it is on,
+    or results of a changed model could mix with old ones (or a new plot could orphan every stored run)."""
+    from pathlib import Path
+
+    from simbranch.experiment.design import MODEL_SOURCES
+
+    package = Path(sb.__file__).parent
+    not_model = {"__init__.py", "analysis", "experiment", "cli.py", "plots.py", "report.py", "demo.py", "trace.py",
+                 "validation.py", "py.typed"}
+    entries = {p.name for p in package.iterdir() if p.suffix == ".py" or (p.is_dir() and p.name != "__pycache__")}
+    assert set(MODEL_SOURCES) <= entries
+    assert entries - {"py.typed"} <= set(MODEL_SOURCES) | not_model, entries - set(MODEL_SOURCES) - not_model

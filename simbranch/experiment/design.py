@@ -46,17 +46,23 @@ class RunSpec:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+#: The code that decides a run's numbers: the fingerprint hashes these (and not the plots,
+#: reports, CLI or experiment machinery, which change how results are organised, not what they are).
+MODEL_SOURCES = ("model", "policies", "run.py", "scenario.py", "sections.py", "levers.py", "streams.py",
+                 "registry.py")
+
+
 @cache
 def model_fingerprint() -> str:
     """Package version plus a hash of the model's source: results of another model never mix."""
     from simbranch import __version__
 
     digest = hashlib.sha256()
-    package = resources.files("simbranch")
-    for path in sorted(Path(str(package)).rglob("*.py")):
-        if "experiment" in path.parts or "analysis" in path.parts:
-            continue  # how results are organised does not change them
-        digest.update(path.read_bytes())
+    package = Path(str(resources.files("simbranch")))
+    for path in sorted(package.rglob("*.py")):
+        if path.relative_to(package).parts[0] in MODEL_SOURCES:
+            digest.update(path.relative_to(package).as_posix().encode("utf-8"))
+            digest.update(path.read_bytes())
     return f"{__version__}+{digest.hexdigest()[:12]}"
 
 

@@ -161,6 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_set(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="write kpis/daily/managers/clients CSVs")
     p.set_defaults(handler=_cmd_run)
+    _one_line_errors(p)
 
     p = sub.add_parser("compare", help="compare policies with the scenario's own levers (the baseline)")
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file: the baseline")
@@ -209,10 +210,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario and policy files")
     p.add_argument("files", metavar="FILE", type=Path, nargs="+")
     p.set_defaults(handler=_cmd_validate)
+    _one_line_errors(p)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
     p.set_defaults(handler=_cmd_schema)
+    _one_line_errors(p)
 
     p = sub.add_parser("sweep", help="sweep parameters over a design and measure their influence")
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file")
@@ -555,7 +558,7 @@ def _looks_like_policy(path: Path) -> bool:
     if path.absolute().parent.name == "policies":
         return True
     try:
-        return "policy" in tomllib.loads(path.read_text(encoding="utf-8"))
+        return "policy" in tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False  # load_scenario reports what is wrong with it
 
@@ -596,20 +599,22 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     sc = sb.load_scenario(args.scenario)
     if args.overrides:
         sc = sc.with_overrides(dict(args.overrides), source="override (--set)")
+    kpis = args.kpis or ["satisfaction_mean", "revenue"]
+    unknown = [k for k in kpis if k not in sb.KPI_NAMES]
+    if unknown:  # before the runs, not after hours of them
+        raise BadInput(f"unknown KPI {unknown[0]!r}; allowed: {', '.join(sb.KPI_NAMES)}")
     if args.out is not None:
         _make_dir(args.out)
     try:
         result = sb.sweep(sc, space=dict(args.params), method=args.method, n=args.n, replications=args.reps,
                           seed=args.seed, executor=EXECUTORS[args.executor],
                           store=args.store, progress=sys.stderr.isatty())
+    except StoreError as exc:
+        raise BadInput(str(exc)) from None
     except ValueError as exc:
         if isinstance(exc, sb.ScenarioError):
             raise
         raise BadInput(f"sweep: {exc}") from None
-    kpis = args.kpis or ["satisfaction_mean", "revenue"]
-    unknown = [k for k in kpis if k not in sb.KPI_NAMES]
-    if unknown:
-        raise BadInput(f"unknown KPI {unknown[0]!r}; allowed: {', '.join(sb.KPI_NAMES)}")
     table = result.table
     print(f"{args.method} sweep of {len(args.params)} parameters: {result.design.shape[0]} points x "
           f"{args.reps} replications = {len(table)} runs" + (f", {len(result.failures)} failed" if len(result.failures)

@@ -66,7 +66,15 @@ class ScenarioError(ValueError):
             where = path or "(top level)"
             shown = _show_value(value)
             lines.append(f"  {where}" + (f" = {shown}" if shown is not None else "") + f": {message}")
-        super().__init__("\n".join(lines))
+        # One line per problem: a quoted TOML key (or a key in a message) may hold a line break or an
+        # escape sequence; show such characters escaped.
+        super().__init__("\n".join(_printable(line) for line in lines))
+
+
+def _printable(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _show_value(value: Any) -> str | None:
@@ -85,8 +93,9 @@ def _check_shares(shares: Mapping[str, float], what: str) -> None:
     if not shares:
         raise ValueError(f"{what} needs at least one entry")
     total = math.fsum(shares.values())
-    if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"{what} must sum to 1 (they sum to {total:.6g})")
+    # Within 1e-9: the engine draws with numpy, which refuses probabilities more than 1.5e-8 from 1.
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"{what} must sum to 1 (they sum to {total:.10g})")
 
 
 # --------------------------------------------------------------------------- branch
@@ -94,7 +103,8 @@ def _check_shares(shares: Mapping[str, float], what: str) -> None:
 
 class BranchConfig(Section):
     name: str = Field("Default branch", max_length=200, description="Label used in reports [text]")
-    hours_per_day: float = Field(8.0, gt=0.0, le=24.0, description="Working hours per day [h/day]")
+    # At least an hour: rates are per working hour, and a day of 5e-324 h made them infinite (a run that never ends).
+    hours_per_day: float = Field(8.0, ge=1.0, le=24.0, description="Working hours per day [h/day]")
     days_per_year: int = Field(
         250, ge=1, le=366, description="Working days per year, used to convert annual rates [days/yr]"
     )
@@ -601,7 +611,7 @@ class Scenario(Section):
         for path, value in overrides.items():
             problem = _set_dotted(data, path, value)
             if problem:
-                problems.append((path, value, problem))
+                problems.append((path if isinstance(path, str) else repr(path), value, problem))
         if problems:
             raise ScenarioError(source, problems)
         return _validate(data, source)
@@ -659,7 +669,7 @@ def load_scenario(path: str | Path) -> Scenario:
 def load_scenario_text(text: str, source: str = "<text>") -> Scenario:
     """Validate a scenario given as TOML text (`source` names it in error messages)."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, [("", _MISSING, f"is not valid TOML: {exc}")]) from None
     return _validate(data, source)
@@ -715,7 +725,7 @@ def _read_toml(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise ScenarioError(source, [("", _MISSING, f"cannot be read: {exc.strerror}")]) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as some Windows editors write, is fine
     except UnicodeDecodeError:
         raise ScenarioError(source, [("", _MISSING, "is not UTF-8 text; a scenario is a TOML file")]) from None
     try:
@@ -740,7 +750,10 @@ def _problems(exc: ValidationError, data: Mapping[str, Any]) -> list[tuple[str, 
         value = err.get("input", _MISSING)
         if err["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
-            message = "unknown key" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+            message = "unknown key"
+            if loc == ["policy"]:  # a policy file given where a scenario belongs
+                message += " ([policy] makes this a policy file: give it to load_policy or --policy)"
+            message += f"; allowed: {', '.join(allowed)}" if allowed else ""
         elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):
             message = "must be a table (a [section] in TOML)"
         problems.append((path, value, message))
@@ -773,9 +786,9 @@ def _allowed_keys(loc: list[str]) -> list[str]:
 
 def _set_dotted(data: dict[str, Any], path: str, value: Any) -> str | None:
     """Set `path` in nested `data`; return a message if the path does not name a field."""
-    parts = path.split(".")
-    if not path or any(not p for p in parts):
+    if not isinstance(path, str) or not path or any(not p for p in path.split(".")):
         return "not a dotted field path like 'clients.count'"
+    parts = path.split(".")
     node: Any = data
     walked: list[str] = []
     for part in parts[:-1]:
@@ -791,7 +804,12 @@ def _set_dotted(data: dict[str, Any], path: str, value: Any) -> str | None:
         return _no_such(walked, leaf, node)
     if leaf not in node and _allowed_keys(walked):
         return _no_such(walked, leaf, node)
-    node[leaf] = copy.deepcopy(value)
+    if hasattr(value, "item") and type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        value = value.item()  # a NumPy scalar (np.arange, a frame's cell) is its Python number
+    try:
+        node[leaf] = copy.deepcopy(value)
+    except Exception:  # a generator, a lock, ...: validation refuses it as a wrong type
+        node[leaf] = value
     return None
 
 

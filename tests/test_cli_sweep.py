@@ -51,3 +51,11 @@ def test_bad_sweeps_exit_2_without_a_traceback(args: list[str], capsys: pytest.C
     err = capsys.readouterr().err
     assert code == 2
     assert "Traceback" not in err
+
+
+def test_unknown_kpi_fails_before_any_run(executed, capsys: pytest.CaptureFixture) -> None:
+    code = main(["sweep", str(BASELINE), "--param", "managers.count=2:4", "--kpi", "happiness", *TINY])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert "unknown KPI 'happiness'" in err and "Traceback" not in err
+    assert sum(len(c) for c in executed) == 0

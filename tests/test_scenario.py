@@ -483,3 +483,13 @@ def test_registered_rule_must_subclass_allocation_rule(isolated_rules):
     """Registering something that is not an AllocationRule is a TypeError."""
     with pytest.raises(TypeError):
         sb.register_allocation_rule("nope")(type("Nope", (), {}))
+
+
+def test_numpy_scalars_are_numbers_in_overrides():
+    """A value taken from np.arange or a frame is a NumPy scalar; it counts as its Python number."""
+    import numpy as np
+
+    sc = sb.Scenario().with_overrides({"clients.count": np.int64(500), "training.enabled": np.bool_(True)})
+    assert sc.clients.count == 500 and type(sc.clients.count) is int and sc.training.enabled is True
+    with pytest.raises(sb.ScenarioError, match=r"clients\.count"):
+        sb.Scenario().with_overrides({"clients.count": np.array([1, 2])})

@@ -4,6 +4,7 @@ bad files, a process killed mid-experiment (SIGKILL), and two processes writing 
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import signal
 import sqlite3
@@ -18,7 +19,9 @@ import pandas as pd
 import pytest
 
 import simbranch as sb
+from simbranch.cli import main
 from simbranch.experiment import ResultStore, StoreError
+from simbranch.experiment.store import SCHEMA_VERSION
 
 # `simbranch.experiment.compare` the attribute is the function; this is the module.
 compare_module = importlib.import_module("simbranch.experiment.compare")
@@ -28,6 +31,8 @@ TINY = sb.Scenario().with_overrides(TINY_OVERRIDES)
 KPIS = list(sb.KPI_NAMES)
 POLICIES = ["crm_routing", "sales_commission"]
 SEED = 5
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+TINY_ARGS = [arg for path, value in TINY_OVERRIDES.items() for arg in ("--set", f"{path}={value}")]
 
 
 
@@ -209,13 +214,20 @@ def test_a_file_that_is_not_sqlite_is_a_store_error(tmp_path):
         ResultStore(tmp_path)  # a folder
 
 
-def test_an_sqlite_file_of_another_program_is_a_store_error(tmp_path):
+def tables(path: Path) -> set[str]:
+    return {name for (name,) in stored_rows(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+@pytest.mark.parametrize("schema", ["CREATE TABLE runs (distance REAL, minutes REAL)",
+                                    "CREATE TABLE trips (distance REAL); CREATE TABLE meta (note TEXT)"])
+def test_an_sqlite_file_of_another_program_is_a_store_error_and_left_untouched(tmp_path, schema):
     path = tmp_path / "other.sqlite"
     with closing(sqlite3.connect(path)) as con:
-        con.execute("CREATE TABLE runs (distance REAL, minutes REAL)")
-        con.commit()
-    with pytest.raises(StoreError, match=re.escape(str(path))):
+        con.executescript(schema)
+    before = tables(path)
+    with pytest.raises(StoreError, match=re.escape(f"{path}: not a simbranch result store")):
         compare_tiny(path, replications=1)
+    assert tables(path) == before  # no table of ours added to someone else's file
 
 
 OLD_SCHEMA = """
@@ -229,14 +241,119 @@ INSERT INTO runs VALUES ('k0', 'compare:0', 'baseline', -1, 0, 0, '{}', 'ok', ''
 """
 
 
-def test_a_store_of_the_previous_schema_still_opens_and_grows(tmp_path):
+def test_a_store_of_the_first_schema_is_upgraded_and_grows(tmp_path):
+    """A store of the first simbranch (no provenance column, no series table, no schema note) opens: it
+    gains the column, the table and the note, keeps its run, and a comparison grows it and loads back."""
     path = tmp_path / "old.sqlite"
     with closing(sqlite3.connect(path)) as con:
         con.executescript(OLD_SCHEMA)
+    assert tables(path) == {"runs", "meta"}
     cmp = compare_tiny(path, replications=1)
     assert len(cmp.table) == 3
+    assert tables(path) == {"runs", "meta", "series"}
     with ResultStore(path) as store:
         assert len(store.records()) == 4
+        (old,) = store.records(["k0"], with_series=True)
+        assert old["provenance"] == {} and old["series"] is None and old["fingerprint"] == "old-model"
+        assert store.meta("schema_version") == {"schema_version": SCHEMA_VERSION}
+    pd.testing.assert_frame_equal(kpi_frame(sb.load_comparison(path).table), kpi_frame(cmp.table))
+
+
+def test_a_store_without_the_series_table_is_upgraded_and_its_runs_rerun_for_their_series(tmp_path, executed):
+    """A store of the simbranch before daily series (runs with provenance, no series table): it opens and
+    gains the table; a comparison reruns the runs it holds without series (replacing them, not adding
+    rows) and gives the same numbers."""
+    reference = compare_tiny(tmp_path / "fresh.sqlite")
+    with ResultStore(tmp_path / "fresh.sqlite") as store:
+        records = store.records()
+    path = tmp_path / "v2.sqlite"
+    with closing(sqlite3.connect(path)) as con:
+        con.executescript(OLD_SCHEMA.split("INSERT")[0] + "ALTER TABLE runs ADD COLUMN provenance TEXT NOT NULL "
+                          "DEFAULT '{}';")
+        columns = [c for c in records[0] if c != "series"]
+        con.executemany(f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                        [[json.dumps(r[c]) if isinstance(r[c], dict) else r[c] for c in columns] for r in records])
+        con.commit()
+    assert tables(path) == {"runs", "meta"} and count_runs(path) == 9
+    executed.clear()
+    cmp = compare_tiny(path)
+    assert ran(executed) == 9 and count_runs(path) == 9
+    assert tables(path) == {"runs", "meta", "series"}
+    pd.testing.assert_frame_equal(kpi_frame(cmp.table), kpi_frame(reference.table))
+    assert len(cmp.daily()) == len(reference.daily())
+
+
+def test_a_new_store_notes_its_schema_version(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    with ResultStore(path) as store:
+        notes = store.meta()
+    assert notes["schema_version"] == SCHEMA_VERSION
+    assert notes["created_by"]["simbranch"] == sb.__version__
+
+
+def test_a_store_of_a_newer_schema_is_refused_and_left_unchanged(tmp_path, capsys):
+    """A store written by a newer simbranch (a higher schema_version note) is not opened, neither by the
+    API nor by the CLI (exit 2, one line), and its file is not changed."""
+    path = tmp_path / "runs.sqlite"
+    compare_tiny(path, replications=1)
+    with closing(sqlite3.connect(path)) as con:
+        con.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (json.dumps(SCHEMA_VERSION + 1),))
+        con.execute("UPDATE meta SET value = ? WHERE name = 'created_by'", (json.dumps({"simbranch": "9.0.0"}),))
+        con.commit()
+    content = path.read_bytes()
+    expected = (f"{path}: written by a newer simbranch (9.0.0): store schema {SCHEMA_VERSION + 1}, and this "
+                f"simbranch reads schema {SCHEMA_VERSION} and older; upgrade simbranch to use this store")
+    with pytest.raises(StoreError, match=re.escape(expected)):
+        ResultStore(path)
+    with pytest.raises(StoreError, match="newer simbranch"):
+        compare_tiny(path, replications=1)
+    with pytest.raises(StoreError, match="newer simbranch"):
+        sb.load_comparison(path)
+    code = main(["compare", str(BASELINE), "--policy", "crm_routing", "--reps", "1", "--executor", "serial",
+                 "--store", str(path), *TINY_ARGS])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1] == f"simbranch: {expected} (it was left unchanged)"
+    assert path.read_bytes() == content
+
+
+# --------------------------------------------------------------------------- model versions
+
+OLD_MODEL = "0.0.1+0123456789ab"
+
+
+def test_runs_of_another_model_version_are_never_mixed_in(tmp_path, monkeypatch, executed):
+    """A store filled by another model version (another fingerprint, hence other keys): loading its
+    comparison says the runs are of another version; the same comparison now reruns every run, its table
+    holds only this version's runs, and the store's table tells both versions apart by fingerprint."""
+    path = tmp_path / "runs.sqlite"
+    design_module = importlib.import_module("simbranch.experiment.design")
+    original = design_module.model_fingerprint
+    monkeypatch.setattr(design_module, "model_fingerprint", lambda: OLD_MODEL)
+    old = compare_tiny(path)
+    monkeypatch.setattr(design_module, "model_fingerprint", original)  # (undo() would drop `executed` too)
+    current = design_module.model_fingerprint()
+    assert current != OLD_MODEL
+    with ResultStore(path) as store:
+        assert store.fingerprints() == {OLD_MODEL: 9}
+    with pytest.raises(StoreError) as info:
+        sb.load_comparison(path)
+    assert ("9 of the 9 runs of comparison" in str(info.value)
+            and f"not in the store for this model version ({current}); the store holds runs of another model "
+                f"version ({OLD_MODEL}), which are never mixed with this one's" in str(info.value))
+
+    executed.clear()
+    new = compare_tiny(path)
+    assert ran(executed) == 9
+    assert set(new.table["key"]).isdisjoint(old.table["key"])
+    with ResultStore(path) as store:
+        assert store.fingerprints() == {OLD_MODEL: 9, current: 9}
+        assert {r["fingerprint"] for r in store.records(set(new.table["key"]))} == {current}
+        table = store.table()
+        exported = pd.read_csv(store.export(tmp_path / "runs.csv"))
+    assert table.groupby("fingerprint").size().to_dict() == {OLD_MODEL: 9, current: 9}
+    assert exported.groupby("fingerprint").size().to_dict() == {OLD_MODEL: 9, current: 9}
+    assert {"experiment", "fingerprint", "finished_at"} <= set(table.columns)
+    pd.testing.assert_frame_equal(kpi_frame(sb.load_comparison(path).table), kpi_frame(new.table))
 
 
 # --------------------------------------------------------------------------- kill -9 and concurrency

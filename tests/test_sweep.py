@@ -11,6 +11,7 @@ import concurrent.futures as cf
 import itertools
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -121,18 +122,100 @@ def test_a_malformed_space_is_refused(space):
         sb.sweep(TINY, space, method="grid", n=2, **FAST)
 
 
-def test_a_bad_point_fails_before_any_run_naming_path_and_value(tmp_path):
-    """LHS over (0, 3) puts 2 of 8 points at managers.count = 0, which the scenario rejects: the
-    sweep raises ScenarioError before it opens the store, so nothing is run or written."""
+@pytest.mark.parametrize(("space", "method", "shown"), [
+    # a range reaching below a field's bound, though this design does not draw the bad end (checked below)
+    ({"managers.count": (0, 20)}, "lhs", "managers.count = 0: Input should be greater than or equal to 1"),
+    ({"sales.base_conversion": (0.2, 1.5)}, "morris", "sales.base_conversion = 1.5:"),
+    ({"clients.count": (-5, 100)}, "sobol", "clients.count = -5:"),
+    # a category that is not allowed, among good ones
+    ({"managers.count": (2, 3), "allocation.rule": ["crm", "bogus"]}, "grid",
+     "allocation.rule = 'bogus': unknown allocation rule"),
+    ({"training.attendees": ["all", "everyone"]}, "lhs", "training.attendees = 'everyone'"),
+    # a path that is no field
+    ({"managers.count": (2, 3), "managers.cuont": (2, 3)}, "lhs", "managers.cuont = 2: no field 'cuont' in managers"),
+    ({"branch.nonexistent.depth": [1, 2]}, "grid", "branch.nonexistent.depth = 1"),
+])
+def test_a_bad_value_in_the_space_fails_before_any_run_naming_path_and_value(space, method, shown, tmp_path,
+                                                                              executed):
+    """Every value a parameter can take (both ends of a range, every category) is checked on the scenario
+    before the design is even drawn: ScenarioError names the parameter's path and the offending value,
+    nothing is run, and the store is not created."""
     store = tmp_path / "runs.sqlite"
     counter = CountingExecutor()
-    with pytest.raises(sb.ScenarioError, match=r"managers\.count = 0") as info:
-        sb.sweep(TINY, {"managers.count": (0, 3)}, method="lhs", n=8, executor=counter, store=store, progress=False)
-    assert "sweep point" in str(info.value)
-    assert counter.submitted == 0
-    assert not store.exists() or sb.ResultStore(store).table().empty
-    with pytest.raises(sb.ScenarioError, match="no field 'cuont'"):
-        sb.sweep(TINY, {"managers.cuont": (2, 3)}, method="grid", n=2, **FAST)
+    with pytest.raises(sb.ScenarioError) as info:
+        sb.sweep(TINY, space, method=method, n=2, executor=counter, store=store, progress=False)
+    message = str(info.value)
+    assert shown in message
+    bad = next(path for path in space if f"{path} =" in message)
+    assert message.startswith(f"sweep space {bad} (")
+    assert info.value.problems and all(p[0] == bad for p in info.value.problems)
+    assert counter.submitted == 0 and executed == []
+    assert not store.exists()
+
+
+def test_the_bad_end_of_a_range_is_refused_even_when_the_design_misses_it():
+    """LHS n=2 over managers.count 0..20 with seed 1 draws 3 and 19, yet the sweep is refused: another
+    design (n=4 with seed 4 draws a 0) would hit the bad end, hours into the work."""
+    module = sys.modules["simbranch.experiment.sweep"]
+    param = module._parse("managers.count", (0, 20), TINY.to_dict())
+    problem = {"num_vars": 1, "names": [param.path], "bounds": [param.bounds]}
+    def drawn(n: int, seed: int) -> list[int]:
+        return [param.value(x) for x in module._sample("lhs", [param], problem, n, seed)[:, 0]]
+
+    assert drawn(2, 1) == [3, 19] and 0 in drawn(4, 4)
+    with pytest.raises(sb.ScenarioError, match=r"managers\.count = 0"):
+        sb.sweep(TINY, {"managers.count": (0, 20)}, method="lhs", n=2, seed=1, **FAST)
+
+
+def test_a_bad_combination_fails_before_any_run_naming_the_point(tmp_path, executed):
+    """A check across fields (lowest_assessed attendees need assessment on) passes for each value alone, so
+    the space is accepted, but the point that combines them is refused before anything runs or is stored."""
+    store = tmp_path / "runs.sqlite"
+    trained = TINY.with_overrides({"training.enabled": True})
+    space = {"training.attendees": ["lowest_assessed", "all"], "assessment.enabled": [True, False]}
+    counter = CountingExecutor()
+    with pytest.raises(sb.ScenarioError) as info:
+        sb.sweep(trained, space, method="grid", n=2, executor=counter, store=store, progress=False)
+    message = str(info.value)
+    assert message.startswith("sweep point 1 (training.attendees='lowest_assessed', assessment.enabled=False)")
+    assert "needs assessment.enabled = true" in message
+    assert counter.submitted == 0 and executed == [] and not store.exists()
+
+
+def test_every_point_is_checked_under_every_policy_before_any_run(tmp_path, executed):
+    """A point valid on the scenario but not under a policy's levers (lowest_assessed training without the
+    policy's assessment) is refused naming the point and the policy, before the first run."""
+    from simbranch.scenario import Policy
+
+    policy = Policy(name="no_assessment", levers={"assessment": {"enabled": False}})
+    trained = TINY.with_overrides({"training.enabled": True, "assessment.enabled": True})
+    with pytest.raises(sb.ScenarioError, match=r"sweep point 0 .* under policy 'no_assessment'"):
+        sb.sweep(trained, {"training.attendees": ["lowest_assessed"]}, method="grid", n=1, policies=[policy],
+                 store=tmp_path / "runs.sqlite", **FAST)
+    assert executed == [] and not (tmp_path / "runs.sqlite").exists()
+
+
+@pytest.mark.parametrize(("param", "shown"), [
+    ("managers.count=0:5", "managers.count = 0"),
+    ("managers.count=1:5000000", "managers.count = 5000000"),
+    ("allocation.rule=crm,bogus", "allocation.rule = 'bogus'"),
+    ("managers.cuont=1:2", "managers.cuont = 1"),
+])
+def test_the_cli_refuses_a_bad_sweep_space_before_any_run(param, shown, tmp_path, capsys, executed):
+    """`simbranch sweep --param managers.count=0:5`: exit 2, the problem on stderr (which parameter, which
+    value), no traceback, nothing run, no store written."""
+    from simbranch.cli import main
+
+    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+    store = tmp_path / "runs.sqlite"
+    code = main(["sweep", str(baseline), "--param", param, "--method", "lhs", "--n", "2", "--executor", "serial",
+                 "--set", "branch.horizon_days=5", "--set", "branch.warmup_days=0", "--store", str(store)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.startswith(f"simbranch: sweep space {param.split('=')[0]} (")
+    assert shown in captured.err and "Traceback" not in captured.err
+    assert len(captured.err.strip().splitlines()) == 2  # what was refused, and why
+    assert captured.out == "" and executed == [] and not store.exists()
 
 
 # ------------------------------------------------------------------ seeds and policies

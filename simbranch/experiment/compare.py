@@ -141,11 +141,14 @@ def run_experiment(specs: list[RunSpec], executor: ExecutorLike = None, store: s
         series = any(s.series for s in specs)
         done = db.keys(with_series=series) if db is not None else set()
         todo = [s for s in specs if s.key not in done]
+        if db is not None and todo:
+            db.require_writable(f"cannot store the {len(todo)} runs still to do")  # a full disk: before, not after
         records: dict[str, dict[str, Any]] = {}
         failed = 0
         bar = _progress(len(todo), progress)
+        results = execute_all(todo, executor)
         try:
-            for record in execute_all(todo, executor):
+            for record in results:
                 if db is not None:
                     db.add(record, experiment)
                 else:
@@ -158,6 +161,7 @@ def run_experiment(specs: list[RunSpec], executor: ExecutorLike = None, store: s
                     if failed:
                         bar.set_postfix(failed=failed)
         finally:
+            results.close()  # a store error (disk full) stops the pool now, not when the error is let go
             if bar is not None:
                 bar.close()
         if db is not None:
@@ -232,6 +236,9 @@ def remember_comparison(store: str | Path, scenario: Scenario, policies: list[Po
     names = ",".join(p.name for p in policies)
     digest = hashlib.sha256(f"{seed}|{names}|{scenario_json}".encode()).hexdigest()[:16]
     with ResultStore(store) as db:
+        noted = db.meta(f"comparison:{digest}").get(f"comparison:{digest}")
+        if db.read_only is not None and noted is not None and noted["replications"] == replications:
+            return  # noted before (a full disk lets the store be read, not written)
         db.set_meta(f"comparison:{digest}", {
             "seed": seed, "replications": replications, "scenario": scenario_json,
             "policies": [p.model_dump(mode="json") for p in policies], "saved_at": time.time()})

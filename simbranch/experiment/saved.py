@@ -56,10 +56,13 @@ def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
         policies = [Policy.model_validate(p) for p in note["policies"]]
         specs = run_specs(scenario, policies, range(note["replications"]), note["seed"], SERIES_COLUMNS)
         records = db.records({s.key for s in specs}, with_series=True)
+        others = {fp: n for fp, n in db.fingerprints(f"compare:{note['seed']}").items() if fp != model_fingerprint()}
     if len(records) < len(specs):
+        older = (f"; the store holds runs of another model version ({', '.join(sorted(others))}), which are never "
+                 "mixed with this one's" if others else "")
         raise StoreError(f"{store}: {len(specs) - len(records)} of the {len(specs)} runs of comparison "
                          f"{key.removeprefix(_PREFIX)!r} are not in the store for this model version "
-                         f"({model_fingerprint()}); running the same comparison with this store completes it")
+                         f"({model_fingerprint()}){older}; running the same comparison with this store completes it")
     order = {s.key: i for i, s in enumerate(specs)}
     records.sort(key=lambda r: order[r["key"]])
     return comparison_from_records(scenario, policies, records, note["seed"])

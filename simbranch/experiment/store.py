@@ -1,87 +1,231 @@
 """The result store: an SQLite file with one row per finished run, written in one transaction each.
 
-Kill the process at any moment: every committed run is intact (SQLite's journal), and calling
-the same experiment again skips the runs already stored. Rows hold plain values (numbers, text,
-JSON), never pickles, so opening a colleague's store runs nothing of theirs. Each row carries
-its provenance: the model fingerprint, seed entropy and spawn key, package versions, host and
-run time.
+Kill the process at any moment: every committed run is intact (SQLite's write-ahead log), and
+calling the same experiment again skips the runs already stored. A run and its daily series are
+written in the same transaction, so a run is never stored without them. Several processes may
+write one store at once (each write waits for the others, up to a minute). A full disk stops the
+experiment with a `StoreError` saying so; what was stored stays readable, and the same call
+resumes once there is space again.
+
+Rows hold plain values (numbers, text, JSON), never pickles, so opening a colleague's store runs
+nothing of theirs. Each row carries its provenance: the model fingerprint (part of the run's key,
+so runs of another model version are never mixed in), seed entropy and spawn key, package
+versions, host and run time. The `meta` table notes the store's schema version: a store of an
+older simbranch is upgraded when opened, one of a newer simbranch is refused.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["ResultStore", "StoreError"]
+__all__ = ["SCHEMA_VERSION", "ResultStore", "StoreError"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    key TEXT PRIMARY KEY,
-    experiment TEXT NOT NULL,
-    policy TEXT NOT NULL,
-    point INTEGER NOT NULL,
-    replication INTEGER NOT NULL,
-    seed INTEGER NOT NULL,
-    params TEXT NOT NULL,
-    status TEXT NOT NULL,
-    error TEXT NOT NULL,
-    kpis TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    host TEXT NOT NULL,
-    wall_time_s REAL NOT NULL,
-    finished_at REAL NOT NULL,
-    provenance TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS series (key TEXT PRIMARY KEY, data TEXT NOT NULL);
-"""
+#: The layout this code writes. 1: `runs` and `meta`; 2: `runs.provenance`; 3: the `series` table and
+#: the `schema_version` note. Older stores are upgraded when opened; newer ones are refused.
+SCHEMA_VERSION = 3
 
+#: Seconds a write waits for another process's write to finish before giving up.
+TIMEOUT_S = 60.0
+
+_TABLES = {
+    "runs": """CREATE TABLE runs (
+        key TEXT PRIMARY KEY,
+        experiment TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        point INTEGER NOT NULL,
+        replication INTEGER NOT NULL,
+        seed INTEGER NOT NULL,
+        params TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT NOT NULL,
+        kpis TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        host TEXT NOT NULL,
+        wall_time_s REAL NOT NULL,
+        finished_at REAL NOT NULL,
+        provenance TEXT NOT NULL DEFAULT '{}'
+    )""",
+    "meta": "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "series": "CREATE TABLE series (key TEXT PRIMARY KEY, data TEXT NOT NULL)",
+}
 
 _COLUMNS = ("key", "experiment", "policy", "point", "replication", "seed", "params", "status", "error", "kpis",
             "fingerprint", "host", "wall_time_s", "finished_at", "provenance")
 
+#: Columns `ResultStore.table` adds to those of `records_to_frame`, to tell experiments and model versions apart.
+_STORE_COLUMNS = ("experiment", "fingerprint", "finished_at")
+
 
 class StoreError(RuntimeError):
-    """The store cannot be opened or written (not a store, disk full, read-only)."""
+    """The store cannot be opened or written (not a store, a newer schema, disk full, read-only, locked)."""
 
 
 class ResultStore:
-    """Append-only store of run records, safe against kills and concurrent readers."""
+    """Append-only store of run records, safe against kills, concurrent writers and readers, and a full disk."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._db: sqlite3.Connection | None = None
+        #: Why nothing can be written, when the store could only be opened for reading (a full disk), else None.
+        self.read_only: str | None = None
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: a folder, not a result store file")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._check_schema()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a simbranch result store ({exc})") from None
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot open the result store ({exc.strerror})") from None
+            raise StoreError(f"{self.path}: cannot create the store's folder ({exc.strerror})") from None
+        try:
+            self._db = sqlite3.connect(self.path, timeout=TIMEOUT_S, isolation_level=None)
+            upgrade = self._needs_upgrade()  # refuses a file that is not a store, or of a newer schema, untouched
+            self._use_wal()
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            if upgrade:
+                with self._write():
+                    self._upgrade()  # looked at again under the write lock: another process may have done it
+        except StoreError:
+            self.close()
+            raise
+        except sqlite3.Error as exc:
+            self.close()
+            if _is_not_a_database(exc):
+                raise StoreError(f"{self.path}: not a simbranch result store ({exc})") from None
+            full = _disk_full(exc, self.path)
+            if full and self._open_for_reading():
+                self.read_only = f"{_reason(exc, self.path)}, so the store was opened for reading only"
+                return
+            raise StoreError(f"{self.path}: cannot open the result store: {_reason(exc, self.path)}"
+                             + ("; free some space and run the same command again" if full else "")) from None
 
-    def _check_schema(self) -> None:
-        """A store of an earlier simbranch gains the columns added since; any other `runs` table is refused."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
-        if "provenance" not in columns and "key" in columns:
-            self._db.execute("ALTER TABLE runs ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}'")
-            columns.add("provenance")
-        missing = set(_COLUMNS) - columns
-        if missing:
-            self._db.close()
+    def _open_for_reading(self) -> bool:
+        """On a full disk SQLite cannot make the files it reads through (`-wal`, `-shm`); when every committed
+        run is in the database file itself (no write-ahead log left over), it is read directly instead."""
+        wal = Path(f"{self.path}-wal")
+        if not self.path.is_file() or (wal.exists() and wal.stat().st_size > 0):
+            return False
+        try:
+            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                       isolation_level=None)
+            if not self._needs_upgrade():
+                return True
+        except (sqlite3.Error, StoreError):
+            pass
+        self.close()
+        return False
+
+    def _use_wal(self) -> None:
+        """Write-ahead logging (readers and a writer at once; a kill loses no committed run). A new file is
+        switched to it once; while several processes open a new store together, that switch answers
+        "database is locked" at once instead of waiting like other statements, so it is retried here."""
+        db = self._conn
+        deadline, pause = time.monotonic() + TIMEOUT_S, 0.001
+        while True:
+            try:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(2 * pause, 0.05)
+
+    # ------------------------------------------------------------------ schema
+
+    def _inspect(self) -> tuple[set[str], set[str], int | None]:
+        """The store's tables, the columns of `runs`, and its schema version (None before versions were noted);
+        raises StoreError for a file this code must not touch."""
+        db = self._conn
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "runs" not in tables:
+            raise StoreError(f"{self.path}: not a simbranch result store (it holds the tables "
+                             f"{', '.join(sorted(tables))}, and no runs table)")
+        columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+        missing = set(_COLUMNS) - columns - {"provenance"}
+        if tables and missing:
             raise StoreError(f"{self.path}: not a simbranch result store (its runs table lacks "
                              f"{', '.join(sorted(missing))})")
+        version = None
+        if "meta" in tables:
+            row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+            if row is not None:
+                version = _json(row[0], "schema_version", self.path)
+                if not isinstance(version, int) or isinstance(version, bool):
+                    raise StoreError(f"{self.path}: not a simbranch result store (schema_version {row[0]!r})")
+                if version > SCHEMA_VERSION:
+                    written = _json((db.execute("SELECT value FROM meta WHERE name = 'created_by'").fetchone()
+                                     or ("{}",))[0])
+                    by = written.get("simbranch") if isinstance(written, dict) else None
+                    raise StoreError(f"{self.path}: written by a newer simbranch{f' ({by})' if by else ''}: store "
+                                     f"schema {version}, and this simbranch reads schema {SCHEMA_VERSION} and older; "
+                                     "upgrade simbranch to use this store (it was left unchanged)")
+        return tables, columns, version
+
+    def _needs_upgrade(self) -> bool:
+        tables, columns, version = self._inspect()
+        return version != SCHEMA_VERSION or not set(_TABLES) <= tables or "provenance" not in columns
+
+    def _upgrade(self) -> None:
+        """Create the tables of a new store, or bring an older store up to `SCHEMA_VERSION`; called in one
+        transaction, so a kill leaves the file as it was and the next open does it again."""
+        db = self._conn
+        tables, columns, _ = self._inspect()
+        if "runs" not in tables:
+            db.execute(_TABLES["runs"])
+        elif "provenance" not in columns:  # schema 1
+            db.execute("ALTER TABLE runs ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}'")
+        for name in ("meta", "series"):
+            if name not in tables:
+                db.execute(_TABLES[name])
+        if not tables:
+            from simbranch import __version__
+
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('created_by', ?)",
+                       (json.dumps({"simbranch": __version__, "at": time.time()}),))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (json.dumps(SCHEMA_VERSION),))
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreError(f"{self.path}: the result store is closed")
+        return self._db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE: it waits up to `TIMEOUT_S` for another
+        writer rather than failing midway); rolled back on any error or interrupt."""
+        db = self._conn
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                with suppress(sqlite3.Error):  # SQLite may have rolled back by itself
+                    db.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self._conn
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the result store: {_reason(exc)}") from None
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            db, self._db = self._db, None
+            db.close()
 
     def __enter__(self) -> ResultStore:
         return self
@@ -89,74 +233,122 @@ class ResultStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def keys(self, status: str | None = "ok", with_series: bool = False) -> set[str]:
-        """Keys of the stored runs (by default the successful ones: failed runs are retried).
-
-        `with_series` keeps only runs stored with their daily series (a comparison that plots
-        over time reruns a run that a sweep stored without them).
-        """
-        if with_series:
-            rows = self._db.execute("SELECT runs.key FROM runs JOIN series ON runs.key = series.key "
-                                    "WHERE status = ?", (status or "ok",))
-        elif status is None:
-            rows = self._db.execute("SELECT key FROM runs")
-        else:
-            rows = self._db.execute("SELECT key FROM runs WHERE status = ?", (status,))
-        return {r[0] for r in rows}
+    # ------------------------------------------------------------------ writing
 
     def add(self, record: dict[str, Any], experiment: str) -> None:
-        """Store one finished run (replacing a failed attempt with the same key)."""
+        """Store one finished run and its daily series in one transaction (replacing a failed attempt
+        with the same key). Raises `StoreError` when it cannot (disk full, read-only, locked for over
+        a minute); the runs stored before stay readable."""
         row = (
             record["key"], experiment, record["policy"], record["point"], record["replication"],
             record["seed"], json.dumps(record["params"], sort_keys=True), record["status"], record["error"],
             json.dumps(record["kpis"]), record["fingerprint"], record.get("host", ""),
             record["wall_time_s"], time.time(), json.dumps(record.get("provenance", {})),
         )
+        series = json.dumps(record["series"]) if record.get("series") else None  # encoded outside the lock
+        what = f"run {record['policy']!r} replication {record['replication']}"
+        if record.get("point", -1) != -1:
+            what += f" of point {record['point']}"
+        self.require_writable(f"cannot store {what}")
         try:
-            with self._db:  # one transaction
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(_COLUMNS)}) "
-                                 f"VALUES ({', '.join('?' * len(_COLUMNS))})", row)
-                if record.get("series"):
-                    self._db.execute("INSERT OR REPLACE INTO series VALUES (?, ?)",
-                                     (record["key"], json.dumps(record["series"])))
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write a run ({exc}); what was stored stays readable") from None
+            with self._write() as db:
+                db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(_COLUMNS)}) "
+                           f"VALUES ({', '.join('?' * len(_COLUMNS))})", row)
+                if series is not None:
+                    db.execute("INSERT OR REPLACE INTO series VALUES (?, ?)", (record["key"], series))
+        except sqlite3.Error as exc:
+            raise StoreError(self._write_failure(f"cannot store {what}", exc)) from None
 
     def set_meta(self, name: str, value: Any) -> None:
-        with self._db:
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
+        """Note `value` (plain JSON) under `name`, replacing an earlier note."""
+        text = json.dumps(value)
+        self.require_writable(f"cannot note {name!r}")
+        try:
+            with self._write() as db:
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, text))
+        except sqlite3.Error as exc:
+            raise StoreError(self._write_failure(f"cannot note {name!r}", exc)) from None
+
+    def require_writable(self, what: str) -> None:
+        """Raise `StoreError` saying `what` cannot be done when the store is open for reading only (a full disk):
+        an experiment calls this before its first run rather than after it."""
+        if self.read_only is not None:
+            raise StoreError(self._failure(what, self.read_only, full=True))
+
+    def _write_failure(self, what: str, exc: sqlite3.Error) -> str:
+        return self._failure(what, _reason(exc, self.path), full=_disk_full(exc, self.path))
+
+    def _failure(self, what: str, reason: str, full: bool) -> str:
+        try:
+            count = self._conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+            stored = f"The {count} run{'s' if count != 1 else ''} stored before stay readable"
+        except (sqlite3.Error, StoreError):
+            stored = "What was stored before stays readable"
+        then = ("free some space and run the same command again: it resumes with the runs not stored yet"
+                if full else "run the same command again to resume")
+        return f"{self.path}: {what}: {reason}. {stored}; {then}"
+
+    # ------------------------------------------------------------------ reading
+
+    def keys(self, status: str | None = "ok", with_series: bool = False) -> set[str]:
+        """Keys of the stored runs (by default the successful ones: failed runs are retried).
+
+        `with_series` keeps only runs stored with their daily series (a comparison that plots
+        over time reruns a run that a sweep stored without them).
+        """
+        with self._reading() as db:
+            if with_series:
+                rows = db.execute("SELECT runs.key FROM runs JOIN series ON runs.key = series.key "
+                                  "WHERE status = ?", (status or "ok",))
+            elif status is None:
+                rows = db.execute("SELECT key FROM runs")
+            else:
+                rows = db.execute("SELECT key FROM runs WHERE status = ?", (status,))
+            return {r[0] for r in rows}
 
     def meta(self, prefix: str = "") -> dict[str, Any]:
-        """Stored notes whose name starts with `prefix` (what experiments were run, ...)."""
-        rows = self._db.execute("SELECT name, value FROM meta")
-        return {name: json.loads(value) for name, value in rows if name.startswith(prefix)}
+        """Stored notes whose name starts with `prefix` (what experiments were run, the schema version, ...)."""
+        with self._reading() as db:
+            rows = db.execute("SELECT name, value FROM meta").fetchall()
+        return {name: _json(value, f"note {name!r}", self.path) for name, value in rows if name.startswith(prefix)}
+
+    def fingerprints(self, experiment: str | None = None) -> dict[str, int]:
+        """How many runs each model version (fingerprint) stored, in all or in one experiment."""
+        with self._reading() as db:
+            if experiment is None:
+                rows = db.execute("SELECT fingerprint, count(*) FROM runs GROUP BY fingerprint")
+            else:
+                rows = db.execute("SELECT fingerprint, count(*) FROM runs WHERE experiment = ? GROUP BY fingerprint",
+                                  (experiment,))
+            return dict(rows.fetchall())
 
     def records(self, keys: Iterable[str] | None = None, with_series: bool = False) -> list[dict[str, Any]]:
         """Stored records, all or those with the given keys; `with_series` adds each run's daily series."""
-        if with_series:
-            cursor = self._db.execute("SELECT runs.*, series.data AS series FROM runs LEFT JOIN series "
-                                      "ON runs.key = series.key ORDER BY finished_at")
-        else:
-            cursor = self._db.execute("SELECT * FROM runs ORDER BY finished_at")
-        names = [d[0] for d in cursor.description]
         wanted = set(keys) if keys is not None else None
         out = []
-        for row in cursor:
-            rec = dict(zip(names, row, strict=True))
-            if wanted is not None and rec["key"] not in wanted:
-                continue
-            rec["params"] = json.loads(rec["params"])
-            rec["kpis"] = json.loads(rec["kpis"])
-            rec["provenance"] = json.loads(rec["provenance"])
+        with self._reading() as db:
             if with_series:
-                rec["series"] = json.loads(rec["series"]) if rec["series"] else None
-            out.append(rec)
+                cursor = db.execute("SELECT runs.*, series.data AS series FROM runs LEFT JOIN series "
+                                    "ON runs.key = series.key ORDER BY finished_at")
+            else:
+                cursor = db.execute("SELECT * FROM runs ORDER BY finished_at")
+            names = [d[0] for d in cursor.description]
+            for row in cursor:
+                rec = dict(zip(names, row, strict=True))
+                if wanted is not None and rec["key"] not in wanted:
+                    continue
+                for column in ("params", "kpis", "provenance"):
+                    rec[column] = _json(rec[column], f"run {rec['key']}: {column}", self.path)
+                if with_series:
+                    rec["series"] = _json(rec["series"], f"run {rec['key']}: series", self.path) if rec["series"] \
+                        else None
+                out.append(rec)
         return out
 
     def table(self) -> pd.DataFrame:
-        """Every stored run as a flat frame (keys, parameters, KPIs), for other tools."""
-        return records_to_frame(self.records())
+        """Every stored run as a flat frame (keys, experiment, model fingerprint, parameters, KPIs), for other
+        tools; the fingerprint tells runs of different model versions apart."""
+        return records_to_frame(self.records(), store_columns=True)
 
     def export(self, path: str | Path) -> Path:
         """Write the table as CSV or Parquet, by the file's suffix."""
@@ -169,12 +361,70 @@ class ResultStore:
         return path
 
 
-def records_to_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Flatten run records, in the order given: one row per run, parameters and KPIs as columns."""
+def records_to_frame(records: list[dict[str, Any]], store_columns: bool = False) -> pd.DataFrame:
+    """Flatten run records, in the order given: one row per run, parameters and KPIs as columns
+    (with `store_columns`, also the experiment, model fingerprint and time each run was stored)."""
     rows = []
+    extra = _STORE_COLUMNS if store_columns else ()
     for rec in records:
-        row = {k: rec[k] for k in ("policy", "point", "replication", "seed", "status", "error", "wall_time_s", "key")}
+        row = {k: rec[k] for k in ("policy", "point", "replication", "seed", "status", "error", "wall_time_s", "key",
+                                   *extra)}
         row.update({f"param:{k}": v for k, v in rec["params"].items()})
         row.update(rec["kpis"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _json(text: str, what: str = "a note", path: Path | None = None) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        raise StoreError(f"{path or 'the store'}: {what} is not valid JSON: {str(text)[:80]!r}") from None
+
+
+def _name(exc: sqlite3.Error) -> str:
+    return getattr(exc, "sqlite_errorname", "") or ""
+
+
+def _is_full(exc: sqlite3.Error) -> bool:
+    return _name(exc).startswith("SQLITE_FULL") or "disk is full" in str(exc)
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return _name(exc).startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
+
+def _is_not_a_database(exc: sqlite3.Error) -> bool:
+    return _name(exc).startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in str(exc)
+
+
+def _disk_full(exc: sqlite3.Error, path: Path) -> bool:
+    """SQLITE_FULL, or an I/O error or a file that cannot be made with (next to) no space left where the store is
+    (SQLite reports running out of space while making its `-shm` file as an I/O error)."""
+    if _is_full(exc):
+        return True
+    if _name(exc).startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")) or "disk I/O error" in str(exc) \
+            or "unable to open" in str(exc):
+        try:
+            return shutil.disk_usage(path.parent).free < 1 << 20
+        except OSError:
+            return False
+    return False
+
+
+def _reason(exc: sqlite3.Error, path: Path | None = None) -> str:
+    """What went wrong, in words (SQLite's own message in brackets)."""
+    name, text = _name(exc), str(exc)
+    if _is_full(exc) or (path is not None and _disk_full(exc, path)):
+        return f"the disk is full ({text})"
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return f"the store is read-only ({text})"
+    if _is_busy(exc):
+        return f"another process kept the store locked for over {TIMEOUT_S:g} s ({text})"
+    if name.startswith("SQLITE_CANTOPEN"):
+        return f"the file cannot be opened ({text})"
+    if name.startswith("SQLITE_IOERR"):
+        return f"the disk failed to read or write ({text})"
+    if _is_not_a_database(exc):
+        return f"the file is damaged or not a result store ({text})"
+    return text

@@ -11,7 +11,9 @@ run on the same replication seeds, and sensitivity indices from SALib.
   picks category `floor(u * k)`; SALib sees them as the range `[0, k)`.
 
 Replication r of every point (and every policy) uses the same seed: common random numbers, so
-two points differ only by their parameters. Every point is validated before anything runs.
+two points differ only by their parameters. Before anything runs, every value the space can take
+(both ends of each range, every category) is checked on the scenario, then every point of the
+design under every policy: a sweep with one bad point fails at once, not hours into the work.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from simbranch.experiment.design import RunSpec, model_fingerprint, resolve_poli
 from simbranch.experiment.executors import ExecutorLike
 from simbranch.experiment.store import records_to_frame
 from simbranch.run import KPI_NAMES
-from simbranch.scenario import Policy, Scenario
+from simbranch.scenario import Policy, Scenario, ScenarioError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -255,10 +257,12 @@ def sweep(scenario: Scenario, space: Mapping[str, Any], method: str = "lhs", n: 
     "sobol" (Saltelli design for first-order and total indices: `n` base points, a power of 2,
     give n(d + 2) points) or "morris" (`n` trajectories give n(d + 1) points). With `policies`
     every point runs under the baseline and each policy; the point's values are applied over the
-    policy's levers. Every point is validated first: a bad one raises `ScenarioError` naming the
-    point, path and value before any run. `executor`, `store` and resume work as in `compare`: a
-    run already in the store is not run again, so a Sobol' sweep grown from n to 2n base points
-    (same seed) or given more replications only runs what is new.
+    policy's levers. The space and every point are validated first: a range end or category a field
+    does not allow, or a path that is no field, raises `ScenarioError` naming the path and value, and a
+    point that fails (a combination, or under a policy) names the point too, all before any run.
+    `executor`, `store` and resume work as in `compare`: a run already in the store is not run
+    again, so a Sobol' sweep grown from n to 2n base points (same seed) or given more replications
+    only runs what is new.
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"sweep() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
@@ -272,6 +276,8 @@ def sweep(scenario: Scenario, space: Mapping[str, Any], method: str = "lhs", n: 
         raise ValueError("space must map at least one dotted scenario path to (low, high) or a list of values")
     current = scenario.to_dict()
     params = [_parse(path, spec, current) for path, spec in space.items()]
+    for param in params:
+        _check_values(scenario, param)
     problem = {"num_vars": len(params), "names": [p.path for p in params], "bounds": [p.bounds for p in params]}
 
     samples = _sample(method, params, problem, n, seed)
@@ -326,6 +332,27 @@ def _parse(path: str, spec: Any, current: Mapping[str, Any] | None) -> _Param:
             raise ValueError(f"space[{path!r}] is an empty list; give at least one value")
         return _Param(path, "category", values=values)
     raise ValueError(f"space[{path!r}] = {spec!r}: give a (low, high) range or a list of values")
+
+
+def _check_values(scenario: Scenario, param: _Param) -> None:
+    """Both ends of a range and every category, each alone on the scenario: a value out of its field's
+    bounds, not allowed, or a path that is no field fails now, even when this design does not draw it
+    (a bigger `n` later would, hours into the sweep). Only problems of the parameter's own field count
+    here: a check across fields (warm-up shorter than the horizon, ...) depends on the other
+    parameters, so it is left to the points themselves."""
+    if param.kind == "category":
+        values = list(param.values)
+    elif param.kind == "int":
+        values = [int(param.low), int(param.high)]
+    else:
+        values = [param.low, param.high]
+    for value in values:
+        try:
+            scenario.with_overrides({param.path: value})
+        except ScenarioError as exc:
+            own = [p for p in exc.problems if p[0] == param.path or p[0].startswith(param.path + ".")]
+            if own:
+                raise ScenarioError(f"sweep space {param.path} ({param.describe()})", own) from None
 
 
 def _is_number(v: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -60,7 +61,13 @@ class RunResult:
 
 
 def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult:
-    """Simulate `scenario` once with `seed`; same scenario and seed give the same numbers."""
+    """Simulate `scenario` once with `seed`; same scenario and seed give the same numbers.
+
+    With the environment variable `SIMBRANCH_CHECK_INVARIANTS` set (to anything but "" or "0"),
+    the result is checked against `simbranch.invariants` (conservation, ranges, NaN only where a
+    value is undefined) and an AssertionError lists what it breaks. The test suite sets it, so that
+    every run of the tests is checked, in worker processes too (they inherit the environment).
+    """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"run() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
     started = time.perf_counter()
@@ -70,7 +77,7 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult
     daily = daily.astype({c: bool if c == "warmup" else daily[c].dtype if len(daily) else float
                           for c in DAILY_COLUMNS})
     result_seed = int(seed) if isinstance(seed, int | np.integer) else None
-    return RunResult(
+    result = RunResult(
         kpis=_kpis(branch, daily),
         daily=daily,
         managers=_managers_frame(branch),
@@ -79,6 +86,11 @@ def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult
         seed=result_seed,
         wall_time_s=time.perf_counter() - started,
     )
+    if os.environ.get("SIMBRANCH_CHECK_INVARIANTS", "") not in ("", "0"):
+        from simbranch.invariants import assert_invariants
+
+        assert_invariants(result)
+    return result
 
 
 def build_branch(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> Branch:

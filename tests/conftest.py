@@ -1,8 +1,13 @@
 """Shared fixtures: keep this file tiny."""
 
 import importlib
+import os
 
 import pytest
+
+# every run the tests make is checked against simbranch.invariants (see simbranch.run.run); set at
+# import so that xdist workers and the process pools the tests start inherit it (=0 to opt out)
+os.environ.setdefault("SIMBRANCH_CHECK_INVARIANTS", "1")
 
 
 @pytest.fixture

@@ -111,7 +111,7 @@ class Branch:
                                for t in (types.service, types.sales, types.complaint)]
         pat = sc.requests.patience
         self.patience_sample = scalar_sampler(pat.dist, pat.mean_h, pat.cv) if pat.enabled else None
-        self.client_rng: list[random.Random] = []
+        self.client_rng: list[random.Random | None] = []  # None once the client has left
         self.arrival_heap: list[tuple[float, int]] = []  # (next arrival time, client)
         self.missell_z = streams.draws("sales.missell.noise", normal)
         self.rng_churn = streams.generator("clients.churn")
@@ -565,6 +565,17 @@ class Branch:
         """Set whether an AM is with clients from the reasons to be away (sick, training, meeting)."""
         self.set_absent(m, m.sick_today or m.away_days > 0 or m.in_meeting)
 
+    def _update_presences(self) -> None:
+        """Update every AM's presence at the start of a day. All who are away today leave the idle
+        set first, so the requests that `set_absent` moves off one absent AM's queue cannot go to a
+        colleague who is away today too but whose turn to be updated has not come yet."""
+        ams = [m for m in self.positions if m is not None]
+        for m in ams:
+            if m.sick_today or m.away_days > 0 or m.in_meeting:
+                self.idle.pop(m.position, None)
+        for m in ams:
+            self.update_presence(m)
+
     def set_absent(self, m: Manager, absent: bool) -> None:
         """Take an AM away from clients (sick, training, meeting) or bring them back."""
         if m.absent == absent:
@@ -604,8 +615,8 @@ class Branch:
             self._day_end(d)
 
     def _day_start(self, d: int) -> None:
+        hired = self._hire(d) if d > 0 else []
         if d > 0:
-            self._hire(d)
             self._inflow(d)
         ab = self.mg.absence
         base = ab.sick_days_per_year / self.days_per_year
@@ -621,9 +632,10 @@ class Branch:
                 m.sick_days += m.sick_today
         for hook in self.day_start_hooks:
             hook(self, d)
-        for m in self.positions:
-            if m is not None:
-                self.update_presence(m)
+        self._update_presences()
+        for m in hired:
+            if not m.absent and not m.busy:  # a new hire at work today takes waiting work
+                self._next_for(m)
         if self.follow_up_days:
             self._follow_ups(d)
         rebalance = self.scenario.allocation.rebalance_interval_days
@@ -709,6 +721,8 @@ class Branch:
     def _lose_client(self, c: int, d: int) -> None:
         self._move(c, -1)
         self.clients.remove(c, d)
+        self.client_rng[c] = None  # a client who left draws nothing more: free its stream (~3 KB)
+        self.follow_up_skipped.pop(c, None)
         self.tally.day_churned += 1
 
     def _inflow(self, d: int) -> None:
@@ -773,7 +787,10 @@ class Branch:
             self._route(req)
         m.absent = True  # finishes a request in progress, then takes no more
 
-    def _hire(self, d: int) -> None:
+    def _hire(self, d: int) -> list[Manager]:
+        """Fill the vacancies due today. The new hires take no request until today's presence is
+        known (they may be off sick on their first day): `_day_start` sets them to work after."""
+        hired = []
         for p, start in sorted(self.vacancies.items()):
             if start > d:
                 continue
@@ -785,12 +802,12 @@ class Branch:
             m = self._add_manager(p, 0, specialty, tuple(skills.tolist()), mg.skill_floor, 0)
             m.hired_day = d
             self.tally.day_hires += 1
+            self.idle.pop(p, None)
+            for c in self.clients.of_am(-1).tolist():  # clients left without an AM while every post was vacant
+                self._assign(c)
             self._give_book(m)
-            self._next_for_new(m)
-
-    def _next_for_new(self, m: Manager) -> None:
-        self.idle.pop(m.position, None)
-        self._next_for(m)
+            hired.append(m)
+        return hired
 
     def _give_book(self, m: Manager) -> None:
         """A new AM takes over clients from the largest books, least important first, up to the mean load."""

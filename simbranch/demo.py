@@ -167,17 +167,19 @@ class SideBySide:
         self.update()
 
     def _draw(self) -> None:
-        import matplotlib.pyplot as plt
-        from IPython.display import display
+        import io
+
+        from IPython.display import Image, display
 
         from simbranch import plots
 
         fig = plots.over_time(self.daily(), DEMO_SERIES, smooth_days=5)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=80)  # an image, not a live figure: no backend in the loop
         with self.output:
             self.output.clear_output(wait=True)
             display(self.table().style.format("{:,.3f}"))
-            display(fig)
-        plt.close(fig)
+            display(Image(data=png.getvalue(), format="png"))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

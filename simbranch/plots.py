@@ -276,18 +276,20 @@ def kpi_bars(summary: pd.DataFrame, kpis: Sequence[str] | None = None) -> Figure
     kpis = _pick_kpis(summary["kpi"], kpis, HEADLINE)
     policies = list(dict.fromkeys(summary["policy"]))
     colors = policy_colors(policies)
-    fig, axes = _figure(len(kpis), panel=(max(3.2, 0.7 * len(policies) + 1.6), 3.4))
-    for ax, kpi in zip(axes, kpis, strict=True):
+    # horizontal bars: any number of policies fits, names read without rotation
+    fig, axes = _figure(len(kpis), panel=(4.3, max(2.6, 0.32 * len(policies) + 1.3)))
+    for i, (ax, kpi) in enumerate(zip(axes, kpis, strict=True)):
         rows = summary[summary["kpi"] == kpi].set_index("policy").reindex(policies)
         half = rows["ci_half_width"] if "ci_half_width" in rows else pd.Series(np.nan, index=rows.index)
-        ax.bar(range(len(policies)), rows["mean"].to_numpy(dtype=float), yerr=_finite(half),
-               color=[colors[p] for p in policies], capsize=4, edgecolor="black", linewidth=0.5)
-        ax.set_xticks(range(len(policies)), policies, rotation=30, ha="right")
+        ax.barh(range(len(policies)), rows["mean"].to_numpy(dtype=float), xerr=_finite(half),
+                color=[colors[p] for p in policies], capsize=3, edgecolor="black", linewidth=0.5)
+        ax.set_yticks(range(len(policies)), policies if i % 3 == 0 else [""] * len(policies))
+        ax.invert_yaxis()
         ax.set_title(kpi, fontsize=10)
-        ax.set_ylabel(_label(kpi))
-        ax.grid(axis="y", alpha=0.3)
-        ax.axhline(0.0, color="black", lw=0.6)
-        _compact(ax.yaxis, rows["mean"])
+        ax.set_xlabel(_label(kpi))
+        ax.grid(axis="x", alpha=0.3)
+        ax.axvline(0.0, color="black", lw=0.6)
+        _compact(ax.xaxis, rows["mean"])
     n = sorted(set(summary["n"].dropna().astype(int))) if "n" in summary else []
     reps = f" ({n[0]} replications)" if len(n) == 1 else ""
     fig.suptitle(f"KPIs per policy: mean over replications with its confidence interval{reps}")

@@ -158,16 +158,26 @@ def test_kpi_bars_show_means_with_ci(cmp):
     assert len(fig.axes) == 2
     colors = plots.policy_colors(POLICIES)
     for ax, kpi in zip(fig.axes, ["satisfaction_mean", "profit"], strict=True):
-        assert ax.get_title() == kpi and kpi in ax.get_ylabel()
+        assert ax.get_title() == kpi and kpi in ax.get_xlabel()
         (container,) = [c for c in ax.containers if isinstance(c, BarContainer)]
         bars = container.patches
         assert len(bars) == len(POLICIES)
         means = summary[summary["kpi"] == kpi].set_index("policy").loc[POLICIES, "mean"].to_numpy()
-        assert [b.get_height() for b in bars] == pytest.approx(means)
+        assert [b.get_width() for b in bars] == pytest.approx(means)
         assert [to_hex(b.get_facecolor()) for b in bars] == [colors[p] for p in POLICIES]
         assert len(ax.containers) == 2, "an error bar container beside the bars"
     assert legend_labels(fig) == POLICIES
     assert "3 replications" in fig.get_suptitle()
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == POLICIES
+
+
+def test_kpi_bars_stay_readable_with_many_policies(cmp):
+    """Thirteen policies (the main job): the figure grows down, not sideways."""
+    summary = cmp.summary()
+    many = pd.concat([summary.assign(policy=summary["policy"] + f"_{i}") for i in range(5)], ignore_index=True)
+    fig = plots.kpi_bars(many)
+    width, height = fig.get_size_inches()
+    assert width <= 14 and height <= 16
 
 
 def test_over_time_lines_bands_and_warmup(cmp):

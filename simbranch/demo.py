@@ -126,8 +126,9 @@ class SideBySide:
         self.seed_box = w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="seed")
         self.seed_box.observe(self._changed, names="value")
         self.status = w.HTML()
-        self.output = w.Output()
-        self.widget = w.VBox([w.HBox(columns), w.HBox([self.seed_box, self.status]), self.output])
+        self.kpi_table = w.HTML()
+        self.chart = w.Image(format="png")
+        self.widget = w.VBox([w.HBox(columns), w.HBox([self.seed_box, self.status]), self.kpi_table, self.chart])
         self.update()
 
     @property
@@ -169,17 +170,14 @@ class SideBySide:
     def _draw(self) -> None:
         import io
 
-        from IPython.display import Image, display
-
         from simbranch import plots
 
         fig = plots.over_time(self.daily(), DEMO_SERIES, smooth_days=5)
         png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=80)  # an image, not a live figure: no backend in the loop
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(self.table().style.format("{:,.3f}"))
-            display(Image(data=png.getvalue(), format="png"))
+        fig.savefig(png, format="png", dpi=80)
+        # plain widgets, not an Output capture: they update the same way in Jupyter and headless runs
+        self.kpi_table.value = self.table().to_html(float_format="{:,.3f}".format)
+        self.chart.value = png.getvalue()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

@@ -70,3 +70,11 @@ def test_bad_controls_are_named(scenario):
         side_by_side(scenario, right={"colour": "red"})
     with pytest.raises(ValueError, match="allocation: 'best' is not one of"):
         side_by_side(scenario, right={"allocation": "best"})
+
+
+def test_the_charts_and_table_are_redrawn(scenario):
+    demo = side_by_side(scenario, seed=2)
+    first = demo.chart.value
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and "satisfaction_mean" in demo.kpi_table.value
+    demo._controls[1]["allocation"].value = "crm"
+    assert demo.chart.value != first

@@ -31,7 +31,7 @@ def test_there_are_notebooks() -> None:
 def test_notebook_runs(path: Path) -> None:
     """The notebook executes without an error in any cell, from its own folder."""
     nb = _with_small_parameters(nbformat.read(path, as_version=4))
-    NotebookClient(nb, timeout=300, kernel_name="python3",
+    NotebookClient(nb, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
 
 

@@ -51,22 +51,19 @@ def demo_overrides(choice: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "allocation" in choice:
         out["allocation.rule"] = choice["allocation"]
-    if "training" in choice:
-        interval = TRAINING[choice["training"]]
-        out["training.enabled"] = interval is not None
-        if interval is not None:
-            out["training.interval_days"] = interval
     if "incentives" in choice:
         out["incentives.scheme"] = choice["incentives"]
-    if "meetings" in choice:
-        interval = MEETINGS[choice["meetings"]]
-        out["communication.enabled"] = interval is not None
-        if interval is not None:
-            out["communication.meeting_interval_days"] = interval
-    for name, path in (("surveys", "surveys.enabled"), ("careers", "careers.enabled"),
-                       ("wellbeing", "wellbeing.enabled")):
+    schedules = (("training", TRAINING, "training", "interval_days"),
+                 ("meetings", MEETINGS, "communication", "meeting_interval_days"))
+    for name, options, section, field in schedules:
         if name in choice:
-            out[path] = bool(choice[name])
+            interval = options[choice[name]]
+            out[f"{section}.enabled"] = interval is not None
+            if interval is not None:
+                out[f"{section}.{field}"] = interval
+    for name in ("surveys", "careers", "wellbeing"):
+        if name in choice:
+            out[f"{name}.enabled"] = bool(choice[name])
     return out
 
 

@@ -189,17 +189,10 @@ def _figure(name: str, fig: Figure | None, caption: str) -> str:
     if fig is None:
         return ""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
-    _close(fig)
+    fig.savefig(buffer, format="png", dpi=96, bbox_inches="tight")  # plots' Figures are not pyplot's: no close
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (f"<figure><img alt='{escape(name)}' src='data:image/png;base64,{data}'>"
             f"<figcaption><b>{escape(name)}.</b> {escape(caption)}</figcaption></figure>")
-
-
-def _close(fig: Figure) -> None:
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
 
 
 def _reruns(cmp: Comparison, shown: Sequence[str]) -> dict[str, Any]:

@@ -41,3 +41,26 @@ def executed(monkeypatch) -> list[list]:
 
     monkeypatch.setattr(compare_module, "execute_all", counting)
     return calls
+
+
+@pytest.fixture
+def crm_run_fails(monkeypatch):
+    """`crm_run_fails(replication, message)`: from then on, runs with the crm rule in that replication
+    raise RuntimeError(message) (in this process: use the serial executor); every other run is real.
+    `crm_run_fails(None)` makes every run real again."""
+    run_module = importlib.import_module("simbranch.run")
+    real_run = run_module.run
+
+    def arm(replication: int | None, message: str = "") -> None:
+        if replication is None:
+            monkeypatch.setattr(run_module, "run", real_run)
+            return
+
+        def flaky(scenario, seed):
+            if scenario.allocation.rule == "crm" and seed.spawn_key == (replication,):
+                raise RuntimeError(message)
+            return real_run(scenario, seed)
+
+        monkeypatch.setattr(run_module, "run", flaky)
+
+    return arm

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -208,18 +207,10 @@ def test_process_pool_prints_what_serial_prints(capsys):
     assert capsys.readouterr().out == pooled
 
 
-def test_failed_runs_are_counted_and_exit_1(tmp_path, monkeypatch, capsys):
+def test_failed_runs_are_counted_and_exit_1(tmp_path, crm_run_fails, capsys):
     """A run that raises: the table of the others, the number of failed runs with the first error,
     failures.csv, and exit code 1."""
-    run_module = sys.modules["simbranch.run"]
-    real_run = run_module.run
-
-    def flaky(scenario, seed):
-        if scenario.allocation.rule == "crm" and seed.spawn_key == (1,):
-            raise RuntimeError("the engine stalled")
-        return real_run(scenario, seed)
-
-    monkeypatch.setattr(run_module, "run", flaky)
+    crm_run_fails(1, "the engine stalled")
     code = main(compare_cli("--policy", "crm_routing", "--reps", "2", "--executor", "serial",
                             "--out", str(tmp_path)))
     out, _ = capsys.readouterr()

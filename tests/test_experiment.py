@@ -9,7 +9,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import importlib
 import multiprocessing
-import sys
 
 import numpy as np
 import pandas as pd
@@ -339,18 +338,10 @@ def test_auto_replications_respect_a_cap_below_the_first_step():
 # --------------------------------------------------------------------------- failed runs
 
 
-def test_a_failing_run_is_recorded_and_the_rest_complete(monkeypatch):
+def test_a_failing_run_is_recorded_and_the_rest_complete(crm_run_fails):
     """A run that raises is in `failures` (policy, replication, seed, error text); the others finish
     and the statistics use them."""
-    run_module = sys.modules["simbranch.run"]
-    real_run = run_module.run
-
-    def flaky(scenario, seed):
-        if scenario.allocation.rule == "crm" and seed.spawn_key == (1,):
-            raise RuntimeError("simulated crash in replication 1")
-        return real_run(scenario, seed)
-
-    monkeypatch.setattr(run_module, "run", flaky)
+    crm_run_fails(1, "simulated crash in replication 1")
     cmp = sb.compare(TINY, policies=POLICIES, replications=3, seed=SEED, executor="serial", progress=False)
     assert len(cmp.failures) == 1
     failure = cmp.failures.iloc[0]

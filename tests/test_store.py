@@ -91,19 +91,11 @@ def test_each_run_is_committed_in_its_own_transaction(tmp_path, monkeypatch):
     assert len(cmp.table) == 9
 
 
-def test_keys_are_the_stored_runs_and_failed_runs_are_retried(tmp_path, monkeypatch, executed):
+def test_keys_are_the_stored_runs_and_failed_runs_are_retried(tmp_path, crm_run_fails, executed):
     """keys() lists successful runs (keys(None) every run); a failed run is stored with its error
     and run again by the next call, which runs nothing else."""
     path = tmp_path / "runs.sqlite"
-    run_module = sys.modules["simbranch.run"]
-    real_run = run_module.run
-
-    def flaky(scenario, seed):
-        if scenario.allocation.rule == "crm" and seed.spawn_key == (2,):
-            raise RuntimeError("flaky run")
-        return real_run(scenario, seed)
-
-    monkeypatch.setattr(run_module, "run", flaky)
+    crm_run_fails(2, "flaky run")
     first = compare_tiny(path)
     assert len(first.failures) == 1
     with ResultStore(path) as store:
@@ -116,7 +108,7 @@ def test_keys_are_the_stored_runs_and_failed_runs_are_retried(tmp_path, monkeypa
         assert (record["policy"], record["replication"], record["seed"]) == ("crm_routing", 2, SEED)
         assert record["experiment"] == f"compare:{SEED}"
 
-    monkeypatch.setattr(run_module, "run", real_run)
+    crm_run_fails(None)
     executed.clear()
     second = compare_tiny(path)
     assert ran(executed) == 1 and executed[0][0].key in failed

@@ -34,6 +34,7 @@ from simbranch.model.requests import (
     WAITING,
     Request,
 )
+from simbranch.model.staff import StaffIndex
 from simbranch.scenario import Scenario
 from simbranch.streams import Streams, normal, positive_sampler, scalar_sampler, uniform
 
@@ -127,6 +128,8 @@ class Branch:
         self.cover_absent = sc.allocation.cover_absent
         self.simple_pick = rule.picks_longest_idle
         self.cap = sc.allocation.portfolio_cap or None
+        #: moves on whenever book loads or skills may have changed (rules that cache scores check it)
+        self.epoch = 0
 
         # managers, queues, state
         self.positions: list[Manager | None] = [None] * mg.count
@@ -134,7 +137,8 @@ class Branch:
         self.vacancies: dict[int, int] = {}  # position -> day the new hire starts
         self.loads = [0.0] * mg.count  # expected hours per year of each position's book
         self.sizes = [0] * mg.count
-        self.idle: dict[int, Manager] = {}
+        self.idle: dict[int, Manager] = {}  # free AMs by position, the longest free first
+        self.staff = StaffIndex(self.positions, self.loads, self.sizes, self.tier_load, self.cap)
         self.pool: list[tuple[int, int, Request]] = []
         self._seq = count()
         self._ids = count()
@@ -204,7 +208,8 @@ class Branch:
         m.learn_rate = self.skills.rate_for(tenure)
         self.positions[position] = m
         self.all_managers.append(m)
-        self.idle[position] = m
+        self.staff.roster_changed()
+        self._make_idle(m)
         m.day_busy_start = 0.0
         return m
 
@@ -234,34 +239,40 @@ class Branch:
     def request_skill(self, m: Manager, request: Request) -> float:
         return relevant_skill(m, request.kind)
 
+    def mean_book_load(self) -> float:
+        return self.staff.mean_load(eligible_only=False)
+
     def present(self) -> list[Manager]:
         """AMs holding a position now (absent or not)."""
         return [m for m in self.positions if m is not None]
 
     # ------------------------------------------------------------------ ownership
 
-    def _assign(self, c: int, exclude: int = -1) -> None:
-        candidates = [m for m in self.positions if m is not None and m.position != exclude]
-        if not candidates:
-            self.clients.am[c] = -1
-            return
-        if self.cap is not None:
-            room = [m for m in candidates if self.sizes[m.position] < self.cap]
-            candidates = room or candidates
-        m = self.rule.assign(c, candidates, self)
-        self._move(c, m.position)
+    def _assign(self, c: int) -> None:
+        """Give client `c` an owner by the allocation rule (none while every desk is vacant)."""
+        m = self.rule.owner_for(c, self)
+        if m is None:
+            self._move(c, -1)
+        else:
+            self._move(c, m.position)
 
     def _move(self, c: int, position: int) -> None:
         book = self.clients
         old = int(book.am[c])
-        load = self.tier_load[book.tier[c]]
+        tier = int(book.tier[c])
+        load = self.tier_load[tier]
+        book.am[c] = position
+        if old == position:
+            return
+        self.epoch += 1
         if old >= 0:
             self.loads[old] -= load
             self.sizes[old] -= 1
-        book.am[c] = position
+            self.staff.load_changed(old, tier, -1)
         if position >= 0:
             self.loads[position] += load
             self.sizes[position] += 1
+            self.staff.load_changed(position, tier, +1)
 
     def _handover(self, c: int, to: int) -> None:
         """A client changes AM: satisfaction drops by the handover penalty."""
@@ -376,10 +387,7 @@ class Branch:
     def _route_pooled(self, req: Request) -> None:
         """Serve `req` from the branch's shared queue: an idle AM takes it now, or it waits."""
         if self.idle:
-            if self.simple_pick:
-                m = next(iter(self.idle.values()))
-            else:
-                m = self.rule.pick_server(req, list(self.idle.values()), self)
+            m = next(iter(self.idle.values())) if self.simple_pick else self.rule.server_for(req, self)
             del self.idle[m.position]
             self._start(m, req)
         else:
@@ -420,9 +428,14 @@ class Branch:
         if req is None and self.pool:
             req = self._pop(self.pool)
         if req is None:
-            self.idle[m.position] = m
+            self._make_idle(m)
         else:
             self._start(m, req)
+
+    def _make_idle(self, m: Manager) -> None:
+        self.idle[m.position] = m
+        if not self.simple_pick:
+            self.rule.became_idle(m, self)
 
     def _on_patience(self, ev: simpy.Event) -> None:
         req: Request = ev.value
@@ -614,7 +627,14 @@ class Branch:
             yield self.env.timeout(self.hours_per_day)
             self._day_end(d)
 
+    def _new_epoch(self) -> None:
+        """Skills, levels or loads may have changed outside a contact (a day's boundary, a lever):
+        rules caching scores must recompute them, and experience bands be redrawn."""
+        self.epoch += 1
+        self.staff.experience_changed()
+
     def _day_start(self, d: int) -> None:
+        self._new_epoch()
         hired = self._hire(d) if d > 0 else []
         if d > 0:
             self._inflow(d)
@@ -632,6 +652,7 @@ class Branch:
                 m.sick_days += m.sick_today
         for hook in self.day_start_hooks:
             hook(self, d)
+        self._new_epoch()
         self._update_presences()
         for m in hired:
             if not m.absent and not m.busy:  # a new hire at work today takes waiting work
@@ -692,9 +713,11 @@ class Branch:
                 m.away_days -= 1
         tally.day_busy = busy_sum
         tally.day_available = avail_sum
+        self._new_epoch()
         self._client_day(d)
         for hook in self.day_end_hooks:
             hook(self, d)
+        self._new_epoch()
         self._quits(d)
         tally.close_day(self, d)
 
@@ -765,6 +788,7 @@ class Branch:
         m.left_day = d
         m.quit_reason = "burnout" if m.burnout else "quit"
         self.positions[p] = None
+        self.staff.roster_changed()
         self.idle.pop(p, None)
         self.vacancies[p] = d + 1 + to.hiring_delay_days
         self.tally.day_quits += 1
@@ -776,7 +800,7 @@ class Branch:
                 self._lose_client(c, d)  # a top client follows the leaver
                 continue
             self._move(c, -1)
-            self._assign(c, exclude=p)
+            self._assign(c)
             if self.sat_on:
                 s = self.clients.satisfaction
                 s[c] = max(0.0, s[c] - self.sat.handover_penalty)
@@ -813,16 +837,20 @@ class Branch:
         """A new AM takes over clients from the largest books, least important first, up to the mean load."""
         present = self.present()
         target = sum(self.loads[x.position] for x in present) / len(present)
-        book = self.clients
-        donors = sorted((x for x in present if x is not m), key=lambda x: -self.loads[x.position])
-        pools = {x.position: sorted(book.of_am(x.position).tolist(),
-                                    key=lambda c: (self.tier_importance[book.tier[c]], c)) for x in donors}
+        book, loads = self.clients, self.loads
+        donors = [(-loads[x.position], x.position) for x in present if x is not m]  # largest book first
+        heapq.heapify(donors)
+        pools: dict[int, list[int]] = {}  # each donor's clients, most important first (taken from the end)
         cap = self.cap if self.cap is not None else math.inf
-        while self.loads[m.position] < target and self.sizes[m.position] < cap and donors:
-            donor = max(donors, key=lambda x: (self.loads[x.position], -x.position))
-            if self.loads[donor.position] <= target or not pools[donor.position]:
+        while loads[m.position] < target and self.sizes[m.position] < cap and donors:
+            p = donors[0][1]
+            if p not in pools:
+                pools[p] = sorted(book.of_am(p).tolist(), key=lambda c: (self.tier_importance[book.tier[c]], c),
+                                  reverse=True)
+            if loads[p] <= target or not pools[p]:
                 break
-            self._handover(pools[donor.position].pop(0), m.position)
+            self._handover(pools[p].pop(), m.position)
+            heapq.heapreplace(donors, (-loads[p], p))
 
     def _rebalance(self) -> None:
         """Move clients off books more than 10 % above the mean workload, by the allocation rule."""

@@ -7,20 +7,31 @@ A rule answers two questions through one small class:
 - `pick_server(request, idle, book)`: for pooled rules (`pooled = True`), which of the idle AMs
   takes a request from the branch's shared queue.
 
+These two are the definition of a rule, and all a rule registered from a notebook needs. They
+see the candidates as a list, so they cost O(AMs) a call. The built-in rules also answer the
+same questions from the branch's indexes in O(log AMs), through `owner_for(client, book)` and
+`server_for(request, book)`; the tests check that both ways give the same AM. A subclass that
+overrides `assign` or `pick_server` without its indexed twin gets the list-based one.
+
 Rules are registered by name, so a scenario names them in `allocation.rule`; a user adds one
 from a notebook with `@register_allocation_rule("my_rule")` on a subclass of `AllocationRule`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import heapq
+from collections.abc import Callable, Mapping, Sequence
+from itertools import count
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from simbranch.model.managers import relevant_skill
+from simbranch.model.staff import band, specialty
 from simbranch.registry import ALLOCATION_RULES
 
 if TYPE_CHECKING:
     from simbranch.model.managers import Manager
     from simbranch.model.requests import Request
+    from simbranch.model.staff import StaffIndex
     from simbranch.scenario import AllocationConfig
 
 __all__ = [
@@ -34,6 +45,15 @@ __all__ = [
 
 class BookView(Protocol):
     """What a rule may read of the branch (plain values; a rule never changes the branch)."""
+
+    #: The AM at each position (None while the desk is vacant).
+    positions: Sequence[Manager | None]
+    #: The free AMs by position, the longest free first.
+    idle: Mapping[int, Manager]
+    #: Indexes over the AMs in position: least loaded by group, eligible positions, mean load.
+    staff: StaffIndex
+    #: Changes whenever book loads or skills may have changed: a rule caching either checks it.
+    epoch: int
 
     def book_load(self, position: int) -> float:
         """Expected hours per year of requests from the AM's clients."""
@@ -50,6 +70,9 @@ class BookView(Protocol):
     def request_skill(self, m: Manager, request: Request) -> float:
         """How well an AM's skills match a request, in [0, 1]."""
 
+    def mean_book_load(self) -> float:
+        """Mean book load of the AMs in position."""
+
 
 class AllocationRule:
     """Base rule: assign to the least-loaded candidate, serve with the longest-idle AM."""
@@ -62,7 +85,14 @@ class AllocationRule:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        cls.picks_longest_idle = cls.pick_server is AllocationRule.pick_server
+        # an indexed twin answers for the list-based method it was written for, not an override
+        if "assign" in cls.__dict__ and "owner_for" not in cls.__dict__:
+            cls.owner_for = AllocationRule.owner_for  # type: ignore[method-assign]
+        if "pick_server" in cls.__dict__ and "server_for" not in cls.__dict__:
+            cls.server_for = AllocationRule.server_for  # type: ignore[method-assign]
+            cls.became_idle = AllocationRule.became_idle  # type: ignore[method-assign]
+        cls.picks_longest_idle = (cls.pick_server is AllocationRule.pick_server
+                                  and cls.server_for is AllocationRule.server_for)
 
     def __init__(self, config: AllocationConfig, uniform: Callable[[], float]):
         self.config = config
@@ -73,6 +103,26 @@ class AllocationRule:
 
     def pick_server(self, request: Request, idle: Sequence[Manager], book: BookView) -> Manager:
         return idle[0]
+
+    def owner_for(self, client: int, book: BookView) -> Manager | None:
+        """`assign` among the eligible AMs (below the portfolio cap, or all if none is); None if
+        no desk is held. The built-in rules answer from the indexes instead of a list."""
+        eligible = book.staff.eligible()
+        if not eligible:
+            return None
+        positions = book.positions
+        return self.assign(client, [positions[p] for p in eligible], book)  # type: ignore[misc]
+
+    def server_for(self, request: Request, book: BookView) -> Manager:
+        """`pick_server` among the free AMs (called only when at least one is free)."""
+        return self.pick_server(request, list(book.idle.values()), book)
+
+    def became_idle(self, m: Manager, book: BookView) -> None:
+        """Told when an AM becomes free (only for rules that choose among free AMs themselves)."""
+
+    @staticmethod
+    def _holder(book: BookView, position: int | None) -> Manager | None:
+        return None if position is None else book.positions[position]
 
 
 
@@ -104,6 +154,12 @@ class RandomAllocation(AllocationRule):
     def assign(self, client: int, candidates: Sequence[Manager], book: BookView) -> Manager:
         return candidates[min(int(self.uniform() * len(candidates)), len(candidates) - 1)]
 
+    def owner_for(self, client: int, book: BookView) -> Manager | None:
+        eligible = book.staff.eligible()
+        if not eligible:
+            return None
+        return book.positions[eligible[min(int(self.uniform() * len(eligible)), len(eligible) - 1)]]
+
 
 @register_allocation_rule("round_robin")
 class RoundRobinAllocation(AllocationRule):
@@ -119,10 +175,20 @@ class RoundRobinAllocation(AllocationRule):
         self._last = chosen.position
         return chosen
 
+    def owner_for(self, client: int, book: BookView) -> Manager | None:
+        p = book.staff.next_after(self._last)
+        if p is None:
+            return None
+        self._last = p
+        return book.positions[p]
+
 
 @register_allocation_rule("least_loaded")
 class LeastLoadedAllocation(AllocationRule):
     """Each client goes to the AM whose book asks for the fewest hours (balanced workloads)."""
+
+    def owner_for(self, client: int, book: BookView) -> Manager | None:
+        return self._holder(book, book.staff.least_loaded())
 
 
 @register_allocation_rule("by_tier")
@@ -137,8 +203,21 @@ class TierAllocation(AllocationRule):
 
     def assign(self, client: int, candidates: Sequence[Manager], book: BookView) -> Manager:
         ranked = sorted(candidates, key=lambda m: (-book.experience(m), m.position))
-        band = max(1, round(len(ranked) * (1.0 - 0.5 * book.client_importance(client))))
-        return super().assign(client, ranked[:band], book)
+        size = max(1, round(len(ranked) * (1.0 - 0.5 * book.client_importance(client))))
+        return super().assign(client, ranked[:size], book)
+
+    def owner_for(self, client: int, book: BookView) -> Manager | None:
+        """The band is drawn from every AM in position; its least-loaded AM below the portfolio
+        cap takes the client, or its least-loaded AM if all of the band are at the cap. (Without
+        a cap this is `assign` over everyone; with one, `assign` would draw the band from the
+        AMs below the cap only, which cannot be indexed.)"""
+        st = book.staff
+        n = len(st.present())
+        if not n:
+            return None
+        group = band(max(1, round(n * (1.0 - 0.5 * book.client_importance(client)))))
+        p = st.least_loaded(group, room=True) if st.cap is not None else None
+        return self._holder(book, st.least_loaded(group, room=False) if p is None else p)
 
 
 @register_allocation_rule("by_specialty")
@@ -159,30 +238,123 @@ class SpecialtyAllocation(AllocationRule):
             return chosen
         return best
 
+    def owner_for(self, client: int, book: BookView) -> Manager | None:
+        st = book.staff
+        best = st.least_loaded()
+        if best is None:
+            return None
+        chosen = st.least_loaded(specialty(book.client_domain(client)))
+        if chosen is not None and book.book_load(chosen) <= self.overload_tolerance * st.mean_load():
+            return book.positions[chosen]
+        return book.positions[best]
+
 
 @register_allocation_rule("crm")
 class CRMRouting(SpecialtyAllocation):
     """CRM routing: clients keep an owner by specialty, and each request goes from one pooled
-    queue to the idle AM with the best score of skill match minus workload."""
+    queue to the free AM with the best score of skill match minus workload:
+
+        score = w_skill x (match + 0.1 x [specialty] + 0.2 x [own AM]) - w_load x load / mean load
+
+    `match` is the skill the request calls on (`relevant_skill`), `mean load` the mean book
+    load of the AMs in position; ties go to the AM free longest.
+
+    `server_for` finds the same AM as `pick_server` without scoring every free AM: for each
+    request kind it keeps a heap of the free AMs by `w_skill x match - w_load x load / mean`,
+    and one per kind and specialty. The best AM is the top of the kind's heap, the top of the
+    heap of the client's domain, or the client's own AM, whichever scores best. Scores depend on
+    skills and loads, which change only at the day's boundaries or when books change (the
+    engine then moves `book.epoch` on), and for the AM serving a contact, who is busy: the heaps
+    are rebuilt when the epoch has moved, and an AM's entries are pushed when it becomes free.
+    """
 
     pooled = True
+    specialty_bonus: ClassVar[float] = 0.1
+    owner_bonus: ClassVar[float] = 0.2  # the client's own AM keeps the relationship
+
+    def __init__(self, config: AllocationConfig, uniform: Callable[[], float]):
+        super().__init__(config, uniform)
+        self.w_skill, self.w_load = config.crm_skill_weight, config.crm_load_weight
+        self._epoch = -1
+        self._mean = 1.0
+        self._seq = count()
+        self._idle_seq: dict[int, int] = {}  # position -> when it last became free
+        self._by_kind: list[list[tuple[float, int, int]]] = [[], [], []]
+        self._by_kind_domain: list[dict[int, list[tuple[float, int, int]]]] = [{}, {}, {}]
+
+    def score(self, m: Manager, request: Request, domain: int, book: BookView, mean: float) -> float:
+        match = relevant_skill(m, request.kind)
+        if m.specialty == domain:
+            match += self.specialty_bonus
+        if m.position == request.owner:
+            match += self.owner_bonus
+        return self.w_skill * match - self.w_load * book.book_load(m.position) / mean
 
     def pick_server(self, request: Request, idle: Sequence[Manager], book: BookView) -> Manager:
         if len(idle) == 1:
             return idle[0]
-        loads = [book.book_load(m.position) for m in idle]
-        mean = sum(loads) / len(loads) or 1.0
-        w_skill, w_load = self.config.crm_skill_weight, self.config.crm_load_weight
+        mean = book.mean_book_load() or 1.0
         domain = book.client_domain(request.client)
         best, best_score = idle[0], -float("inf")
-        for m, load in zip(idle, loads, strict=True):
-            match = book.request_skill(m, request) + (0.1 if m.specialty == domain else 0.0)
-            if m.position == request.owner:
-                match += 0.2  # the client's own AM keeps the relationship
-            score = w_skill * match - w_load * load / mean
+        for m in idle:
+            score = self.score(m, request, domain, book, mean)
             if score > best_score:
                 best, best_score = m, score
         return best
+
+    def became_idle(self, m: Manager, book: BookView) -> None:
+        seq = next(self._seq)
+        self._idle_seq[m.position] = seq
+        if self._epoch == book.epoch:
+            self._push(m, seq, book)
+
+    def server_for(self, request: Request, book: BookView) -> Manager:
+        idle = book.idle
+        if len(idle) == 1:
+            return next(iter(idle.values()))
+        if self._epoch != book.epoch:
+            self._rebuild(book)
+        domain = book.client_domain(request.client)
+        kind = request.kind
+        found = [self._top(self._by_kind[kind], idle), self._top(self._by_kind_domain[kind].get(domain), idle)]
+        owner = idle.get(request.owner)
+        if owner is not None:
+            found.append((owner, self._idle_seq[owner.position]))
+        best, best_key = None, None
+        for m, seq in found:
+            if m is None:
+                continue
+            key = (-self.score(m, request, domain, book, self._mean), seq)
+            if best_key is None or key < best_key:
+                best, best_key = m, key
+        assert best is not None
+        return best
+
+    def _top(self, heap: list[tuple[float, int, int]] | None,
+             idle: Mapping[int, Manager]) -> tuple[Manager | None, int]:
+        """The best free AM of a heap, dropping entries of AMs no longer free since they were pushed."""
+        while heap:
+            _, seq, p = heap[0]
+            m = idle.get(p)
+            if m is not None and self._idle_seq[p] == seq:
+                return m, seq
+            heapq.heappop(heap)
+        return None, -1
+
+    def _push(self, m: Manager, seq: int, book: BookView) -> None:
+        load_term = self.w_load * book.book_load(m.position) / self._mean
+        for kind in range(3):
+            entry = (load_term - self.w_skill * relevant_skill(m, kind), seq, m.position)
+            heapq.heappush(self._by_kind[kind], entry)
+            heapq.heappush(self._by_kind_domain[kind].setdefault(m.specialty, []), entry)
+
+    def _rebuild(self, book: BookView) -> None:
+        self._epoch = book.epoch
+        self._mean = book.mean_book_load() or 1.0
+        self._by_kind = [[], [], []]
+        self._by_kind_domain = [{}, {}, {}]
+        for p, m in book.idle.items():
+            self._push(m, self._idle_seq[p], book)
 
 
 @register_allocation_rule("pooled")

@@ -1,0 +1,227 @@
+"""Indexes over the AMs in position, so that allocating a client never scans the whole team.
+
+The allocation rules of docs/model.md §7.5 ask for "the least loaded AM" of some group (the
+whole team, one specialty, the most experienced band), for "the next position after the last
+one dealt", or for a uniform draw among the AMs who may take a client. Answered by scanning,
+each new client costs O(AMs) and a leaver's book O(clients); here each answer costs O(log AMs).
+
+- Least loaded: one lazy min-heap of `(load, position, version)` per group. A change of load
+  pushes a fresh entry and bumps the position's version; stale entries are dropped when they
+  reach the top, and a heap is rebuilt when stale entries outnumber live ones three to one.
+- The portfolio cap (§7.5): "eligible" AMs are those below the cap, or everyone when nobody
+  is. Each group keeps a second heap holding only AMs below the cap.
+- Groups are built on first use and dropped when the team changes (a hire or a leaver) or,
+  for experience bands, when experience may have changed (a new day, a promotion): the
+  engine calls `roster_changed` and `experience_changed`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right, insort
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simbranch.model.managers import Manager
+
+__all__ = ["ALL", "StaffIndex", "band", "specialty"]
+
+ALL = ("all",)
+
+
+def specialty(domain: int) -> tuple[str, int]:
+    """The group of AMs specialised in `domain`."""
+    return ("specialty", domain)
+
+
+def band(size: int) -> tuple[str, int]:
+    """The group of the `size` most experienced AMs (level, then tenure; ties by position)."""
+    return ("band", size)
+
+
+class _Group:
+    __slots__ = ("all", "members", "room")
+
+    def __init__(self, members: list[int]):
+        self.members = members
+        self.all: list[tuple[float, int, int]] = []
+        self.room: list[tuple[float, int, int]] = []
+
+
+class StaffIndex:
+    """Who holds a position and how loaded each book is, for O(log n) allocation queries.
+
+    It shares the engine's `positions`, `loads` and `sizes` lists (read only) and is told of
+    every change: `load_changed(p, tier, delta)` when a client joins or leaves position p's
+    book, `roster_changed()` when an AM is hired or leaves, `experience_changed()` when levels
+    or tenures may have moved.
+    """
+
+    def __init__(self, positions: list[Manager | None], loads: list[float], sizes: list[int],
+                 tier_load: list[float], cap: int | None):
+        self.positions = positions
+        self.loads = loads
+        self.sizes = sizes
+        self.tier_load = tier_load
+        self.cap = cap
+        self.version = [0] * len(positions)
+        self._groups: dict[Hashable, _Group] = {}
+        self._member_of: list[list[_Group]] = [[] for _ in positions]
+        self._present: list[int] | None = None
+        self._room: list[int] = []  # sorted positions held and below the cap (with a cap only)
+        # clients per tier in each position's book, in all books held, and in those below the cap:
+        # mean loads from integer counts, with no drift from adding and removing floats
+        self._book_tiers = [[0] * len(tier_load) for _ in positions]
+        self._tier_count = [0] * len(tier_load)
+        self._room_tier_count = [0] * len(tier_load)
+
+    # ------------------------------------------------------------------ changes
+
+    def roster_changed(self) -> None:
+        """An AM was hired or left: forget every group and the list of positions held."""
+        self._groups.clear()
+        self._member_of = [[] for _ in self.positions]
+        self._present = None
+        self._recount()
+
+    def experience_changed(self) -> None:
+        """Levels or tenures may have moved: forget the experience bands."""
+        stale = [key for key in self._groups if key[0] == "band"]
+        for key in stale:
+            group = self._groups.pop(key)
+            for p in group.members:
+                self._member_of[p].remove(group)
+
+    def load_changed(self, position: int, tier: int, delta: int) -> None:
+        """`delta` clients of `tier` joined (+1) or left (-1) the book at `position` (whose
+        `loads` and `sizes` entries the engine has already updated)."""
+        if position < 0:
+            return
+        self._book_tiers[position][tier] += delta
+        if self.positions[position] is None:
+            return  # a vacant desk's book is being handed out: not part of the team's counts
+        self._tier_count[tier] += delta
+        cap = self.cap
+        if cap is not None:
+            size = self.sizes[position]
+            before = size - delta
+            if before < cap:
+                self._room_tier_count[tier] += delta
+            if before < cap <= size:  # reached the cap
+                self._room.remove(position)
+                self._add_room_counts(position, -1)
+            elif size < cap <= before:  # back below it
+                insort(self._room, position)
+                self._add_room_counts(position, +1)
+        self.version[position] += 1
+        for group in self._member_of[position]:
+            self._push(group, position)
+
+    # ------------------------------------------------------------------ queries
+
+    def present(self) -> list[int]:
+        """Positions held now, in position order."""
+        if self._present is None:
+            self._present = [p for p, m in enumerate(self.positions) if m is not None]
+        return self._present
+
+    @property
+    def room_only(self) -> bool:
+        """True when the eligible AMs are those below the cap (a cap is set and someone is below it)."""
+        return bool(self._room)
+
+    def eligible(self) -> list[int]:
+        """Positions that may take a client, in position order: below the cap, or all if none is."""
+        return self._room if self._room else self.present()
+
+    def mean_load(self, eligible_only: bool = True) -> float:
+        """Mean book load of the eligible AMs (or of every AM in position)."""
+        if eligible_only and self._room:
+            counts, n = self._room_tier_count, len(self._room)
+        else:
+            counts, n = self._tier_count, len(self.present())
+        if not n:
+            return 0.0
+        return sum(k * load for k, load in zip(counts, self.tier_load, strict=True)) / n
+
+    def least_loaded(self, key: Hashable = ALL, room: bool | None = None) -> int | None:
+        """Position of the least-loaded AM of a group (ties: lowest position), or None if empty.
+
+        `room=None` takes the eligible AMs (below the cap if anyone is); `room=True` only those
+        below the cap; `room=False` all.
+        """
+        if room is None:
+            room = bool(self._room)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._build(key)
+        heap = group.room if room else group.all
+        version = self.version
+        while heap:
+            _, p, v = heap[0]
+            if v == version[p]:
+                return p
+            heapq.heappop(heap)
+        return None
+
+    def next_after(self, last: int) -> int | None:
+        """The first eligible position after `last`, cyclically (round-robin dealing)."""
+        eligible = self.eligible()
+        if not eligible:
+            return None
+        i = bisect_right(eligible, last)
+        return eligible[i] if i < len(eligible) else eligible[0]
+
+    def experience_ranking(self) -> list[int]:
+        """Positions held, most experienced first (level, then tenure; ties by position)."""
+        held = [m for m in self.positions if m is not None]
+        held.sort(key=lambda m: (-(m.level * 1e6 + m.tenure_days), m.position))
+        return [m.position for m in held]
+
+    # ------------------------------------------------------------------ internals
+
+    def _members(self, key: Hashable) -> list[int]:
+        if key == ALL:
+            return list(self.present())
+        kind, value = key  # type: ignore[misc]
+        if kind == "specialty":
+            return [p for p in self.present() if self.positions[p].specialty == value]  # type: ignore[union-attr]
+        if kind == "band":
+            return self.experience_ranking()[:value]
+        raise KeyError(key)
+
+    def _build(self, key: Hashable) -> _Group:
+        group = _Group(self._members(key))
+        self._groups[key] = group
+        for p in group.members:
+            self._member_of[p].append(group)
+        self._fill(group)
+        return group
+
+    def _fill(self, group: _Group) -> None:
+        loads, version, sizes, cap = self.loads, self.version, self.sizes, self.cap
+        group.all = [(loads[p], p, version[p]) for p in group.members]
+        heapq.heapify(group.all)
+        group.room = [e for e in group.all if cap is not None and sizes[e[1]] < cap]
+        heapq.heapify(group.room)
+
+    def _push(self, group: _Group, p: int) -> None:
+        entry = (self.loads[p], p, self.version[p])
+        heapq.heappush(group.all, entry)
+        if self.cap is not None and self.sizes[p] < self.cap:
+            heapq.heappush(group.room, entry)
+        if len(group.all) > 4 * len(group.members) + 32:
+            self._fill(group)  # mostly stale entries: start afresh
+
+    def _add_room_counts(self, position: int, sign: int) -> None:
+        for tier, count in enumerate(self._book_tiers[position]):
+            self._room_tier_count[tier] += sign * count
+
+    def _recount(self) -> None:
+        """Recount the team's clients and the AMs below the cap after a roster change (O(AMs))."""
+        cap, n_tiers = self.cap, len(self.tier_load)
+        held = self.present()
+        self._room = [p for p in held if cap is not None and self.sizes[p] < cap]
+        self._tier_count = [sum(self._book_tiers[p][t] for p in held) for t in range(n_tiers)]
+        self._room_tier_count = [sum(self._book_tiers[p][t] for p in self._room) for t in range(n_tiers)]

@@ -18,7 +18,7 @@ help:
 	@echo "make run          run the main job (the named policies compared with the baseline: table and out/main/report.html)"
 	@echo "make test         run the test suite"
 	@echo "make lint         ruff check"
-	@echo "make bench        run benchmarks/engine.py"
+	@echo "make bench        run the benchmarks (engine, experiments and Dask scale-out, trainer demo latency)"
 	@echo "make lab          start JupyterLab on notebooks/"
 	@echo "make constraints  regenerate constraints.txt in a throwaway venv"
 	@echo "make clean        remove $(VENV), build artefacts and caches"
@@ -44,6 +44,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/experiments.py
+	$(PY) benchmarks/interactive.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -10,12 +10,16 @@ for smoke tests (< 20 s). Everything runs in this one process, one run at a time
     number of requests, no warm-up): the engine with every behaviour switched off.
     (a) and (b) are repeated, interleaved, and the median wall time is kept.
 (c) `sb.run` of `scenarios/baseline.toml` (or `sb.Scenario()` if the file is missing) at 1x, 2x,
-    4x, 8x size, size = clients x simulated days: once scaling clients and AMs together at
+    4x, 8x, 16x size, size = clients x simulated days: once scaling clients and AMs together at
     fixed days, once scaling the measured days at fixed clients (warm-up unchanged). Time, time
     per served request (all served requests, warm-up included, since the time includes the
-    warm-up), and the log-log slope of time against size (1 = linear); peak traced memory per
-    run in a separate pass under tracemalloc (which slows Python down, so never timed).
+    warm-up), and the log-log slopes of time and of peak memory against size (1 = linear);
+    peak traced memory per run in a separate pass under tracemalloc (which slows Python down,
+    so never timed).
 (d) the baseline's cost per served request as a multiple of the M/M/c case's (b).
+(e) every preset policy at 1x and 16x clients and AMs (shorter horizon): the cost per served
+    request at 16x over that at 1x. Above 1 means an allocation rule or lever pays per
+    request or per client for the size of the team (a scan where an index should be).
 
 Times are this process's CPU time (`time.process_time`), median over the repeats: on a shared
 machine it is far steadier than wall time, which is also recorded. Prints tables and writes
@@ -217,9 +221,41 @@ def bench_scaling(base: sb.Scenario, ks: list[int], repeats: int, seed: int = 1)
         row["peak_mb"] = peak_memory_mb(sc, seed)
     for s in out.values():
         rows = s["rows"]
-        s["loglog_slope"] = (slope([r["size"] for r in rows], [r["median_s"] for r in rows])
-                             if len(rows) > 1 else float("nan"))
+        sizes = [r["size"] for r in rows]
+        s["loglog_slope"] = slope(sizes, [r["median_s"] for r in rows]) if len(rows) > 1 else float("nan")
+        s["memory_loglog_slope"] = slope(sizes, [r["peak_mb"] for r in rows]) if len(rows) > 1 else float("nan")
+        if len(rows) > 1:  # memory = fixed + per-size part: the part that grows, and the slope between the two largest
+            per_size, fixed = np.polyfit(sizes, [r["peak_mb"] for r in rows], 1)
+            s["memory_linear_fit"] = {"fixed_mb": float(fixed), "mb_per_million_client_days": float(per_size * 1e6)}
+            s["memory_last_slope"] = slope(sizes[-2:], [r["peak_mb"] for r in rows[-2:]])
     return out
+
+
+def bench_policies(base: sb.Scenario, k: int, repeats: int, seed: int = 1) -> dict:
+    """Each preset policy at 1x and k x clients and AMs: CPU per served request, and its growth."""
+    from simbranch.experiment.design import resolve_policies
+
+    policies = resolve_policies(sorted(p.stem for p in (ROOT / "scenarios" / "policies").glob("*.toml")))
+    sizes = {1: base, k: base.with_overrides({"clients.count": base.clients.count * k,
+                                              "managers.count": base.managers.count * k})}
+    rows = []
+    for policy in policies:
+        row: dict = {"policy": policy.name}
+        for size, sc in sizes.items():
+            scenario = sc if policy.name == "baseline" else sc.with_policy(policy)
+            clocks, served = [], 0
+            for _ in range(repeats):
+                clock, res = timed_run(scenario, seed)
+                clocks.append(clock)
+                served = served_all(res)
+            best = min(c.cpu for c in clocks)  # the least disturbed repeat: steadier on a shared machine
+            row[f"cpu_s_{size}x"] = [c.cpu for c in clocks]
+            row[f"us_per_served_{size}x"] = 1e6 * best / served
+        row["growth"] = row[f"us_per_served_{k}x"] / row["us_per_served_1x"]
+        rows.append(row)
+    return {"k": k, "repeats": repeats, "horizon_days": base.branch.horizon_days,
+            "warmup_days": base.branch.warmup_days, "rows": rows,
+            "max_growth": max(r["growth"] for r in rows)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,9 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.quick:
-        n_requests, mmc_repeats, ks, repeats = 10_000, 2, [1, 2], 1
+        n_requests, mmc_repeats, ks, repeats, policy_k, policy_repeats = 10_000, 2, [1, 2], 1, 2, 1
     else:
-        n_requests, mmc_repeats, ks, repeats = 100_000, 5, [1, 2, 4, 8], 5
+        n_requests, mmc_repeats, ks, repeats, policy_k, policy_repeats = 100_000, 5, [1, 2, 4, 8, 16], 3, 16, 2
     out_path = args.out or HERE / "results" / ("engine-quick.json" if args.quick else "engine-latest.json")
 
     if BASELINE.exists():
@@ -271,12 +307,25 @@ def main(argv: list[str] | None = None) -> int:
         what = "clients and AMs x k, days fixed" if name == "clients_and_ams" else "measured days x k, clients fixed"
         print(f"\n(c) {base_name}: {what}; median of {repeats}")
         print(table(s["rows"], cols))
-        print(f"log-log slope of CPU time vs size: {s['loglog_slope']:.2f}")
+        print(f"log-log slope vs size: CPU time {s['loglog_slope']:.2f}, peak memory "
+              f"{s['memory_loglog_slope']:.2f} (between the two largest {s['memory_last_slope']:.2f}; "
+              f"linear fit {s['memory_linear_fit']['fixed_mb']:.1f} MB fixed + "
+              f"{s['memory_linear_fit']['mb_per_million_client_days']:.2f} MB per million client-days)")
 
     base_us = scaling["clients_and_ams"]["rows"][0]["us_per_served"]
     ratio = base_us / mmc["simbranch"]["us_per_served"]
     print(f"\n(d) full-behaviour baseline: {base_us:.1f} us per served request = "
           f"{ratio:.2f} x the M/M/c case ({mmc['simbranch']['us_per_served']:.1f} us)")
+
+    policy_base = base.with_overrides({"branch.horizon_days": max(10, base.branch.horizon_days // 4)})
+    policies = bench_policies(policy_base, policy_k, policy_repeats)
+    print(f"\n(e) every preset policy, clients and AMs at 1x and {policy_k}x, "
+          f"{policy_base.branch.warmup_days} + {policy_base.branch.horizon_days} days; "
+          f"least CPU of {policy_repeats} per served request")
+    print(table(policies["rows"], [("policy", "policy", "s"), ("us_per_served_1x", "us 1x", ".1f"),
+                                   (f"us_per_served_{policy_k}x", f"us {policy_k}x", ".1f"),
+                                   ("growth", f"{policy_k}x / 1x", ".2f")]))
+    print(f"largest growth: {policies['max_growth']:.2f}")
     total = time.perf_counter() - started
     print(f"\ntotal {total:.1f} s")
 
@@ -290,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         "mmc": mmc,
         "baseline": {"scenario": base_name, "scaling": scaling,
                      "us_per_served": base_us, "ratio_to_mmc": ratio},
+        "policies": policies,
         "total_s": total,
     }
     out_path.parent.mkdir(parents=True, exist_ok=True)

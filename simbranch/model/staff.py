@@ -1,18 +1,22 @@
 """Indexes over the AMs in position, so that allocating a client never scans the whole team.
 
 The allocation rules of docs/model.md §7.5 ask for "the least loaded AM" of some group (the
-whole team, one specialty, the most experienced band), for "the next position after the last
-one dealt", or for a uniform draw among the AMs who may take a client. Answered by scanning,
-each new client costs O(AMs) and a leaver's book O(clients); here each answer costs O(log AMs).
+whole team, one specialty, the most experienced share of the team), for "the next position
+after the last one dealt", or for a uniform draw among the AMs who may take a client. Answered
+by scanning, each new client costs O(AMs) and a leaver's book O(clients); here each answer costs
+O(log AMs).
 
 - Least loaded: one lazy min-heap of `(load, position, version)` per group. A change of load
   pushes a fresh entry and bumps the position's version; stale entries are dropped when they
   reach the top, and a heap is rebuilt when stale entries outnumber live ones three to one.
 - The portfolio cap (§7.5): "eligible" AMs are those below the cap, or everyone when nobody
   is. Each group keeps a second heap holding only AMs below the cap.
-- Groups are built on first use and dropped when the team changes (a hire or a leaver) or,
-  for experience bands, when experience may have changed (a new day, a promotion): the
-  engine calls `roster_changed` and `experience_changed`.
+- Groups are built on first use and dropped when the team changes (a hire or a leaver).
+- The most experienced share: the AMs in experience order, with a prefix-minimum tree of
+  `(load, position)` over them (and one over those below the cap, whose ranks are kept in a
+  sorted list, to find where the top share of them ends). The order is redrawn when
+  experience may have changed (a new day, a promotion, the roster): the engine calls
+  `experience_changed`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from simbranch.model.managers import Manager
 
-__all__ = ["ALL", "StaffIndex", "band", "specialty"]
+__all__ = ["ALL", "PrefixMin", "StaffIndex", "specialty"]
 
 ALL = ("all",)
 
@@ -35,9 +39,42 @@ def specialty(domain: int) -> tuple[str, int]:
     return ("specialty", domain)
 
 
-def band(size: int) -> tuple[str, int]:
-    """The group of the `size` most experienced AMs (level, then tenure; ties by position)."""
-    return ("band", size)
+_NONE = (float("inf"), -1)
+
+
+class PrefixMin:
+    """Minimum of the first k values of an array, with point updates: a segment tree, O(log n) each."""
+
+    def __init__(self, values: list[tuple[float, int]]):
+        self.size = size = 1 << max(0, len(values) - 1).bit_length()
+        self.tree = tree = [_NONE] * (2 * size)
+        tree[size:size + len(values)] = values
+        for i in range(size - 1, 0, -1):
+            tree[i] = min(tree[2 * i], tree[2 * i + 1])
+
+    def set(self, i: int, value: tuple[float, int]) -> None:
+        tree = self.tree
+        i += self.size
+        tree[i] = value
+        i >>= 1
+        while i:
+            tree[i] = min(tree[2 * i], tree[2 * i + 1])
+            i >>= 1
+
+    def first(self, k: int) -> tuple[float, int]:
+        """The least of values[0:k] (`(inf, -1)` if there is none)."""
+        tree, best = self.tree, _NONE
+        lo, hi = self.size, self.size + k
+        while lo < hi:
+            if lo & 1:
+                best = min(best, tree[lo])
+                lo += 1
+            if hi & 1:
+                hi -= 1
+                best = min(best, tree[hi])
+            lo >>= 1
+            hi >>= 1
+        return best
 
 
 class _Group:
@@ -75,6 +112,11 @@ class StaffIndex:
         self._book_tiers = [[0] * len(tier_load) for _ in positions]
         self._tier_count = [0] * len(tier_load)
         self._room_tier_count = [0] * len(tier_load)
+        # experience order (built when first asked for, dropped when experience may have changed)
+        self._rank: dict[int, int] | None = None  # position -> rank, 0 the most experienced
+        self._ranked_all: PrefixMin | None = None
+        self._ranked_room: PrefixMin | None = None
+        self._room_ranks: list[int] = []  # sorted ranks of the AMs below the cap
 
     # ------------------------------------------------------------------ changes
 
@@ -83,15 +125,12 @@ class StaffIndex:
         self._groups.clear()
         self._member_of = [[] for _ in self.positions]
         self._present = None
+        self._rank = None
         self._recount()
 
     def experience_changed(self) -> None:
-        """Levels or tenures may have moved: forget the experience bands."""
-        stale = [key for key in self._groups if key[0] == "band"]
-        for key in stale:
-            group = self._groups.pop(key)
-            for p in group.members:
-                self._member_of[p].remove(group)
+        """Levels or tenures may have moved: forget the experience order."""
+        self._rank = None
 
     def load_changed(self, position: int, tier: int, delta: int) -> None:
         """`delta` clients of `tier` joined (+1) or left (-1) the book at `position` (whose
@@ -103,6 +142,7 @@ class StaffIndex:
             return  # a vacant desk's book is being handed out: not part of the team's counts
         self._tier_count[tier] += delta
         cap = self.cap
+        rank = self._rank[position] if self._rank is not None else -1
         if cap is not None:
             size = self.sizes[position]
             before = size - delta
@@ -111,12 +151,21 @@ class StaffIndex:
             if before < cap <= size:  # reached the cap
                 self._room.remove(position)
                 self._add_room_counts(position, -1)
+                if rank >= 0:
+                    self._room_ranks.remove(rank)
             elif size < cap <= before:  # back below it
                 insort(self._room, position)
                 self._add_room_counts(position, +1)
+                if rank >= 0:
+                    insort(self._room_ranks, rank)
         self.version[position] += 1
         for group in self._member_of[position]:
             self._push(group, position)
+        if rank >= 0:
+            key = (self.loads[position], position)
+            self._ranked_all.set(rank, key)  # type: ignore[union-attr]
+            below = cap is not None and self.sizes[position] < cap
+            self._ranked_room.set(rank, key if below else _NONE)  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ queries
 
@@ -179,6 +228,32 @@ class StaffIndex:
         held.sort(key=lambda m: (-(m.level * 1e6 + m.tenure_days), m.position))
         return [m.position for m in held]
 
+    def least_loaded_experienced(self, share: float) -> int | None:
+        """The least-loaded of the most experienced `max(1, round(n x share))` eligible AMs (n of
+        them; ties: lowest position), or None if no desk is held."""
+        if self._rank is None:
+            self._rank_by_experience()
+        if self._room:
+            ranks = self._room_ranks
+            end = ranks[max(1, round(len(ranks) * share)) - 1] + 1  # the top share of those below the cap
+            _, p = self._ranked_room.first(end)  # type: ignore[union-attr]
+        else:
+            n = len(self.present())
+            if not n:
+                return None
+            _, p = self._ranked_all.first(max(1, round(n * share)))  # type: ignore[union-attr]
+        return p
+
+    def _rank_by_experience(self) -> None:
+        ranking = self.experience_ranking()
+        self._rank = {p: i for i, p in enumerate(ranking)}
+        loads, sizes, cap = self.loads, self.sizes, self.cap
+        keys = [(loads[p], p) for p in ranking]
+        self._ranked_all = PrefixMin(keys)
+        below = [cap is not None and sizes[p] < cap for p in ranking]
+        self._ranked_room = PrefixMin([k if b else _NONE for k, b in zip(keys, below, strict=True)])
+        self._room_ranks = [i for i, b in enumerate(below) if b]
+
     # ------------------------------------------------------------------ internals
 
     def _members(self, key: Hashable) -> list[int]:
@@ -187,8 +262,6 @@ class StaffIndex:
         kind, value = key  # type: ignore[misc]
         if kind == "specialty":
             return [p for p in self.present() if self.positions[p].specialty == value]  # type: ignore[union-attr]
-        if kind == "band":
-            return self.experience_ranking()[:value]
         raise KeyError(key)
 
     def _build(self, key: Hashable) -> _Group:

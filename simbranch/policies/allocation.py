@@ -25,7 +25,7 @@ from itertools import count
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from simbranch.model.managers import relevant_skill
-from simbranch.model.staff import band, specialty
+from simbranch.model.staff import specialty
 from simbranch.registry import ALLOCATION_RULES
 
 if TYPE_CHECKING:
@@ -207,17 +207,8 @@ class TierAllocation(AllocationRule):
         return super().assign(client, ranked[:size], book)
 
     def owner_for(self, client: int, book: BookView) -> Manager | None:
-        """The band is drawn from every AM in position; its least-loaded AM below the portfolio
-        cap takes the client, or its least-loaded AM if all of the band are at the cap. (Without
-        a cap this is `assign` over everyone; with one, `assign` would draw the band from the
-        AMs below the cap only, which cannot be indexed.)"""
-        st = book.staff
-        n = len(st.present())
-        if not n:
-            return None
-        group = band(max(1, round(n * (1.0 - 0.5 * book.client_importance(client)))))
-        p = st.least_loaded(group, room=True) if st.cap is not None else None
-        return self._holder(book, st.least_loaded(group, room=False) if p is None else p)
+        share = 1.0 - 0.5 * book.client_importance(client)
+        return self._holder(book, book.staff.least_loaded_experienced(share))
 
 
 @register_allocation_rule("by_specialty")

@@ -145,6 +145,12 @@ def git_state() -> dict:
         return {"commit": None, "dirty": None}
 
 
+def machine() -> dict:
+    """What the numbers were measured on (compare results only from the same machine)."""
+    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "machine": platform.machine(), "cpus": os.cpu_count()}
+
+
 def slope(sizes: list[float], times: list[float]) -> float:
     return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
 
@@ -334,8 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
-        "machine": {"python": platform.python_version(), "implementation": platform.python_implementation(),
-                    "platform": platform.platform(), "machine": platform.machine(), "cpus": os.cpu_count()},
+        "machine": machine(),
         "versions": {"simbranch": sb.__version__, "simpy": simpy.__version__, "numpy": np.__version__},
         "git": git,
         "mmc": mmc,

@@ -25,13 +25,12 @@ import datetime as dt
 import json
 import logging
 import os
-import platform
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-from engine import git_state  # benchmarks/engine.py: this script's directory is on sys.path
+from engine import git_state, machine  # benchmarks/engine.py: this script's directory is on sys.path
 
 import simbranch as sb
 from simbranch.experiment.compare import SERIES_COLUMNS, run_experiment
@@ -195,8 +194,7 @@ def main() -> None:
                                         "clients.count": 100, "managers.count": 2})
     started = time.perf_counter()
     out = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "quick": args.quick,
-           "machine": {"python": platform.python_version(), "implementation": platform.python_implementation(),
-                       "platform": platform.platform(), "machine": platform.machine(), "cpus": os.cpu_count()},
+           "machine": machine(),
            "versions": {"simbranch": sb.__version__}, "git": git_state(),
            "speedup": speedup(scenario, reps), "store": store_overhead(scenario, reps),
            "memory": sweep_memory(250 if args.quick else 1000),

@@ -37,7 +37,7 @@ import ipywidgets
 import matplotlib
 import numpy as np
 import simpy
-from engine import Clock, git_state, table  # benchmarks/engine.py: this script's directory is on sys.path
+from engine import Clock, git_state, machine, table  # benchmarks/engine.py: this script's directory is on sys.path
 
 import simbranch as sb
 from simbranch.demo import side_by_side
@@ -114,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
-        "machine": {"python": platform.python_version(), "implementation": platform.python_implementation(),
-                    "platform": platform.platform(), "machine": platform.machine(), "cpus": os.cpu_count()},
+        "machine": machine(),
         "versions": {"simbranch": sb.__version__, "simpy": simpy.__version__, "numpy": np.__version__,
                      "matplotlib": matplotlib.__version__, "ipywidgets": ipywidgets.__version__},
         "git": git,

@@ -180,3 +180,46 @@ def test_prefix_minimum_tree():
             tree.set(i, values[i])
             k = int(rng.integers(0, n + 1))
             assert tree.first(k) == (min(values[:k]) if k else (float("inf"), -1))
+
+
+@pytest.mark.parametrize("rule_name", RULES)
+def test_no_built_in_rule_scans_the_team_per_client_or_request(monkeypatch, rule_name):
+    """What makes the cost per request independent of the team's size (benchmarks/engine.py (e)
+    measures the time): no built-in rule hands the engine's list of AMs to `assign` or
+    `pick_server` while it runs, and CRM scores at most three free AMs per request however many
+    are free (the top of two heaps and the client's own AM)."""
+    cls = allocation_rule(rule_name)
+    counts = {"lists": 0, "scores": 0, "picks": 0}
+    generic_owner, generic_server = AllocationRule.owner_for, AllocationRule.server_for
+
+    def counted_owner(self, client, book):
+        counts["lists"] += 1
+        return generic_owner(self, client, book)
+
+    def counted_server(self, request, book):
+        counts["lists"] += 1
+        return generic_server(self, request, book)
+
+    monkeypatch.setattr(AllocationRule, "owner_for", counted_owner)
+    monkeypatch.setattr(AllocationRule, "server_for", counted_server)
+    if issubclass(cls, CRMRouting):
+        score, server_for = CRMRouting.score, cls.server_for
+
+        def counted_score(self, *args):
+            counts["scores"] += 1
+            return score(self, *args)
+
+        def counted_pick(self, request, book):
+            counts["picks"] += len(book.idle) > 1
+            return server_for(self, request, book)
+
+        monkeypatch.setattr(CRMRouting, "score", counted_score)
+        monkeypatch.setattr(cls, "server_for", counted_pick)
+    scenario = sb.Scenario().with_overrides({"branch.horizon_days": 20, "branch.warmup_days": 0,
+                                            "clients.count": 2400, "managers.count": 40,
+                                            "allocation.rule": rule_name})
+    sb.run(scenario, seed=1)
+    assert counts["lists"] == 0
+    if issubclass(cls, CRMRouting):
+        assert counts["picks"] > 100
+        assert counts["scores"] <= 3 * counts["picks"]

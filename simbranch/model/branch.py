@@ -629,7 +629,7 @@ class Branch:
 
     def _new_epoch(self) -> None:
         """Skills, levels or loads may have changed outside a contact (a day's boundary, a lever):
-        rules caching scores must recompute them, and experience bands be redrawn."""
+        rules caching scores must recompute them, and the AMs' experience order be redrawn."""
         self.epoch += 1
         self.staff.experience_changed()
 

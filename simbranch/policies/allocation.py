@@ -80,7 +80,7 @@ class AllocationRule:
     name: ClassVar[str] = ""
     pooled: ClassVar[bool] = False
     #: True when the rule serves pooled requests with the longest-idle AM (set for each subclass):
-    #: the engine then skips building the list of idle AMs.
+    #: the engine then takes the first free AM itself and tells the rule nothing.
     picks_longest_idle: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: object) -> None:

@@ -138,7 +138,7 @@ class Branch:
         self.loads = [0.0] * mg.count  # expected hours per year of each position's book
         self.sizes = [0] * mg.count
         self.idle: dict[int, Manager] = {}  # free AMs by position, the longest free first
-        self.staff = StaffIndex(self.positions, self.loads, self.sizes, self.tier_load, self.cap)
+        self.staff = StaffIndex(self.positions, self.loads, self.sizes, self.tier_load, self.cap, self.experience)
         self.pool: list[tuple[int, int, Request]] = []
         self._seq = count()
         self._ids = count()

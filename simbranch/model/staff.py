@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right, insort
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -89,15 +89,16 @@ class _Group:
 class StaffIndex:
     """Who holds a position and how loaded each book is, for O(log n) allocation queries.
 
-    It shares the engine's `positions`, `loads` and `sizes` lists (read only) and is told of
-    every change: `load_changed(p, tier, delta)` when a client joins or leaves position p's
-    book, `roster_changed()` when an AM is hired or leaves, `experience_changed()` when levels
-    or tenures may have moved.
+    It shares the engine's `positions`, `loads` and `sizes` lists (read only), ranks AMs by the
+    engine's own `experience(m)`, and is told of every change: `load_changed(p, tier, delta)`
+    when a client joins or leaves position p's book, `roster_changed()` when an AM is hired or
+    leaves, `experience_changed()` when levels or tenures may have moved.
     """
 
     def __init__(self, positions: list[Manager | None], loads: list[float], sizes: list[int],
-                 tier_load: list[float], cap: int | None):
+                 tier_load: list[float], cap: int | None, experience: Callable[[Manager], float]):
         self.positions = positions
+        self.experience = experience
         self.loads = loads
         self.sizes = sizes
         self.tier_load = tier_load
@@ -164,8 +165,8 @@ class StaffIndex:
         if rank >= 0:
             key = (self.loads[position], position)
             self._ranked_all.set(rank, key)  # type: ignore[union-attr]
-            below = cap is not None and self.sizes[position] < cap
-            self._ranked_room.set(rank, key if below else _NONE)  # type: ignore[union-attr]
+            if cap is not None:
+                self._ranked_room.set(rank, key if self.sizes[position] < cap else _NONE)  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ queries
 
@@ -174,11 +175,6 @@ class StaffIndex:
         if self._present is None:
             self._present = [p for p, m in enumerate(self.positions) if m is not None]
         return self._present
-
-    @property
-    def room_only(self) -> bool:
-        """True when the eligible AMs are those below the cap (a cap is set and someone is below it)."""
-        return bool(self._room)
 
     def eligible(self) -> list[int]:
         """Positions that may take a client, in position order: below the cap, or all if none is."""
@@ -222,12 +218,6 @@ class StaffIndex:
         i = bisect_right(eligible, last)
         return eligible[i] if i < len(eligible) else eligible[0]
 
-    def experience_ranking(self) -> list[int]:
-        """Positions held, most experienced first (level, then tenure; ties by position)."""
-        held = [m for m in self.positions if m is not None]
-        held.sort(key=lambda m: (-(m.level * 1e6 + m.tenure_days), m.position))
-        return [m.position for m in held]
-
     def least_loaded_experienced(self, share: float) -> int | None:
         """The least-loaded of the most experienced `max(1, round(n x share))` eligible AMs (n of
         them; ties: lowest position), or None if no desk is held."""
@@ -245,7 +235,9 @@ class StaffIndex:
         return p
 
     def _rank_by_experience(self) -> None:
-        ranking = self.experience_ranking()
+        held = [m for m in self.positions if m is not None]
+        held.sort(key=lambda m: (-self.experience(m), m.position))  # as TierAllocation.assign ranks
+        ranking = [m.position for m in held]
         self._rank = {p: i for i, p in enumerate(ranking)}
         loads, sizes, cap = self.loads, self.sizes, self.cap
         keys = [(loads[p], p) for p in ranking]

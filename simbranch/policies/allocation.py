@@ -25,6 +25,7 @@ from itertools import count
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from simbranch.model.managers import relevant_skill
+from simbranch.model.requests import KINDS
 from simbranch.model.staff import specialty
 from simbranch.registry import ALLOCATION_RULES
 
@@ -270,8 +271,8 @@ class CRMRouting(SpecialtyAllocation):
         self._mean = 1.0
         self._seq = count()
         self._idle_seq: dict[int, int] = {}  # position -> when it last became free
-        self._by_kind: list[list[tuple[float, int, int]]] = [[], [], []]
-        self._by_kind_domain: list[dict[int, list[tuple[float, int, int]]]] = [{}, {}, {}]
+        self._by_kind: list[list[tuple[float, int, int]]] = [[] for _ in KINDS]
+        self._by_kind_domain: list[dict[int, list[tuple[float, int, int]]]] = [{} for _ in KINDS]
 
     def score(self, m: Manager, request: Request, domain: int, book: BookView, mean: float) -> float:
         match = relevant_skill(m, request.kind)
@@ -334,7 +335,7 @@ class CRMRouting(SpecialtyAllocation):
 
     def _push(self, m: Manager, seq: int, book: BookView) -> None:
         load_term = self.w_load * book.book_load(m.position) / self._mean
-        for kind in range(3):
+        for kind in range(len(KINDS)):
             entry = (load_term - self.w_skill * relevant_skill(m, kind), seq, m.position)
             heapq.heappush(self._by_kind[kind], entry)
             heapq.heappush(self._by_kind_domain[kind].setdefault(m.specialty, []), entry)
@@ -342,8 +343,8 @@ class CRMRouting(SpecialtyAllocation):
     def _rebuild(self, book: BookView) -> None:
         self._epoch = book.epoch
         self._mean = book.mean_book_load() or 1.0
-        self._by_kind = [[], [], []]
-        self._by_kind_domain = [{}, {}, {}]
+        self._by_kind = [[] for _ in KINDS]
+        self._by_kind_domain = [{} for _ in KINDS]
         for p, m in book.idle.items():
             self._push(m, self._idle_seq[p], book)
 

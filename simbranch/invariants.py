@@ -14,10 +14,10 @@ What is checked:
   most what was open when the warm-up ended. Over all requests, day by day: cumulative arrived -
   served - abandoned (requests still open) is never negative; open requests are waiting
   (`queue_length`) or in service (at most one per AM ever employed: a leaver finishes the request
-  in hand); without CRM follow-up calls (which also wait in the queues, uncounted) no more
-  requests wait than are open. What AMs served (`managers.served`) is the daily served plus the
-  follow-up calls; what clients asked (`clients.requests`) is the daily arrivals; sales and
-  revenue add up across the three frames.
+  in hand), and no more requests wait than are open. What AMs served (`managers.served`) is the
+  daily served; what clients asked (`clients.requests`) is the daily arrivals; sales and revenue add
+  up across the three frames, and nobody sells more often than they had a conversation (requests
+  served plus proactive calls); proactive sales are part of the sales.
 * Clients are conserved: clients[d] = clients[d-1] + new_clients[d] - churned[d] from the initial
   count; the clients frame has one row per client ever seen, joined and left on the days the daily
   frame says; active clients are the last day's count and `clients_end`; an active client's AM is
@@ -26,8 +26,8 @@ What is checked:
   or vacant (headcount + vacancies = managers.count); the managers frame has one row per AM ever
   employed (initial + hires), as many leavers as quits, hired and left on the days the daily frame
   says, left_day >= hired_day; absent <= headcount.
-* Ranges: skills, skill floors, stress, motivation, satisfaction, utilisation, burnout share in
-  [0, 1]; NPS in [-100, 100]; counts, hours, costs, revenue and rates non-negative; busy hours at
+* Ranges: skills, skill floors, stress, exhaustion, motivation, satisfaction, utilisation, exhausted
+  and burnout shares, new hires' quit share in [0, 1]; NPS in [-100, 100]; counts, hours, costs, revenue and rates non-negative; busy hours at
   most available hours; an AM's busy hours at most the hours since their hire; sales at most
   requests served; cost_total = its parts; profit = revenue - cost_total.
 * Finiteness: no infinity anywhere. A NaN only where the value is undefined (the mean or ratio of
@@ -38,11 +38,15 @@ What is checked:
   - daily `satisfaction_mean`, `nps`: no active client;
   - daily `stress_mean`, `burnout_share`, `skill_mean`, `motivation_mean`: no AM in post;
   - daily `survey_nps`: allowed on any day (only survey days with answers have one);
-  - kpis `wait_mean_h`, `wait_p90_h`, `service_mean_h`: no cohort request served;
+  - kpis `wait_mean_h`, `wait_p90_h`: no cohort request (none arrived after the warm-up);
+  - kpis `wait_served_mean_h`, `service_mean_h`: no cohort request served;
   - kpis `wait_all_mean_h`: no cohort request served or abandoned;
+  - kpis `new_hire_quit_12m`: nobody hired during the run;
+  - kpis `satisfaction_<tier>`, `client_churn_rate_<tier>`: no client of the tier on a measured day;
   - kpis `utilisation`: no AM hours available on the measured days;
-  - kpis `satisfaction_mean`, `nps`, `stress_mean`, `burnout_share`, `skill_mean`, `survey_nps`:
-    no measured day with a value (zero horizon, no client, no AM, no survey);
+  - kpis `satisfaction_mean`, `nps`, `stress_mean`, `exhaustion_mean`, `exhausted_share`,
+    `burnout_share`, `skill_mean`, `survey_nps`: no measured day with a value (zero horizon, no
+    client, no AM, no survey);
   - kpis `headcount_mean`: no measured day;
   - kpis `revenue_per_am`, `am_turnover_rate`: no measured day, or no AM on average;
   - kpis `client_churn_rate`: no measured day, or no client on average;
@@ -75,22 +79,27 @@ _DAILY_NAN: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray] | None] = {
     "satisfaction_mean": lambda d: d["clients"] == 0,
     "nps": lambda d: d["clients"] == 0,
     "stress_mean": lambda d: d["headcount"] == 0,
+    "exhaustion_mean": lambda d: d["headcount"] == 0,
+    "exhausted_share": lambda d: d["headcount"] == 0,
     "burnout_share": lambda d: d["headcount"] == 0,
     "skill_mean": lambda d: d["headcount"] == 0,
     "motivation_mean": lambda d: d["headcount"] == 0,
     "survey_nps": None,  # only on survey days
 }
-_UNIT = ("utilisation", "satisfaction_mean", "stress_mean", "burnout_share", "skill_mean", "motivation_mean")
+_UNIT = ("utilisation", "satisfaction_mean", "stress_mean", "exhaustion_mean", "exhausted_share", "burnout_share",
+         "skill_mean", "motivation_mean")
 _NON_NEGATIVE_DAILY = (
-    "arrived", "served", "abandoned", "complaints", "sales_count", "revenue", "wait_mean_h", "busy_h",
-    "available_h", "queue_length", "clients", "new_clients", "churned", "headcount", "absent", "vacancies",
+    "arrived", "served", "abandoned", "complaints", "sales_count", "proactive_sales", "revenue", "wait_mean_h",
+    "busy_h", "available_h", "overtime_h", "admin_h", "proactive_h", "proactive_contacts", "queue_length",
+    "backlog_h", "clients", "new_clients", "churned", "headcount", "absent", "on_leave", "vacancies",
     "quits", "hires", "training_hours", "meeting_hours", "follow_ups", "promotions", "salary_cost",
     "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "cost",
 )
 _COST_PARTS = ("salary_cost", "training_cost", "bonus_cost", "wellbeing_cost", "other_cost")
 _NON_NEGATIVE_KPIS = (
     "requests_arrived", "requests_served", "requests_abandoned", "requests_open_at_end", "wait_mean_h",
-    "wait_p90_h", "wait_all_mean_h", "service_mean_h", "complaints", "sales_count", "revenue", "revenue_per_am",
+    "wait_p90_h", "wait_all_mean_h", "wait_served_mean_h", "service_mean_h", "overtime_hours", "proactive_hours",
+    "admin_hours", "complaints", "sales_count", "proactive_sales", "revenue", "revenue_per_am",
     "client_churn_rate", "am_turnover_rate", "training_hours", "meeting_hours", "follow_ups", "promotions",
     "salary_cost", "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "cost_total", "clients_end",
     "headcount_mean",
@@ -202,15 +211,23 @@ def _check_daily(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> No
     bad = d["complaints"] > d["arrived"]
     if bad.any():
         out.append(f"daily: more complaints than requests on days {_days(bad)}")
+    bad = d["proactive_sales"] > d["sales_count"]
+    if bad.any():
+        out.append(f"daily: more proactive sales than sales on days {_days(bad)}")
+    bad = d["on_leave"] > d["absent"]
+    if bad.any():
+        out.append(f"daily: more AMs on leave than absent on days {_days(bad)}")
+    bad = d["overtime_h"] > (d["headcount"] + d["quits"]) * sc.managers.workday.overtime_cap_h + _TOL
+    if bad.any():
+        out.append(f"daily: overtime above the cap on days {_days(bad)}")
 
     # requests, all of them (warm-up included): what is open is never negative, and is in service or waiting
     open_ = np.cumsum(d["arrived"] - d["served"] - d["abandoned"])
     if (open_ < 0).any():
         out.append(f"daily: more requests served or abandoned than arrived by days {_days(open_ < 0)}")
-    if not sc.allocation.follow_up_days:  # else the queue also holds follow-up calls, which are not counted
-        bad = d["queue_length"] > open_
-        if bad.any():
-            out.append(f"daily: more requests waiting than open on days {_days(bad)}")
+    bad = d["queue_length"] > open_
+    if bad.any():
+        out.append(f"daily: more requests waiting than open on days {_days(bad)}")
     # in service: at most one per AM ever employed (a leaver finishes the request they have)
     bad = open_ > d["queue_length"] + len(res.managers)
     if bad.any():
@@ -237,13 +254,14 @@ def _check_daily(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> No
 
 
 def _check_kpis(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> None:
-    from simbranch.run import KPI_NAMES
+    from simbranch.run import kpi_names
 
     sc = res.scenario
-    if list(res.kpis.index) != list(KPI_NAMES):
-        out.append("kpis: not the KPI_NAMES in order")
+    names = kpi_names(sc)
+    if list(res.kpis.index) != names:
+        out.append("kpis: not kpi_names(scenario) in order")
         return
-    k = dict(zip(KPI_NAMES, res.kpis.to_numpy(dtype=float).tolist(), strict=True))
+    k = dict(zip(names, res.kpis.to_numpy(dtype=float).tolist(), strict=True))
     n_days = len(res.daily)
     measured = d["warmup"] == 0
     w = {c: x[measured] for c, x in d.items()}  # the measured days
@@ -255,15 +273,20 @@ def _check_kpis(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> Non
     served, abandoned = k["requests_served"], k["requests_abandoned"]
     headcount_mean = float(w["headcount"].mean()) if n_window else math.nan
     clients_mean = float(w["clients"].mean()) if n_window else math.nan
+    hired = bool(int(d["hires"].sum())) if n_days else False
     undefined = {
-        "wait_mean_h": served == 0,
-        "wait_p90_h": served == 0,
+        "wait_mean_h": k["requests_arrived"] == 0,
+        "wait_p90_h": k["requests_arrived"] == 0,
+        "wait_served_mean_h": served == 0,
         "service_mean_h": served == 0,
+        "new_hire_quit_12m": not hired,
         "wait_all_mean_h": served + abandoned == 0,
         "utilisation": not (n_window and float(w["available_h"].sum()) > 0),
         "satisfaction_mean": not defined("satisfaction_mean"),
         "nps": not defined("nps"),
         "stress_mean": not defined("stress_mean"),
+        "exhaustion_mean": not defined("exhaustion_mean"),
+        "exhausted_share": not defined("exhausted_share"),
         "burnout_share": not defined("burnout_share"),
         "skill_mean": not defined("skill_mean"),
         "headcount_mean": n_window == 0,
@@ -272,6 +295,8 @@ def _check_kpis(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> Non
         "client_churn_rate": not (n_window and clients_mean > 0),
         "survey_nps": not defined("survey_nps"),
     }
+    for tier, seen in _tiers_seen(res).items():
+        undefined[f"satisfaction_{tier}"] = undefined[f"client_churn_rate_{tier}"] = not seen
     for name, v in k.items():
         if math.isinf(v):
             out.append(f"kpis {name}: infinite")
@@ -305,8 +330,11 @@ def _check_kpis(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> Non
             out.append(f"kpis: cost_total {k['cost_total']:g} != measured days' cost {ws['cost']:g}")
     elif arrived or served or abandoned or k["sales_count"] or k["cost_total"]:
         out.append("kpis: requests, sales or costs counted with no measured day")
-    if k["sales_count"] > served:
-        out.append(f"kpis: {k['sales_count']:g} sales from {served:g} served requests")
+    if n_window and k["sales_count"] > served + float(w["proactive_contacts"].sum()) + float(
+            d["proactive_contacts"][~measured].sum()):
+        out.append(f"kpis: {k['sales_count']:g} sales from {served:g} served requests and the proactive calls")
+    if k["proactive_sales"] > (float(w["sales_count"].sum()) if n_window else 0.0):
+        out.append("kpis: more proactive sales than sales")
     if k["complaints"] > arrived:
         out.append("kpis: more complaints than requests")
 
@@ -314,7 +342,8 @@ def _check_kpis(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> Non
     for name in _NON_NEGATIVE_KPIS:
         if k[name] < 0:
             out.append(f"kpis {name}: negative ({k[name]:g})")
-    for name in ("utilisation", "satisfaction_mean", "stress_mean", "burnout_share", "skill_mean"):
+    for name in ("utilisation", "satisfaction_mean", "stress_mean", "exhaustion_mean", "exhausted_share",
+                 "burnout_share", "skill_mean", "new_hire_quit_12m", *(f"satisfaction_{t}" for t in sc.clients.tiers)):
         if k[name] < 0 or k[name] > 1:
             out.append(f"kpis {name}: {k[name]:g} outside [0, 1]")
     for name in ("nps", "survey_nps"):
@@ -322,8 +351,9 @@ def _check_kpis(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> Non
             out.append(f"kpis {name}: {k[name]:g} outside [-100, 100]")
     if k["headcount_mean"] > sc.managers.count:
         out.append(f"kpis headcount_mean {k['headcount_mean']:g} above managers.count")
-    if k["wait_p90_h"] < 0:
-        out.append("kpis wait_p90_h: negative")
+    for name in (f"client_churn_rate_{t}" for t in sc.clients.tiers):
+        if k[name] < 0:
+            out.append(f"kpis {name}: negative ({k[name]:g})")
     parts = sum(k[p] for p in _COST_PARTS)
     if not _close(parts, k["cost_total"]):
         out.append(f"kpis: cost_total {k['cost_total']:g} != the sum of its parts {parts:g}")
@@ -334,12 +364,28 @@ def _check_kpis(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> Non
         out.append(f"kpis clients_end {k['clients_end']:g} != the last day's clients {end}")
 
 
+def _tiers_seen(res: RunResult) -> dict[str, bool]:
+    """For each tier, whether any of its clients was active at the close of a measured day."""
+    br = res.scenario.branch
+    n_days = br.warmup_days + br.horizon_days
+    c = res.clients
+    out = {tier: False for tier in res.scenario.clients.tiers}
+    if not len(c) or br.horizon_days == 0:
+        return out
+    joined = c["joined_day"].to_numpy(dtype=float)
+    left = c["left_day"].to_numpy(dtype=float, na_value=n_days)
+    seen = np.maximum(joined, br.warmup_days) < np.minimum(left, n_days)
+    for tier in out:
+        out[tier] = bool(seen[(c["tier"] == tier).to_numpy()].any())
+    return out
+
+
 # ---------------------------------------------------------------------------- managers
 
-_MANAGER_UNIT = ("skill_sales", "skill_relationship", "skill_product", "skill_mean", "stress", "motivation",
-                 "skill_floor")
-_MANAGER_COUNTS = ("tenure_days", "burnout_days", "served", "sales_count", "revenue", "sick_days", "clients_end",
-                   "busy_h", "hired_day")
+_MANAGER_UNIT = ("skill_sales", "skill_relationship", "skill_product", "skill_mean", "stress", "exhaustion",
+                 "motivation", "skill_floor")
+_MANAGER_COUNTS = ("tenure_days", "burnout_days", "exhausted_days", "served", "proactive_calls", "sales_count",
+                   "revenue", "sick_days", "clients_end", "busy_h", "overtime_h", "proactive_h", "hired_day")
 
 
 def _numeric(frame: pd.DataFrame, cols: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -382,8 +428,8 @@ def _check_managers(res: RunResult, d: dict[str, np.ndarray], tot: dict[str, flo
             out.append(f"managers {col}: negative for AMs {ids[x[col] < 0][:5].tolist()}")
     if not set(m["level"].unique()) <= set(sc.managers.levels):
         out.append(f"managers: unknown levels {sorted(set(m['level']) - set(sc.managers.levels))}")
-    if (x["sales_count"] > x["served"]).any():
-        out.append("managers: an AM with more sales than requests served")
+    if (x["sales_count"] > x["served"] + x["proactive_calls"]).any():
+        out.append("managers: an AM with more sales than requests served and proactive calls")
     gone = ~np.isnan(x["left_day"])
     if (m["leave_reason"].notna().to_numpy() != gone).any():
         out.append("managers: leave_reason and left_day disagree (one given without the other)")
@@ -405,9 +451,10 @@ def _check_managers(res: RunResult, d: dict[str, np.ndarray], tot: dict[str, flo
         if int((~gone).sum()) != in_post:
             out.append(f"managers: {int((~gone).sum())} AMs without a left_day but headcount {in_post} at the end")
         # what AMs did adds up to what the daily frame counted
-        if x["served"].sum() != tot["served"] + tot["follow_ups"]:
-            out.append(f"managers: served {x['served'].sum():g} != daily served + follow-ups "
-                       f"{tot['served'] + tot['follow_ups']:g}")
+        if x["served"].sum() != tot["served"]:
+            out.append(f"managers: served {x['served'].sum():g} != daily served {tot['served']:g}")
+        if x["proactive_calls"].sum() != tot["proactive_contacts"]:
+            out.append("managers: proactive calls do not add up to the daily proactive contacts")
         if x["sales_count"].sum() != tot["sales_count"]:
             out.append("managers: sales_count does not add up to the daily sales")
         if not _close(float(x["revenue"].sum()), tot["revenue"]):
@@ -438,7 +485,7 @@ def _check_clients(res: RunResult, d: dict[str, np.ndarray], tot: dict[str, floa
     if not len(c):
         return
     x = _numeric(c, ("client_id", "value", "satisfaction", "am_id", "joined_day", "left_day", "requests",
-                     "sales_count", "revenue"))
+                     "proactive_calls", "sales_count", "revenue"))
     if not (x["client_id"] == np.arange(len(c))).all():
         out.append("clients: client_id is not 0, 1, 2, ...")
     s = x["satisfaction"]
@@ -447,8 +494,8 @@ def _check_clients(res: RunResult, d: dict[str, np.ndarray], tot: dict[str, floa
     for col in ("value", "requests", "sales_count", "revenue"):
         if not np.isfinite(x[col]).all() or (x[col] < 0).any():
             out.append(f"clients {col}: not finite or negative")
-    if (x["sales_count"] > x["requests"]).any():
-        out.append("clients: a client with more sales than requests")
+    if (x["sales_count"] > x["requests"] + x["proactive_calls"]).any():
+        out.append("clients: a client with more sales than requests and proactive calls")
     active = c["active"].to_numpy(dtype=bool)
     if (np.isnan(x["left_day"]) != active).any():
         out.append("clients: left_day and active disagree")
@@ -467,6 +514,8 @@ def _check_clients(res: RunResult, d: dict[str, np.ndarray], tot: dict[str, floa
             out.append("clients: joined_day of new clients do not match the daily new_clients")
         if x["requests"].sum() != tot["arrived"]:
             out.append(f"clients: {x['requests'].sum():g} requests but {tot['arrived']:g} arrivals")
+        if x["proactive_calls"].sum() != tot["proactive_contacts"]:
+            out.append("clients: proactive calls do not add up to the daily proactive contacts")
         if x["sales_count"].sum() != tot["sales_count"]:
             out.append("clients: sales_count does not add up to the daily sales")
         if not _close(float(x["revenue"].sum()), tot["revenue"]):

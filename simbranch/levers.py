@@ -55,10 +55,14 @@ class AllocationConfig(Section):
     )
     follow_up_days: int = Field(
         0, ge=0, le=10_000,
-        description="CRM follow-up: a client not contacted for this long gets a proactive call; 0 = off [working days]",
+        description="CRM follow-up: the AM's review list is exact, and a client not contacted for this long is due "
+        "for a call whatever the tier expects; 0 = off (the AM keeps the list from memory) [working days]",
     )
-    follow_up_time_h: float = Field(
-        0.5, gt=0.0, le=100.0, description="Mean length of a proactive follow-up call (exponential) [h]"
+    memory_sd: float = Field(
+        0.7, ge=0.0, le=5.0,
+        description="Without the CRM's follow-up, how far an AM's sense of which clients are due for a call is "
+        "off (log-sd of the error on each client's overdueness); assumption, plausible 0.3-1.2 [log units]",
+        json_schema_extra={"source": "assumption", "plausible": [0.3, 1.2]},
     )
     crm_skill_weight: float = Field(
         1.0, ge=0.0, le=100.0, description="CRM routing: weight of skill match in an AM's score [1/unit]"
@@ -166,10 +170,6 @@ class IncentivesConfig(Section):
         "in the default branch, like the bonus schemes' pay at risk [share]",
     )
     pay_at_risk: float = share_field(0.15, "Bonus schemes: expected variable pay as a share of salary")
-    effort_response: float = Field(
-        2.0, ge=0.0, le=20.0,
-        description="Shift of the effort split towards selling per unit of sales orientation x pay at risk [1/unit]",
-    )
     motivation_response: float = Field(
         1.0, ge=0.0, le=20.0, description="Rise of the motivation target per unit of pay at risk [1/unit]"
     )
@@ -181,11 +181,6 @@ class IncentivesConfig(Section):
     pressure: float = Field(
         0.04, ge=0.0, le=10.0, description="Daily stress added per unit of pay at risk (x2 in a tournament) [1/day]"
     )
-    mis_selling: float = Field(
-        0.3, ge=0.0, le=10.0,
-        description="Complaint chance after a sale per unit of selling effort above default, x (1 + stress) [1/unit]",
-    )
-    mis_selling_penalty: float = share_field(0.1, "Satisfaction lost by a client sold a product that does not fit")
 
 
 # ------------------------------------------------------------------ 4 satisfaction surveys
@@ -230,6 +225,12 @@ class CareersConfig(Section):
     visibility_effect: float = Field(
         0.3, ge=0.0, le=5.0, description="Fall of the log quit hazard while an AM's path is open [1/unit]"
     )
+    drive: float = Field(
+        0.05, ge=0.0, le=5.0,
+        description="Effort drive of an AM whose path is open, in units of pay at risk (model/effort.py); "
+        "assumption, plausible 0-0.1 [share]",
+        json_schema_extra={"source": "assumption", "plausible": [0.0, 0.1]},
+    )
     blocked_effect: float = Field(
         0.2, ge=0.0, le=5.0,
         description="Rise of the log quit hazard for an eligible AM passed over at two reviews in a row [1/unit]",
@@ -245,7 +246,8 @@ class CommunicationConfig(Section):
     meeting_length_h: float = Field(
         1.0, gt=0.0, le=24.0, description="Length of a meeting, away from clients, at the start of the day [h]"
     )
-    knowledge_sharing: float = share_field(0.02, "Share of the gap to the team's best in each skill closed per meeting")
+    knowledge_sharing: float = share_field(
+        0.02, "Share of the gap to the team's mean in each skill closed per meeting by an AM below the mean")
     escalation_speedup: float = share_field(0.15, "Handling time of complaints saved by faster escalation")
 
 

@@ -20,18 +20,30 @@ from simbranch.streams import Streams, uniform
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["KPI_NAMES", "RunResult", "build_branch", "run"]
+__all__ = ["KPI_NAMES", "TIER_KPI_PREFIXES", "RunResult", "build_branch", "kpi_names", "run"]
 
 #: The KPIs every run reports, in order (DESIGN.md); units are in the names where there is one.
 KPI_NAMES: tuple[str, ...] = (
     "requests_arrived", "requests_served", "requests_abandoned", "requests_open_at_end",
-    "wait_mean_h", "wait_p90_h", "wait_all_mean_h", "service_mean_h", "utilisation",
-    "satisfaction_mean", "nps", "complaints", "sales_count", "revenue", "revenue_per_am",
-    "client_churn_rate", "am_turnover_rate", "stress_mean", "burnout_share", "skill_mean",
+    "wait_mean_h", "wait_p90_h", "wait_all_mean_h", "wait_served_mean_h", "service_mean_h", "utilisation",
+    "overtime_hours", "proactive_hours", "admin_hours",
+    "satisfaction_mean", "nps", "complaints", "sales_count", "proactive_sales", "revenue", "revenue_per_am",
+    "client_churn_rate", "am_turnover_rate", "new_hire_quit_12m", "stress_mean", "exhaustion_mean",
+    "exhausted_share", "burnout_share", "skill_mean",
     "training_hours", "meeting_hours", "follow_ups", "promotions", "survey_nps", "salary_cost",
     "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "cost_total", "profit", "clients_end",
     "headcount_mean",
 )
+
+#: KPIs reported per client tier, named `<prefix><tier>` after the scenario's tiers (`kpi_names`).
+TIER_KPI_PREFIXES: tuple[str, ...] = ("satisfaction_", "client_churn_rate_")
+
+
+def kpi_names(scenario: Scenario | None = None) -> list[str]:
+    """Every KPI a run of `scenario` reports, in order: `KPI_NAMES`, then the per-tier KPIs of its
+    tiers (of the default tiers without a scenario)."""
+    tiers = list((scenario or Scenario()).clients.tiers)
+    return [*KPI_NAMES, *(f"{prefix}{tier}" for prefix in TIER_KPI_PREFIXES for tier in tiers)]
 
 
 @dataclass(frozen=True)
@@ -127,17 +139,25 @@ def _kpis(branch: Branch, daily: pd.DataFrame) -> pd.Series:
         "wait_mean_h": float(waits.mean()) if len(waits) else nan,
         "wait_p90_h": float(np.quantile(waits, 0.9)) if len(waits) else nan,
         "wait_all_mean_h": t.wait_all_sum / (t.served + t.abandoned) if t.served + t.abandoned else nan,
+        "wait_served_mean_h": t.served_wait_sum / t.served if t.served else nan,
         "service_mean_h": t.service_sum / t.served if t.served else nan,
         "utilisation": busy / available if available > 0 else nan,
+        "overtime_hours": float(window["overtime_h"].sum()),
+        "proactive_hours": float(window["proactive_h"].sum()),
+        "admin_hours": float(window["admin_h"].sum()),
         "satisfaction_mean": mean("satisfaction_mean"),
         "nps": mean("nps"),
         "complaints": t.complaints,
         "sales_count": t.sales,
+        "proactive_sales": float(window["proactive_sales"].sum()),
         "revenue": t.revenue,
         "revenue_per_am": t.revenue / headcount / years if years > 0 and headcount > 0 else nan,
         "client_churn_rate": rate(float(window["churned"].sum()), clients),
         "am_turnover_rate": rate(float(window["quits"].sum()), headcount),
+        "new_hire_quit_12m": new_hire_quit_share(branch),
         "stress_mean": mean("stress_mean"),
+        "exhaustion_mean": mean("exhaustion_mean"),
+        "exhausted_share": mean("exhausted_share"),
         "burnout_share": mean("burnout_share"),
         "skill_mean": mean("skill_mean"),
         "training_hours": float(window["training_hours"].sum()),
@@ -155,7 +175,31 @@ def _kpis(branch: Branch, daily: pd.DataFrame) -> pd.Series:
         "clients_end": int(daily["clients"].iloc[-1]) if len(daily) else branch.clients.n,
         "headcount_mean": headcount,
     }
-    return pd.Series({k: values[k] for k in KPI_NAMES}, name="value", dtype=float)
+    for i, tier in enumerate(branch.tier_names):
+        values[f"satisfaction_{tier}"] = t.tier_satisfaction[i] / t.tier_days[i] if t.tier_days[i] else nan
+        client_years = t.tier_client_days[i] / branch.days_per_year
+        values[f"client_churn_rate_{tier}"] = t.tier_churned[i] / client_years if client_years > 0 else nan
+    names = kpi_names(branch.scenario)
+    return pd.Series({k: values[k] for k in names}, name="value", dtype=float)
+
+
+def new_hire_quit_share(branch: Branch) -> float:
+    """Kaplan-Meier estimate of the share of AMs hired during the run who leave within a year
+    (`days_per_year` working days) of their hire; NaN when nobody was hired. Follow-up ends at the
+    end of the run (censored); beyond the longest follow-up the estimate stays at its last value."""
+    hires = [m for m in branch.all_managers if m.occupant > 0]
+    if not hires:
+        return float("nan")
+    end = branch.total_days
+    times = np.array([(m.left_day if m.left_day >= 0 else end) - m.hired_day for m in hires], dtype=float)
+    left = np.array([m.left_day >= 0 for m in hires])
+    from scipy.stats import CensoredData, ecdf
+
+    if not left.any():
+        return 0.0
+    sample = CensoredData(uncensored=times[left], right=times[~left])
+    sf = ecdf(sample).sf
+    return float(1.0 - sf.evaluate(min(float(branch.days_per_year), float(times.max()))))
 
 
 def _managers_frame(branch: Branch) -> pd.DataFrame:
@@ -173,8 +217,11 @@ def _managers_frame(branch: Branch) -> pd.DataFrame:
             "left_day": m.left_day if m.left_day >= 0 else pd.NA, "leave_reason": m.quit_reason or pd.NA,
             "tenure_days": m.tenure_days, "skill_sales": m.sales, "skill_relationship": m.relationship,
             "skill_product": m.product, "skill_floor": m.floor, "skill_mean": m.skill_mean(), "stress": m.stress,
-            "motivation": m.motivation, "burnout": m.burnout, "burnout_days": m.burnout_total_days,
-            "served": m.served, "sales_count": m.sales_count, "revenue": m.revenue,
+            "motivation": m.motivation, "exhaustion": m.exhaustion, "susceptibility": m.susceptibility,
+            "burnout": m.burnout, "burnout_days": m.burnout_total_days, "exhausted_days": m.exhausted_days,
+            "overtime_h": m.overtime_total, "proactive_h": m.proactive_total,
+            "served": m.served, "proactive_calls": m.proactive_calls, "sales_count": m.sales_count,
+            "revenue": m.revenue,
             "sick_days": m.sick_days, "clients_end": branch.sizes[m.position]
             if branch.positions[m.position] is m else 0,
             "client_satisfaction": sums[m.position] / counts[m.position]
@@ -204,6 +251,7 @@ def _clients_frame(branch: Branch) -> pd.DataFrame:
         "joined_day": b.joined_day[:n],
         "left_day": pd.array(b.left_day[:n], dtype="Int64"),
         "requests": b.requests[:n],
+        "proactive_calls": b.proactive_n[:n],
         "sales_count": b.sales[:n],
         "revenue": b.revenue[:n],
     })

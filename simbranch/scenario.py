@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 
+from simbranch.core_sections import (
+    BranchConfig,
+    ClientsConfig,
+    CostsConfig,
+    ManagersConfig,
+    RequestsConfig,
+    SalesConfig,
+)
 from simbranch.levers import (
     AllocationConfig,
     AssessmentConfig,
@@ -37,7 +42,7 @@ from simbranch.levers import (
     TrainingConfig,
     WellbeingConfig,
 )
-from simbranch.sections import Section, share_field
+from simbranch.sections import Section
 
 __all__ = [
     "LEVER_SECTIONS",
@@ -87,455 +92,6 @@ def _show_value(value: Any) -> str | None:
 
 
 _MISSING = object()
-
-
-def _check_shares(shares: Mapping[str, float], what: str) -> None:
-    if not shares:
-        raise ValueError(f"{what} needs at least one entry")
-    total = math.fsum(shares.values())
-    # Within 1e-9: the engine draws with numpy, which refuses probabilities more than 1.5e-8 from 1.
-    if abs(total - 1.0) > 1e-9:
-        raise ValueError(f"{what} must sum to 1 (they sum to {total:.10g})")
-
-
-# --------------------------------------------------------------------------- branch
-
-
-class BranchConfig(Section):
-    name: str = Field("Default branch", max_length=200, description="Label used in reports [text]")
-    # At least an hour: rates are per working hour, and a day of 5e-324 h made them infinite (a run that never ends).
-    hours_per_day: float = Field(8.0, ge=1.0, le=24.0, description="Working hours per day [h/day]")
-    days_per_year: int = Field(
-        250, ge=1, le=366, description="Working days per year, used to convert annual rates [days/yr]"
-    )
-    horizon_days: int = Field(
-        250, ge=0, le=25_000, description="Days measured after the warm-up [working days]"
-    )
-    warmup_days: int = Field(
-        60, ge=0, le=25_000, description="Days simulated first and left out of the KPIs [working days]"
-    )
-
-
-# --------------------------------------------------------------------------- clients
-
-
-class TierConfig(Section):
-    share: float = share_field(1.0, "Share of clients in this tier")
-    importance: int = Field(
-        1, ge=1, le=100, description="Rank of importance; higher is served first and by seniors [rank]"
-    )
-    value_median: float = Field(
-        1_000.0, ge=0.0, le=1e9, description="Median annual revenue potential of a client [currency/yr]"
-    )
-    value_sigma: float = Field(
-        0.8, ge=0.0, le=5.0, description="Log-sd of the lognormal annual value [log units]"
-    )
-    requests_per_year: float = Field(
-        4.0, ge=0.0, le=10_000.0, description="Requests a client makes per year [1/yr]"
-    )
-
-
-def _default_tiers() -> dict[str, TierConfig]:
-    return {
-        "mass": TierConfig(share=0.70, importance=1, value_median=800.0, value_sigma=0.8,
-                           requests_per_year=5.0),
-        "affluent": TierConfig(share=0.25, importance=2, value_median=4_000.0, value_sigma=0.7,
-                               requests_per_year=10.0),
-        "vip": TierConfig(share=0.05, importance=3, value_median=25_000.0, value_sigma=0.6,
-                          requests_per_year=20.0),
-    }
-
-
-class ChurnConfig(Section):
-    enabled: bool = Field(True, description="Clients leave at a hazard that rises as satisfaction falls [on/off]")
-    base_rate_per_year: float = Field(
-        0.08, ge=0.0, le=10.0, description="Avoidable churn hazard at the reference satisfaction [1/yr]"
-    )
-    unavoidable_rate_per_year: float = Field(
-        0.015, ge=0.0, le=10.0, description="Churn for reasons no AM controls (moves, deaths) [1/yr]"
-    )
-    satisfaction_ref: float = share_field(0.78, "Satisfaction at which the avoidable hazard equals its base")
-    sensitivity: float = Field(
-        4.0, ge=0.0, le=50.0, description="Log-hazard change per unit of satisfaction below the reference [1/unit]"
-    )
-
-
-class InflowConfig(Section):
-    enabled: bool = Field(True, description="New clients join the branch [on/off]")
-    rate_per_year: float = Field(
-        0.095, ge=0.0, le=100.0, description="New clients per year as a share of the initial book [1/yr]"
-    )
-    referral_sensitivity: float = Field(
-        2.0, ge=0.0, le=50.0,
-        description="Log-change of the inflow per unit of mean satisfaction above the churn reference [1/unit]",
-    )
-
-
-class SatisfactionConfig(Section):
-    enabled: bool = Field(True, description="Satisfaction moves with service quality and waits [on/off]")
-    initial_mean: float = share_field(0.78, "Mean satisfaction of a client at the start")
-    disposition_sd: float = Field(
-        0.12, ge=0.0, le=1.0,
-        description="Sd of clients' lasting disposition (how much higher or lower a client rates a service) [0..1]",
-    )
-    learning_rate: float = share_field(0.15, "Weight of one contact's quality in the new satisfaction")
-    quality_noise_sd: float = Field(
-        0.08, ge=0.0, le=1.0, description="Sd of a contact's perceived quality around its mean [0..1 units]"
-    )
-    wait_tolerance_h: float = Field(
-        4.0, ge=0.0, le=1_000.0, description="Wait a client accepts without penalty [h]"
-    )
-    wait_penalty_per_h: float = Field(
-        0.01, ge=0.0, le=1.0, description="Satisfaction lost per hour waited beyond the tolerance [1/h]"
-    )
-    wait_penalty_max: float = share_field(0.15, "Largest satisfaction loss from one wait")
-    abandon_penalty: float = share_field(0.10, "Satisfaction lost when a client gives up waiting")
-    neglect_days: int = Field(
-        60, ge=1, le=10_000, description="Days without contact after which a client feels neglected [working days]"
-    )
-    neglect_rate_per_day: float = Field(
-        0.001, ge=0.0, le=1.0, description="Satisfaction lost per day of neglect [1/day]"
-    )
-    handover_penalty: float = share_field(0.05, "Satisfaction lost when a client's AM changes")
-
-
-class ClientsConfig(Section):
-    count: int = Field(1_800, ge=0, le=2_000_000, description="Clients in the book at the start [clients]")
-    tiers: dict[str, TierConfig] = Field(
-        default_factory=_default_tiers, description="Client tiers by name; shares sum to 1 [table]"
-    )
-    domains: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
-        default_factory=lambda: {"retail": 0.5, "sme": 0.3, "wealth": 0.2},
-        description="Industry or need of clients by name, with shares summing to 1 [share]",
-    )
-    churn: ChurnConfig = Field(default_factory=ChurnConfig, description="Client churn [section]")
-    inflow: InflowConfig = Field(default_factory=InflowConfig, description="New clients [section]")
-    satisfaction: SatisfactionConfig = Field(
-        default_factory=SatisfactionConfig, description="Satisfaction dynamics [section]"
-    )
-
-    @field_validator("tiers")
-    @classmethod
-    def _tier_shares(cls, tiers: dict[str, TierConfig]) -> dict[str, TierConfig]:
-        _check_shares({k: t.share for k, t in tiers.items()}, "tier shares")
-        return tiers
-
-    @field_validator("domains")
-    @classmethod
-    def _domain_shares(cls, domains: dict[str, float]) -> dict[str, float]:
-        _check_shares(domains, "domain shares")
-        return domains
-
-
-# --------------------------------------------------------------------------- requests
-
-
-def _check_cv(dist: str | None, cv: float) -> float:
-    if dist == "exponential" and cv != 1.0:
-        raise ValueError("an exponential time has cv 1; use gamma or lognormal for another cv")
-    if dist == "fixed" and cv != 0.0:
-        raise ValueError("a fixed time has cv 0")
-    if dist in ("lognormal", "gamma") and cv <= 0.0:
-        raise ValueError(f"a {dist} time needs cv > 0; use fixed for cv 0")
-    return cv
-
-
-class ServiceTime(Section):
-    dist: Literal["exponential", "lognormal", "gamma", "fixed"] = Field(
-        "exponential", description="Distribution of a request's base handling time [name]"
-    )
-    mean_h: float = Field(1.0, gt=0.0, le=1_000.0, description="Mean handling time [h]")
-    cv: float = Field(
-        1.0, ge=0.0, le=20.0,
-        description="Coefficient of variation (sd/mean); must be 1 for exponential, 0 for fixed [ratio]",
-    )
-
-    @field_validator("cv")
-    @classmethod
-    def _cv_fits_dist(cls, cv: float, info: ValidationInfo) -> float:
-        return _check_cv(info.data.get("dist"), cv)
-
-
-class RequestTypeConfig(Section):
-    share: float = share_field(1.0, "Share of requests of this type at reference satisfaction")
-    service_time: ServiceTime = Field(default_factory=ServiceTime, description="Handling time [section]")
-
-
-class RequestTypes(Section):
-    service: RequestTypeConfig = Field(
-        default_factory=lambda: RequestTypeConfig(share=0.55, service_time=ServiceTime(mean_h=1.0)),
-        description="Routine service requests [section]",
-    )
-    sales: RequestTypeConfig = Field(
-        default_factory=lambda: RequestTypeConfig(
-            share=0.35, service_time=ServiceTime(dist="lognormal", mean_h=1.5, cv=0.6)
-        ),
-        description="Sales opportunities [section]",
-    )
-    complaint: RequestTypeConfig = Field(
-        default_factory=lambda: RequestTypeConfig(
-            share=0.10, service_time=ServiceTime(dist="gamma", mean_h=1.5, cv=0.8)
-        ),
-        description="Complaints [section]",
-    )
-
-    @model_validator(mode="after")
-    def _shares(self) -> RequestTypes:
-        _check_shares(
-            {"service": self.service.share, "sales": self.sales.share, "complaint": self.complaint.share},
-            "request type shares",
-        )
-        return self
-
-
-class PatienceConfig(Section):
-    enabled: bool = Field(False, description="Clients abandon a request that waits too long [on/off]")
-    dist: Literal["exponential", "lognormal", "gamma", "fixed"] = Field(
-        "exponential", description="Distribution of patience [name]"
-    )
-    mean_h: float = Field(16.0, gt=0.0, le=100_000.0, description="Mean patience [h]")
-    cv: float = Field(1.0, ge=0.0, le=20.0, description="Coefficient of variation of patience [ratio]")
-
-    @field_validator("cv")
-    @classmethod
-    def _cv_fits_dist(cls, cv: float, info: ValidationInfo) -> float:
-        return _check_cv(info.data.get("dist"), cv)
-
-
-class RequestsConfig(Section):
-    types: RequestTypes = Field(default_factory=RequestTypes, description="Request types [section]")
-    priority_by_tier: bool = Field(
-        True, description="Queues serve more important tiers first, FIFO within a tier [on/off]"
-    )
-    complaints_follow_satisfaction: bool = Field(
-        True, description="The complaint share rises as the client's satisfaction falls [on/off]"
-    )
-    complaint_sensitivity: float = Field(
-        3.0, ge=0.0, le=50.0,
-        description="Log-change of the complaint share per unit of satisfaction below the churn reference [1/unit]",
-    )
-    patience: PatienceConfig = Field(default_factory=PatienceConfig, description="Abandonment [section]")
-
-
-# --------------------------------------------------------------------------- managers
-
-
-class LevelConfig(Section):
-    share: float = share_field(1.0, "Share of the initial AMs at this level")
-    salary_per_year: float = Field(
-        60_000.0, ge=0.0, le=1e8, description="Salary with on-costs of an AM at this level [currency/yr]"
-    )
-    skill_mean: float = share_field(0.6, "Mean initial skill of AMs at this level")
-    tenure_years: float = Field(
-        3.0, ge=0.0, le=50.0, description="Mean tenure of initial AMs at this level [yr]"
-    )
-
-
-def _default_levels() -> dict[str, LevelConfig]:
-    return {
-        "junior": LevelConfig(share=0.5, salary_per_year=55_000.0, skill_mean=0.62, tenure_years=1.5),
-        "senior": LevelConfig(share=0.35, salary_per_year=75_000.0, skill_mean=0.70, tenure_years=5.0),
-        "principal": LevelConfig(share=0.15, salary_per_year=100_000.0, skill_mean=0.74, tenure_years=10.0),
-    }
-
-
-class SkillEffectsConfig(Section):
-    enabled: bool = Field(True, description="Skills change handling time, quality and sales [on/off]")
-    reference: float = share_field(0.6, "Skill at which handling time and quality take their base values")
-    speed: float = Field(
-        0.5, ge=0.0, le=5.0, description="Relative handling-time change per unit of product skill [1/unit]"
-    )
-    quality_base: float = share_field(0.80, "Quality of a contact by an AM at reference skill, no stress")
-    quality_relationship: float = Field(
-        0.35, ge=0.0, le=5.0, description="Quality gained per unit of relationship skill [1/unit]"
-    )
-    quality_product: float = Field(
-        0.20, ge=0.0, le=5.0, description="Quality gained per unit of product skill [1/unit]"
-    )
-    specialty_bonus: float = share_field(0.05, "Quality added when the client's domain is the AM's specialty")
-    specialty_speed: float = share_field(0.10, "Handling time saved when the client's domain is the AM's specialty")
-    continuity_bonus: float = share_field(
-        0.06, "Quality added when the client is served by their own AM (relationship continuity)"
-    )
-
-
-class LearningConfig(Section):
-    enabled: bool = Field(True, description="Skills grow with each request handled [on/off]")
-    rate_per_contact: float = Field(
-        0.0009, ge=0.0, le=1.0, description="Share of the gap to the ceiling closed by one relevant contact [1/contact]"
-    )
-    ceiling: float = share_field(1.0, "Skill ceiling")
-    novice_multiplier: float = Field(
-        4.0, ge=0.0, le=100.0,
-        description="Extra learning rate of a new AM, as a multiple of the base rate (power law of practice) [ratio]",
-    )
-    novice_days: float = Field(
-        60.0, gt=0.0, le=10_000.0, description="Time constant over which the novice boost fades [working days]"
-    )
-    experience_floor_gain: float = share_field(
-        0.3, "Rise of the skill floor that long experience brings (learning curve that levels off)"
-    )
-    experience_years: float = Field(
-        3.0, gt=0.0, le=100.0, description="Time constant of that rise [yr]"
-    )
-
-
-class DecayConfig(Section):
-    enabled: bool = Field(True, description="Skill above the floor fades without use [on/off]")
-    half_life_days: float = Field(
-        250.0, gt=0.0, le=100_000.0, description="Half-life of skill above the floor [working days]"
-    )
-
-
-class StressConfig(Section):
-    enabled: bool = Field(True, description="Workload builds stress, rest lowers it [on/off]")
-    initial: float = share_field(0.3, "Stress of an AM at the start")
-    load_threshold: float = Field(
-        0.75, ge=0.0, le=10.0,
-        description="Sustained load (work hours / available hours) above which stress builds [ratio]",
-    )
-    load_memory_days: float = Field(
-        5.0, ge=1.0, le=1_000.0,
-        description="Time constant of the running mean of daily load that stress responds to [working days]",
-    )
-    build_rate: float = Field(
-        0.1, ge=0.0, le=10.0, description="Stress added per unit of load above the threshold [1/day]"
-    )
-    background_pressure: float = Field(
-        0.024, ge=0.0, le=1.0, description="Stress added each working day by the job itself [1/day]"
-    )
-    recovery_rate: float = share_field(0.08, "Share of stress that fades each day")
-    climate: float = Field(
-        1.0, ge=0.0, le=10.0, description="Work climate: multiplies how fast stress builds; 1 is typical [ratio]"
-    )
-    noise_sd: float = Field(0.01, ge=0.0, le=1.0, description="Daily random change of stress [0..1 units]")
-    optimum: float = share_field(0.3, "Stress at which quality peaks (inverted U)")
-    quality_effect: float = Field(
-        0.5, ge=0.0, le=10.0, description="Quality lost per squared unit of stress away from the optimum [1/unit^2]"
-    )
-    burnout_threshold: float = share_field(0.7, "Stress above which days count towards burnout")
-    burnout_days: int = Field(
-        10, ge=1, le=10_000, description="Consecutive days above the threshold that make a burnout [working days]"
-    )
-    burnout_recovery: float = share_field(0.5, "Stress below which a burnt-out AM recovers")
-    burnout_quality_loss: float = share_field(0.08, "Quality lost while burnt out")
-
-
-class AbsenceConfig(Section):
-    enabled: bool = Field(True, description="AMs take sick days, more of them when stressed [on/off]")
-    sick_days_per_year: float = Field(
-        6.0, ge=0.0, le=250.0, description="Sick days per year of an AM at zero stress [days/yr]"
-    )
-    stress_sensitivity: float = Field(
-        1.0, ge=0.0, le=20.0, description="Log-change of the daily sick chance per unit of stress [1/unit]"
-    )
-    burnout_multiplier: float = Field(
-        1.5, ge=1.0, le=100.0, description="Sick chance multiplier while burnt out [ratio]"
-    )
-
-
-class MotivationConfig(Section):
-    enabled: bool = Field(True, description="Motivation drifts to a target lowered by burnout [on/off]")
-    initial: float = share_field(0.6, "Motivation of an AM at the start and of a new hire")
-    adjust_rate: float = share_field(0.02, "Share of the gap to the target closed each day")
-    burnout_drop: float = share_field(0.3, "Drop of the motivation target while burnt out")
-    quality_effect: float = Field(
-        0.2, ge=0.0, le=5.0, description="Quality gained per unit of motivation above its initial value [1/unit]"
-    )
-
-
-class TurnoverConfig(Section):
-    enabled: bool = Field(True, description="AMs quit; vacancies are filled after a delay [on/off]")
-    base_rate_per_year: float = Field(
-        0.08, ge=0.0, le=20.0, description="Quit hazard at initial stress and motivation after the first year [1/yr]"
-    )
-    stress_sensitivity: float = Field(
-        1.5, ge=0.0, le=50.0, description="Log-hazard change per unit of stress above its initial value [1/unit]"
-    )
-    motivation_sensitivity: float = Field(
-        2.0, ge=0.0, le=50.0, description="Log-hazard change per unit of motivation below its initial value [1/unit]"
-    )
-    first_year_multiplier: float = Field(
-        2.0, ge=0.0, le=100.0, description="Hazard multiplier in an AM's first year [ratio]"
-    )
-    burnout_multiplier: float = Field(
-        2.0, ge=1.0, le=100.0, description="Hazard multiplier while burnt out [ratio]"
-    )
-    hiring_delay_days: int = Field(
-        30, ge=0, le=10_000, description="Days from a quit until the new hire starts [working days]"
-    )
-    new_hire_skill: float = share_field(0.3, "Mean skill of a new hire")
-    skill_sd: float = Field(0.08, ge=0.0, le=1.0, description="Sd of a new hire's skills [0..1 units]")
-    follow_share: float = share_field(
-        0.07, "Chance that each of a leaver's top-tier clients follows the AM out of the branch"
-    )
-    replacement_cost_share: float = Field(
-        0.21, ge=0.0, le=10.0, description="Cost of a departure as a share of annual salary [ratio]"
-    )
-
-
-class ManagersConfig(Section):
-    count: int = Field(12, ge=1, le=100_000, description="AM positions in the branch [AMs]")
-    levels: dict[str, LevelConfig] = Field(
-        default_factory=_default_levels,
-        description="Career levels from junior to senior, in order; shares sum to 1 [table]",
-    )
-    skill_floor: float = share_field(0.2, "Skill that never decays")
-    skill_sd: float = Field(0.08, ge=0.0, le=1.0, description="Sd of initial skills around the level mean [0..1 units]")
-    effort_split: float = share_field(0.5, "Share of effort on selling rather than service, without incentives")
-    focus_effect: float = Field(
-        0.25, ge=0.0, le=5.0,
-        description="Quality lost per unit of effort shifted from service to selling (multitasking) [1/unit]",
-    )
-    skill_effects: SkillEffectsConfig = Field(default_factory=SkillEffectsConfig, description="[section]")
-    learning: LearningConfig = Field(default_factory=LearningConfig, description="[section]")
-    decay: DecayConfig = Field(default_factory=DecayConfig, description="[section]")
-    stress: StressConfig = Field(default_factory=StressConfig, description="[section]")
-    absence: AbsenceConfig = Field(default_factory=AbsenceConfig, description="[section]")
-    motivation: MotivationConfig = Field(default_factory=MotivationConfig, description="[section]")
-    turnover: TurnoverConfig = Field(default_factory=TurnoverConfig, description="[section]")
-
-    @field_validator("levels")
-    @classmethod
-    def _level_shares(cls, levels: dict[str, LevelConfig]) -> dict[str, LevelConfig]:
-        _check_shares({k: lv.share for k, lv in levels.items()}, "level shares")
-        return levels
-
-
-# --------------------------------------------------------------------------- sales, costs
-
-
-class SalesConfig(Section):
-    base_conversion: float = Field(
-        0.30, gt=0.0, lt=1.0,
-        description="Chance a sales opportunity converts at reference skill and satisfaction [share]",
-    )
-    sales_skill_effect: float = Field(
-        3.0, ge=0.0, le=50.0, description="Log-odds change per unit of sales skill [1/unit]"
-    )
-    product_skill_effect: float = Field(
-        1.0, ge=0.0, le=50.0, description="Log-odds change per unit of product skill [1/unit]"
-    )
-    satisfaction_effect: float = Field(
-        2.0, ge=0.0, le=50.0, description="Log-odds change per unit of client satisfaction [1/unit]"
-    )
-    effort_effect: float = Field(
-        1.0, ge=0.0, le=50.0,
-        description="Log-odds change per unit of selling effort above the default effort split [1/unit]",
-    )
-    motivation_effect: float = Field(
-        2.0, ge=0.0, le=50.0, description="Log-odds change per unit of motivation above its initial value [1/unit]"
-    )
-    amount_share: float = Field(
-        0.20, ge=0.0, le=100.0, description="Mean sale as a share of the client's annual value [ratio]"
-    )
-    amount_sigma: float = Field(0.5, ge=0.0, le=5.0, description="Log-sd of a sale's amount [log units]")
-
-
-class CostsConfig(Section):
-    overhead_per_am_per_year: float = Field(
-        15_000.0, ge=0.0, le=1e8, description="Desk, systems and management per filled position [currency/yr]"
-    )
 
 
 # --------------------------------------------------------------------------- levers
@@ -632,11 +188,14 @@ BEHAVIOUR_SWITCHES: tuple[str, ...] = (
     "clients.churn.enabled",
     "clients.inflow.enabled",
     "clients.satisfaction.enabled",
+    "clients.relationships.enabled",
     "requests.complaints_follow_satisfaction",
     "managers.skill_effects.enabled",
     "managers.learning.enabled",
     "managers.decay.enabled",
+    "managers.workday.enabled",
     "managers.stress.enabled",
+    "managers.exhaustion.enabled",
     "managers.absence.enabled",
     "managers.motivation.enabled",
     "managers.turnover.enabled",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["Draws", "Streams", "positive_sampler", "scalar_sampler", "seed_sequence"]
+__all__ = ["Draws", "KeyedDraws", "Streams", "positive_sampler", "scalar_sampler", "seed_sequence"]
 
 _BLOCK = 512
 
@@ -63,6 +63,77 @@ class Streams:
             state = np.random.SeedSequence(self.root.entropy, spawn_key=key).generate_state(2, np.uint64)
             self._client_base = (int(state[0]) << 64) | int(state[1])
         return random.Random((self._client_base << 32) | client)
+
+    def am_random(self, position: int, occupant: int) -> random.Random:
+        """The stream of one AM: the `occupant`-th person to hold desk `position`.
+
+        Everything drawn for one AM (susceptibility, quit threshold, leave, sick days) comes from
+        it, so the same desk's same occupant gets the same draws under every policy.
+        """
+        key = (*self.root.spawn_key, zlib.crc32(b"managers.person"), position, occupant)
+        state = np.random.SeedSequence(self.root.entropy, spawn_key=key).generate_state(2, np.uint64)
+        return random.Random((int(state[0]) << 64) | int(state[1]))
+
+    def keyed(self, name: str) -> KeyedDraws:
+        """Counter-based draws of stream `name`: a uniform for each (key, counter), whatever order
+        they are asked in (see `KeyedDraws`)."""
+        key = (*self.root.spawn_key, zlib.crc32(name.encode("utf-8")))
+        base = int(np.random.SeedSequence(self.root.entropy, spawn_key=key).generate_state(1, np.uint64)[0])
+        return KeyedDraws(base)
+
+
+_M64 = (1 << 64) - 1
+
+
+def _mix64(z: int) -> int:
+    """SplitMix64's finaliser: a bijection of 64-bit integers that scrambles every bit."""
+    z = (z + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def _mix64_array(z: np.ndarray) -> np.ndarray:
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+class KeyedDraws:
+    """Uniforms in [0, 1) addressed by `(key, counter)` rather than drawn in sequence.
+
+    A draw depends only on the stream's seed, the key (a client, an AM) and the counter (a day, the
+    k-th contact), never on how many draws other keys took before it. So when two policies make the
+    k-th proactive call to a client on different days, or keep different clients in the book, the
+    same client still meets the same chance: common random numbers for decisions that policies
+    reorder. The 64-bit word `key x 2^32 + counter` goes through SplitMix64's finaliser, is
+    combined with the stream's seed and goes through it again (Steele, Lea & Flood 2014), as
+    counter-based generators such as Philox run a key and a counter through their rounds.
+    """
+
+    __slots__ = ("_base",)
+
+    def __init__(self, base: int):
+        self._base = base
+
+    def uniform(self, key: int, counter: int) -> float:
+        z = _mix64(self._base ^ _mix64(((key << 32) | (counter & 0xFFFFFFFF)) & _M64))
+        return (z >> 11) * (1.0 / 9007199254740992.0)
+
+    def normal(self, key: int, counter: int) -> float:
+        """A standard normal for `(key, counter)` (inverse of the normal distribution function)."""
+        return _NORMAL.inv_cdf(min(max(self.uniform(key, counter), 1e-16), 1.0 - 1e-16))
+
+    def uniforms(self, keys: np.ndarray, counter: int) -> np.ndarray:
+        """`uniform(key, counter)` for every key of an integer array, in one vectorised step."""
+        keys = keys.astype(np.uint64)
+        mixed = (keys << np.uint64(32)) | np.uint64(int(counter) & 0xFFFFFFFF)
+        z = _mix64_array(np.uint64(self._base) ^ _mix64_array(mixed))
+        return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+_NORMAL = __import__("statistics").NormalDist()
 
 
 class Draws:

@@ -17,7 +17,9 @@ def mmc_scenario(servers: int, arrival_rate_per_h: float, service_rate_per_h: fl
 
     Arrivals are Poisson at `arrival_rate_per_h`, handling is exponential with rate
     `service_rate_per_h`, and with `patience_rate_per_h` each waiting client abandons after an
-    exponential patience. Every request is a plain service request of one tier.
+    exponential patience. Every request is a plain service request of one tier, and every request
+    reaches an AM (no other channel); the working day has no administration, proactive work or
+    overtime.
     """
     if servers < 1:
         raise ValueError("servers must be at least 1")
@@ -34,7 +36,8 @@ def mmc_scenario(servers: int, arrival_rate_per_h: float, service_rate_per_h: fl
         "branch.warmup_days": warmup_days,
         "clients.count": _MMC_CLIENTS,
         "clients.tiers": {"all": {"share": 1.0, "importance": 1, "value_median": 1000.0,
-                                  "requests_per_year": per_client_year}},
+                                  "requests_per_year": per_client_year,
+                                  "am_share": {"service": 1.0, "sales": 1.0, "complaint": 1.0}}},
         "requests.types": {
             "service": {"share": 1.0, "service_time": {"dist": "exponential", "mean_h": 1.0 / service_rate_per_h}},
             "sales": {"share": 0.0},

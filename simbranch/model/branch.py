@@ -1,11 +1,18 @@
-"""The branch engine: SimPy clock, arrivals, queues, service, and the daily schedule.
+"""The branch engine: SimPy clock, arrivals, queues and service, and the day's schedule.
 
-Each client is a Poisson source at its tier's rate, with its own random stream for its
-arrival times and needs; a heap holds every client's next arrival. A request goes to its owner's queue
-(portfolio rules) or to the branch's pooled queue (pooled rules, or cover for an absent owner)
-and is served by an AM; completion and patience are SimPy timeouts with callbacks, so a
-request costs two or three events. Once a working day, the daily submodels run: stress,
-motivation, skill decay, churn and neglect, quits and hires, sick days, new clients.
+Each client is a Poisson source of the requests that reach their AM (model/channels.py), with its
+own random stream for its arrival times and needs; a heap holds every client's next arrival. A
+request goes to its owner's queue (portfolio rules) or to the branch's pooled queue (pooled rules,
+or cover for an absent owner) and is served by an AM; completion and patience are SimPy timeouts
+with callbacks, so a request costs two or three events. Queues serve by triage with ageing: a
+request's place is its arrival time less a head start for its tier.
+
+The engine orchestrates the mechanisms, each in its own module: at a served request, contact
+quality and satisfaction (satisfaction.py) and sales (sales.py); at closing, overtime on the work
+still waiting, the rest of the working day (workday.py), proactive calls (proactive.py), stress,
+exhaustion and motivation (strain.py), skills, neglect and relationships (relationships.py),
+churn, quits (turnover.py); at the start of a day, hires, new clients, leave and sick days
+(absence.py) and the levers' hooks.
 
 With every behavioural switch off and pooled routing this is exactly an M/M/c(+M) queue.
 """
@@ -22,19 +29,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from simbranch.model.absence import Absence
+from simbranch.model.channels import Channels
 from simbranch.model.clients import ClientBook
+from simbranch.model.effort import intensity
 from simbranch.model.managers import Manager, SkillRules, relevant_skill
+from simbranch.model.proactive import ProactiveWork
 from simbranch.model.records import Tally
-from simbranch.model.requests import (
-    ABANDONED,
-    COMPLAINT,
-    DONE,
-    IN_SERVICE,
-    SALES,
-    WAITING,
-    Request,
-)
+from simbranch.model.relationships import Relationships
+from simbranch.model.requests import ABANDONED, COMPLAINT, DONE, IN_SERVICE, SALES, WAITING, Request
+from simbranch.model.sales import Sales
+from simbranch.model.satisfaction import Satisfaction
 from simbranch.model.staff import StaffIndex
+from simbranch.model.strain import Strain
+from simbranch.model.turnover import Turnover
+from simbranch.model.workday import Workday
 from simbranch.scenario import Scenario
 from simbranch.streams import Streams, normal, positive_sampler, scalar_sampler, uniform
 
@@ -44,10 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["Branch", "DayHook"]
 
 DayHook = Callable[["Branch", int], None]
-
-
-def _logit(p: float) -> float:
-    return math.log(p / (1.0 - p))
 
 
 class Branch:
@@ -70,57 +75,69 @@ class Branch:
         cl = sc.clients
         self.tier_names = list(cl.tiers)
         tiers = list(cl.tiers.values())
-        hours_per_year = br.days_per_year * br.hours_per_day
-        self.tier_rate = [t.requests_per_year / hours_per_year for t in tiers]
         importances = [t.importance for t in tiers]
         lo, hi = min(importances), max(importances)
         self.tier_importance = [1.0 if hi == lo else (i - lo) / (hi - lo) for i in importances]
-        self.tier_priority = [-i if sc.requests.priority_by_tier else 0 for i in importances]
+        head_start = sc.requests.priority_head_start_h if sc.requests.priority_by_tier else 0.0
+        self.tier_head_start = [head_start * i for i in self.tier_importance]
         self.tier_shares = np.array([t.share for t in tiers])
         self.tier_value = [(math.log(t.value_median) if t.value_median > 0 else -math.inf, t.value_sigma)
                            for t in tiers]
-        types = sc.requests.types
-        self.type_shares = [types.service.share, types.sales.share, types.complaint.share]
-        mean_hours = sum(s * t.service_time.mean_h for s, t in
-                         zip(self.type_shares, (types.service, types.sales, types.complaint), strict=True))
-        self.tier_load = [t.requests_per_year * mean_hours for t in tiers]
         self.domain_names = list(cl.domains)
         self.domain_shares = np.array(list(cl.domains.values()))
-        self.clients = ClientBook(capacity=int(cl.count * 1.5) + 16)
+        self.domain_complexity = [cl.domain_complexity.get(d, 0.0) for d in self.domain_names]
+        self.tier_complexity = [t.complexity for t in tiers]
+        self.mean_complexity = float(self.tier_shares @ np.array(self.tier_complexity)
+                                     + self.domain_shares @ np.array(self.domain_complexity))
+        self.channels = Channels(sc)
+        types = sc.requests.types
+        kind_hours = [types.service.service_time.mean_h, types.sales.service_time.mean_h,
+                      types.complaint.service_time.mean_h]
+        # expected hours a year of a client's requests to the AM, by tier (what allocation balances)
+        self.tier_load = [t.requests_per_year * sum(s * r * h for s, r, h in zip(
+            self.channels.shares, reach, kind_hours, strict=True)) for t, reach in zip(tiers, self.channels.reach,
+                                                                                       strict=True)]
+        self.clients = book = ClientBook(capacity=int(cl.count * 1.5) + 16)
 
-        # switches and coefficients read on the hot path
-        sat = cl.satisfaction
-        self.sat_on = sat.enabled
-        self.sat = sat
+        # the mechanisms, each in its own module
+        self.sat = cl.satisfaction
+        self.sat_on = cl.satisfaction.enabled
         self.churn = cl.churn
         self.inflow = cl.inflow
-        self.complaints_follow = sc.requests.complaints_follow_satisfaction
-        self.complaint_k = sc.requests.complaint_sensitivity
-        mg = sc.managers
-        self.mg = mg
+        self.mg = mg = sc.managers
         self.skills = SkillRules.from_config(mg, br.days_per_year)
         self.fx = mg.skill_effects
-        self.stress_on = mg.stress.enabled
-        self.motivation_on = mg.motivation.enabled
-        self.sales_cfg = sc.sales
-        self.sale_logit0 = _logit(sc.sales.base_conversion)
+        self.complexity_time = sc.requests.complexity_time
+        self.satisfaction = Satisfaction(sc, book, self.mean_complexity)
+        self.relationships = Relationships(sc, book, self.tier_importance)
+        self.sales = Sales(sc, book)
+        self.workday = Workday(sc)
+        self.strain = Strain(sc)
+        self.absence = Absence(sc)
+        self.turnover = Turnover(sc)
         self.level_salary = [lv.salary_per_year for lv in mg.levels.values()]
+        wd = mg.workday
+        premium = wd.overtime_premium if wd.overtime_paid else 0.0
+        self.overtime_rate = [s / (br.days_per_year * br.hours_per_day) * premium for s in self.level_salary]
 
-        # random streams: each client's own stream for its arrivals and needs (see streams.py),
-        # and one named stream per other kind of draw
+        # random streams: each client's own stream for its arrivals and needs, each AM's own stream
+        # (streams.py), keyed draws for decisions that policies reorder, and named streams for the rest
         self.service_sample = [scalar_sampler(t.service_time.dist, t.service_time.mean_h, t.service_time.cv)
                                for t in (types.service, types.sales, types.complaint)]
         pat = sc.requests.patience
         self.patience_sample = scalar_sampler(pat.dist, pat.mean_h, pat.cv) if pat.enabled else None
         self.client_rng: list[random.Random | None] = []  # None once the client has left
         self.arrival_heap: list[tuple[float, int]] = []  # (next arrival time, client)
-        self.missell_z = streams.draws("sales.missell.noise", normal)
-        self.rng_churn = streams.generator("clients.churn")
+        self.churn_draw = streams.keyed("clients.churn")
+        self.leaver_draw = streams.keyed("clients.handover")
         self.rng_inflow = streams.generator("clients.inflow")
-        self.rng_absence = streams.generator("managers.absence")
-        self.rng_stress = streams.generator("managers.stress")
-        self.rng_turnover = streams.generator("managers.turnover")
-        self.rng_hiring = streams.generator("managers.hiring")
+        self.missell_u = streams.draws("sales.missell", uniform)
+        self.missell_z = streams.draws("sales.missell.noise", normal)
+        complaint_time = types.complaint.service_time
+        self.missell_time = streams.draws(
+            "service.complaint.missold",
+            positive_sampler(complaint_time.dist, complaint_time.mean_h, complaint_time.cv),
+        )
 
         # allocation
         self.rule = rule
@@ -128,84 +145,90 @@ class Branch:
         self.cover_absent = sc.allocation.cover_absent
         self.simple_pick = rule.picks_longest_idle
         self.cap = sc.allocation.portfolio_cap or None
+        self.follow_up_days = sc.allocation.follow_up_days
         #: moves on whenever book loads or skills may have changed (rules that cache scores check it)
         self.epoch = 0
 
         # managers, queues, state
         self.positions: list[Manager | None] = [None] * mg.count
+        self.occupants = [0] * mg.count  # people who have held each desk
         self.all_managers: list[Manager] = []
         self.vacancies: dict[int, int] = {}  # position -> day the new hire starts
         self.loads = [0.0] * mg.count  # expected hours per year of each position's book
         self.sizes = [0] * mg.count
         self.idle: dict[int, Manager] = {}  # free AMs by position, the longest free first
         self.staff = StaffIndex(self.positions, self.loads, self.sizes, self.tier_load, self.cap, self.experience)
-        self.pool: list[tuple[int, int, Request]] = []
+        self.pool: list[tuple[float, int, Request]] = []
         self._seq = count()
         self._ids = count()
-        self.tally = Tally()
+        self.tally = Tally(len(tiers))
         self.day_start_hooks: list[DayHook] = []
         self.day_end_hooks: list[DayHook] = []
         # coefficients that levers set when they are installed (neutral values: the core model)
         self.kind_time_factor = [1.0, 1.0, 1.0]  # handling-time multiplier per request kind
-        self.mis_selling = 0.0  # complaint chance per unit of selling effort above the default
-        self.follow_up_days = sc.allocation.follow_up_days
-        self.follow_up_draw = streams.draws(
-            "follow_up.time", positive_sampler("exponential", sc.allocation.follow_up_time_h, 1.0))
-        self.missell_u = streams.draws("sales.missell", uniform)
-        complaint_time = types.complaint.service_time
-        self.missell_time = streams.draws(
-            "service.complaint.missold",
-            positive_sampler(complaint_time.dist, complaint_time.mean_h, complaint_time.cv),
-        )
-        self.mis_selling_penalty = 0.0
-        self.rng_follow_up = streams.generator("follow_up.choice")
-        self.follow_up_skipped: dict[int, int] = {}  # client -> day its due call was crowded out
-        self.follow_up_z = streams.draws("follow_up.quality", normal)
 
         self.next_arrival = math.inf
         self._arrival_token = 0
 
         self.levers: dict[str, Any] = {}  # the installed lever objects, by section name
         self.survey_scores: dict[int, float] = {}  # latest surveyed satisfaction by AM id
+        self.proactive = ProactiveWork(self)
         self._populate()
 
     # ------------------------------------------------------------------ set-up
 
     def _populate(self) -> None:
         sc, mg = self.scenario, self.mg
-        rng = self.streams.generator("init.managers")
         levels = list(mg.levels.values())
         level_p = np.array([lv.share for lv in levels])
+        level_cum = np.cumsum(level_p).tolist()
+        domain_cum = np.cumsum(self.domain_shares).tolist()
+        D = self.days_per_year
         for p in range(mg.count):
-            lv = int(rng.choice(len(levels), p=level_p))
-            tenure = int(rng.exponential(levels[lv].tenure_years * self.days_per_year)) \
-                if levels[lv].tenure_years > 0 else 0
+            rng = self.streams.am_random(p, 0)
+            lv = min(_pick(level_cum, rng.random()), len(levels) - 1)
+            tenure = int(rng.expovariate(1.0 / (levels[lv].tenure_years * D))) if levels[lv].tenure_years > 0 else 0
             floor = self.skills.floor_for(tenure)
-            skills = np.clip(rng.normal(levels[lv].skill_mean, mg.skill_sd, 3), floor, 1.0)
-            specialty = int(rng.choice(len(self.domain_names), p=self.domain_shares))
-            self._add_manager(p, lv, specialty, tuple(skills.tolist()), floor, tenure)
+            skills = tuple(min(1.0, max(floor, rng.gauss(levels[lv].skill_mean, mg.skill_sd))) for _ in range(3))
+            specialty = min(_pick(domain_cum, rng.random()), len(self.domain_names) - 1)
+            m = self._add_manager(p, lv, specialty, skills, floor, tenure, rng)  # type: ignore[arg-type]
+            m.exhaustion = self.strain.initial_exhaustion(m.susceptibility)
 
         rng = self.streams.generator("init.clients")
         n = sc.clients.count
         tiers = rng.choice(len(self.tier_names), size=n, p=self.tier_shares) if n else np.zeros(0, int)
         domains = rng.choice(len(self.domain_names), size=n, p=self.domain_shares) if n else tiers
         z_value = rng.standard_normal(n)
+        z_complexity = rng.standard_normal(n)
         disposition = rng.normal(0.0, self.sat.disposition_sd, n)
         since = rng.random(n)
+        age = rng.exponential(1.0, n)
+        rel = sc.clients.relationships
+        book = self.clients
         for i in range(n):
             t = int(tiers[i])
             mu, sigma = self.tier_value[t]
-            gap_days = self.days_per_year / max(self.tier_rate[t] * self.days_per_year * self.hours_per_day, 1e-9)
-            c = self._add_client(t, int(domains[i]), math.exp(mu + sigma * z_value[i]), float(disposition[i]), 0)
-            self.clients.last_contact_day[c] = -int(since[i] * min(gap_days, 10 * self.sat.neglect_days))
+            c = self._add_client(t, int(domains[i]), math.exp(mu + sigma * z_value[i]), float(z_complexity[i]),
+                                 float(disposition[i]), 0)
+            book.last_contact_day[c] = -int(since[i] * self.satisfaction.gap_days[t])
+            am = self.positions[book.am[c]] if book.am[c] >= 0 else None
+            if am is not None:
+                days = min(age[i] * rel.initial_years * D, am.tenure_days)
+                book.relationship[c] = self.relationships.initial(days)
 
     def _add_manager(self, position: int, level: int, specialty: int, skills: tuple[float, float, float],
-                     floor: float, tenure: int) -> Manager:
+                     floor: float, tenure: int, rng: random.Random) -> Manager:
         mg = self.mg
         m = Manager(next(self._ids), position, level, specialty, skills, floor, mg.stress.initial,
                     mg.motivation.initial, mg.effort_split, tenure, self.day)
-        m.on_done = lambda ev, m=m: self._done(m)
+        m.on_done = lambda ev, m=m: self._done(m, ev.value)
         m.learn_rate = self.skills.rate_for(tenure)
+        m.rng = rng
+        m.occupant = self.occupants[position]
+        self.occupants[position] += 1
+        m.susceptibility = self.strain.susceptibility(rng)
+        self.turnover.start(m)
+        self.absence.plan_leave(m, self.day)
         self.positions[position] = m
         self.all_managers.append(m)
         self.staff.roster_changed()
@@ -213,12 +236,15 @@ class Branch:
         m.day_busy_start = 0.0
         return m
 
-    def _add_client(self, tier: int, domain: int, value: float, disposition: float, day: int) -> int:
-        s = min(1.0, max(0.0, self.sat.initial_mean + disposition))
-        c = self.clients.add(tier, domain, value, disposition, s, -1, day)
+    def _add_client(self, tier: int, domain: int, value: float, z_complexity: float, disposition: float,
+                    day: int) -> int:
+        cl = self.scenario.clients
+        k = self.tier_complexity[tier] + self.domain_complexity[domain] + cl.complexity_sd * z_complexity
+        s = self.satisfaction.initial(tier, disposition)
+        c = self.clients.add(tier, domain, value, min(1.0, max(0.0, k)), disposition, s, day)
         self.client_rng.append(self.streams.client_random(c))
         self._assign(c)
-        if self.tier_rate[tier] > 0.0:
+        if self.channels.rate[tier] > 0.0:
             self._next_arrival_of(c, tier)
         return c
 
@@ -251,10 +277,7 @@ class Branch:
     def _assign(self, c: int) -> None:
         """Give client `c` an owner by the allocation rule (none while every desk is vacant)."""
         m = self.rule.owner_for(c, self)
-        if m is None:
-            self._move(c, -1)
-        else:
-            self._move(c, m.position)
+        self._move(c, -1 if m is None else m.position)
 
     def _move(self, c: int, position: int) -> None:
         book = self.clients
@@ -274,18 +297,19 @@ class Branch:
             self.sizes[position] += 1
             self.staff.load_changed(position, tier, +1)
 
-    def _handover(self, c: int, to: int) -> None:
-        """A client changes AM: satisfaction drops by the handover penalty."""
+    def _handover(self, c: int, to: int, departure: bool, d: int) -> None:
+        """A client changes AM: the relationship is mostly lost, and the client may leave over it."""
+        if self.relationships.leaves_at_handover(c, self.leaver_draw.uniform(c, 2 * d + 1)):
+            self._lose_client(c, d)
+            return
         self._move(c, to)
-        if self.sat_on:
-            s = self.clients.satisfaction
-            s[c] = max(0.0, s[c] - self.sat.handover_penalty)
+        self.relationships.handed_over(c, departure)
 
     # ------------------------------------------------------------------ arrivals
 
     def _next_arrival_of(self, c: int, tier: int, arm: bool = True) -> None:
         """Schedule client `c`'s next request: each client is a Poisson source at its tier's rate."""
-        when = self.env.now - math.log(1.0 - self.client_rng[c].random()) / self.tier_rate[tier]
+        when = self.env.now - math.log(1.0 - self.client_rng[c].random()) / self.channels.rate[tier]
         heapq.heappush(self.arrival_heap, (when, c))
         if arm and when < self.next_arrival:
             self._arm(when)
@@ -311,18 +335,9 @@ class Branch:
             self._arm(heap[0][0])
 
     def _client_asks(self, c: int, tier: int) -> None:
-        """Client `c` makes a request; what it needs is drawn from the client's own stream."""
+        """Client `c` brings a request to the AM; what it needs is drawn from the client's own stream."""
         r = self.client_rng[c]
-        s = float(self.clients.satisfaction[c])
-        u = r.random()
-        shares = self.type_shares
-        if self.complaints_follow:
-            pc = min(0.95, shares[2] * math.exp(self.complaint_k * (self.churn.satisfaction_ref - s)))
-            rest = shares[0] + shares[1]
-            scale = (1.0 - pc) / rest if rest > 0 else 0.0
-            kind = COMPLAINT if u < pc else (0 if u < pc + shares[0] * scale else SALES)
-        else:
-            kind = 0 if u < shares[0] else (SALES if u < shares[0] + shares[1] else COMPLAINT)
+        kind = self.channels.kind(tier, r.random(), float(self.clients.satisfaction[c]))
         base_time = self.service_sample[kind](r)
         quality_z, sale_u, sale_z = r.gauss(0.0, 1.0), r.random(), r.gauss(0.0, 1.0)
         patience = self.patience_sample(r) if self.patience_sample is not None else math.inf
@@ -354,7 +369,8 @@ class Branch:
     # ------------------------------------------------------------------ queues and service
 
     def _push(self, queue: list, req: Request) -> None:
-        heapq.heappush(queue, (self.tier_priority[req.tier], next(self._seq), req))
+        """Triage with ageing: a request's place is its arrival less its tier's head start."""
+        heapq.heappush(queue, (req.arrival - self.tier_head_start[req.tier], next(self._seq), req))
 
     def _pop(self, queue: list) -> Request | None:
         """The next waiting request; requests of clients who have left are withdrawn on the way."""
@@ -393,33 +409,47 @@ class Branch:
         else:
             self._push(self.pool, req)
 
+    def duration(self, m: Manager, req: Request) -> float:
+        """How long AM `m` takes over `req`: its base time, shorter with product skill and specialty,
+        longer for complex needs."""
+        duration = req.base_time * self.kind_time_factor[req.kind]
+        fx = self.fx
+        if fx.enabled:
+            f = 1.0 + fx.speed * (fx.reference - m.product)
+            if m.specialty == self.clients.domain[req.client]:
+                f *= 1.0 - fx.specialty_speed
+            if self.complexity_time:
+                f += self.complexity_time * (self.clients.complexity[req.client] - self.mean_complexity)
+            duration *= max(0.25, f)
+        return duration
+
     def _start(self, m: Manager, req: Request) -> None:
         now = self.env.now
         req.status = IN_SERVICE
         req.start = now
-        duration = req.base_time * self.kind_time_factor[req.kind]
-        fx = self.fx
-        if fx.enabled:
-            f = max(0.25, 1.0 + fx.speed * (fx.reference - m.product))
-            if m.specialty == self.clients.domain[req.client]:
-                f *= 1.0 - fx.specialty_speed
-            duration *= f
+        req.service = duration = self.duration(m, req)
         m.busy = True
         m.current = req
         m.busy_since = now
-        self.env.timeout(duration).callbacks.append(m.on_done)
+        m.busy_end = now + duration
+        self.env.timeout(duration, m.service_token).callbacks.append(m.on_done)
 
-    def _done(self, m: Manager) -> None:
+    def _done(self, m: Manager, token: int) -> None:
+        if token != m.service_token:
+            return  # finished earlier, in overtime at closing
         now = self.env.now
+        self._finish(m, now)
+        m.busy_total += now - m.busy_since
+        self._next_for(m)
+
+    def _finish(self, m: Manager, now: float) -> None:
         req = m.current
         assert req is not None
         m.busy = False
         m.current = None
-        m.busy_total += now - m.busy_since
         req.status = DONE
         m.served += 1
         self._contact(m, req, now)
-        self._next_for(m)
 
     def _next_for(self, m: Manager) -> None:
         if m.absent or self.positions[m.position] is not m:
@@ -442,141 +472,75 @@ class Branch:
         if req.status != WAITING:
             return
         self._give_up(req)
-        if self.sat_on:
-            s = self.clients.satisfaction
-            s[req.client] = max(0.0, s[req.client] - self.sat.abandon_penalty)
+        self.satisfaction.abandoned(req.client)
 
     def _give_up(self, req: Request) -> None:
         """A waiting request leaves unserved: its client ran out of patience or left the branch."""
         req.status = ABANDONED
-        if req.proactive:
-            return
         tally = self.tally
         tally.day_abandoned += 1
         if req.counted:
             tally.abandoned += 1
-            tally.wait_all_sum += self.env.now - req.arrival
+            wait = self.env.now - req.arrival
+            tally.wait_all_sum += wait
+            tally.waits.append(wait)
 
     # ------------------------------------------------------------------ one contact's effects
-
-    def quality(self, m: Manager, client: int) -> float:
-        """Expected quality of a contact by AM `m` with `client`, before the client's disposition."""
-        fx = self.fx
-        q = fx.quality_base
-        if fx.enabled:
-            q += fx.quality_relationship * (m.relationship - fx.reference)
-            q += fx.quality_product * (m.product - fx.reference)
-            if m.specialty == self.clients.domain[client]:
-                q += fx.specialty_bonus
-            if m.position == self.clients.am[client]:
-                q += fx.continuity_bonus
-        if self.stress_on:
-            st = self.mg.stress
-            d = m.stress - st.optimum
-            q -= st.quality_effect * d * d
-            if m.burnout:
-                q -= st.burnout_quality_loss
-        if self.motivation_on:
-            q += self.mg.motivation.quality_effect * (m.motivation - self.mg.motivation.initial)
-        return q + m.quality_bonus - self.mg.focus_effect * (m.effort_split - self.mg.effort_split)
-
-    def conversion(self, m: Manager, satisfaction: float) -> float:
-        """Chance that a sales opportunity handled by `m` converts."""
-        sc, fx = self.sales_cfg, self.fx
-        z = self.sale_logit0
-        if fx.enabled:
-            z += sc.sales_skill_effect * (m.sales - fx.reference) + sc.product_skill_effect * (m.product - fx.reference)
-        if self.sat_on:
-            z += sc.satisfaction_effect * (satisfaction - self.churn.satisfaction_ref)
-        z += sc.effort_effect * (m.effort_split - self.mg.effort_split)
-        z += sc.motivation_effect * (m.motivation - self.mg.motivation.initial)
-        return 1.0 / (1.0 + math.exp(-z))
 
     def _contact(self, m: Manager, req: Request, now: float) -> None:
         book = self.clients
         c = req.client
         wait = req.start - req.arrival
-        s = float(book.satisfaction[c])
         if self.skills.learning:
             self.skills.learn(m, req.kind)
-        tally = self.tally
-        if req.kind == SALES and req.sale_u < self.conversion(m, s):
-            sc = self.sales_cfg
-            amount = book.value[c] * sc.amount_share * math.exp(sc.amount_sigma * req.sale_z
-                                                                - 0.5 * sc.amount_sigma ** 2)
-            book.sales[c] += 1
-            book.revenue[c] += amount
-            m.sales_count += 1
-            m.revenue += amount
-            tally.day_sales += 1
-            tally.day_revenue += amount
-            if req.counted:
-                tally.sales += 1
-                tally.revenue += amount
-            pushed = m.effort_split - self.mg.effort_split
-            if pushed > 0.0 < self.mis_selling and self.missell_u() < self.mis_selling * pushed * (1.0 + m.stress):
+        if req.kind == SALES and req.sale_u < self.sales.chance(m, c, 0):
+            self.record_sale(m, c, self.sales.amount(c, req.sale_z), req.counted, proactive=False)
+            weight = self.satisfaction.pressure_weight(float(book.complexity[c]))
+            if self.missell_u() < self.sales.misfit_chance(m, weight):
                 # the complaint arrives as its own event, once this contact has finished
-                self.env.timeout(0.0, c).callbacks.append(self._mis_sold)
-        if self.sat_on:
-            sat = self.sat
-            target = self.quality(m, c) + book.disposition[c] + sat.quality_noise_sd * req.quality_z
-            target = min(1.0, max(0.0, target))
-            late = 0.0 if req.proactive else max(0.0, wait - sat.wait_tolerance_h)  # a call the client did not wait for
-            penalty = min(sat.wait_penalty_max, sat.wait_penalty_per_h * late)
-            book.satisfaction[c] = min(1.0, max(0.0, s + sat.learning_rate * (target - s) - penalty))
+                self.env.timeout(0.0, c).callbacks.append(lambda ev: self.mis_sold(ev.value))
+        elif req.kind == COMPLAINT:
+            m.day_complaints += 1
+        self.satisfaction.after_request(m, c, req.kind, wait, req.quality_z)
         book.last_contact_day[c] = self.day
-        if req.proactive:
-            tally.day_follow_ups += 1
-            return
+        tally = self.tally
         tally.day_served += 1
         tally.day_wait_sum += wait
         if req.counted:
             tally.served += 1
             tally.waits.append(wait)
+            tally.served_wait_sum += wait
             tally.wait_all_sum += wait
-            tally.service_sum += now - req.start
+            tally.service_sum += req.service
 
-    def _mis_sold(self, ev: simpy.Event) -> None:
+    def record_sale(self, m: Manager, c: int, amount: float, counted: bool, proactive: bool) -> None:
+        book, tally = self.clients, self.tally
+        book.sales[c] += 1
+        book.revenue[c] += amount
+        book.last_sale_day[c] = self.day
+        m.sales_count += 1
+        m.revenue += amount
+        tally.day_sales += 1
+        tally.day_revenue += amount
+        if proactive:
+            tally.day_proactive_sales += 1
+        if counted:
+            tally.sales += 1
+            tally.revenue += amount
+
+    def mis_sold(self, c: int) -> None:
         """A product sold under pressure did not fit: the client is let down and complains."""
-        c: int = ev.value
         book = self.clients
-        if self.sat_on:
-            book.satisfaction[c] = max(0.0, book.satisfaction[c] - self.mis_selling_penalty)
+        self.satisfaction.let_down(c, self.scenario.sales.mis_selling_penalty)
         if book.active[c]:
             self._client_request(c, int(book.tier[c]), COMPLAINT, self.missell_time(), self.missell_z(), 1.0, 0.0,
                                  math.inf)
 
-    def _follow_ups(self, d: int) -> None:
-        """CRM follow-up: the owner calls each client not contacted for `follow_up_days`, unless
-        selling effort crowds it out (the call is made with chance (1 - effort) / (1 - default effort))."""
-        book = self.clients
-        ids = book.active_ids()
-        due = ids[(d - book.last_contact_day[ids]) >= self.follow_up_days]
-        if not len(due):
-            return
-        u = self.rng_follow_up.random(len(due))
-        base = 1.0 - self.mg.effort_split
-        for c, u_c in zip(due.tolist(), u.tolist(), strict=True):
-            p = int(book.am[c])
-            m = self.positions[p] if p >= 0 else None
-            if m is None:
-                continue
-            if d - self.follow_up_skipped.get(c, -self.follow_up_days) < self.follow_up_days:
-                continue  # skipped in this cycle: due again a full interval later
-            if base > 0 and u_c >= (1.0 - m.effort_split) / base:
-                self.follow_up_skipped[c] = d  # crowded out by selling: the call is not made
-                continue
-            book.last_contact_day[c] = d
-            req = Request(c, int(book.tier[c]), 0, self.env.now, self.follow_up_draw(),
-                          self.follow_up_z() if self.sat_on else 0.0, 1.0, 0.0, p, False)
-            req.proactive = True
-            self._route(req)
-
     # ------------------------------------------------------------------ absence
 
     def update_presence(self, m: Manager) -> None:
-        """Set whether an AM is with clients from the reasons to be away (sick, training, meeting)."""
-        self.set_absent(m, m.sick_today or m.away_days > 0 or m.in_meeting)
+        """Set whether an AM is with clients from the reasons to be away (sick, leave, training, meeting)."""
+        self.set_absent(m, m.sick_today or m.on_leave or m.away_days > 0 or m.in_meeting)
 
     def _update_presences(self) -> None:
         """Update every AM's presence at the start of a day. All who are away today leave the idle
@@ -584,13 +548,13 @@ class Branch:
         colleague who is away today too but whose turn to be updated has not come yet."""
         ams = [m for m in self.positions if m is not None]
         for m in ams:
-            if m.sick_today or m.away_days > 0 or m.in_meeting:
+            if m.sick_today or m.on_leave or m.away_days > 0 or m.in_meeting:
                 self.idle.pop(m.position, None)
         for m in ams:
             self.update_presence(m)
 
     def set_absent(self, m: Manager, absent: bool) -> None:
-        """Take an AM away from clients (sick, training, meeting) or bring them back."""
+        """Take an AM away from clients (sick, leave, training, meeting) or bring them back."""
         if m.absent == absent:
             return
         m.absent = absent
@@ -610,15 +574,13 @@ class Branch:
         """Simulate warm-up plus horizon."""
         # run until the day loop ends: it closes the last day at end_t, which `until=end_t` would not
         self.env.run(until=self.env.process(self._days()))
-        self.tally.open_at_end = self._open_at_end()
+        self.tally.close_run(self)
 
-    def _open_at_end(self) -> int:
-        open_ = sum(1 for m in self.positions if m is not None and m.busy and m.current and m.current.counted)
-        open_ += sum(1 for m in self.all_managers if m.busy and self.positions[m.position] is not m
-                     and m.current and m.current.counted)
+    def open_requests(self) -> list[Request]:
+        """Requests not finished: in service or waiting, in any queue."""
+        seen = [m.current for m in self.all_managers if m.busy and m.current is not None]
         queues = [self.pool] + [m.queue for m in self.all_managers]
-        open_ += sum(1 for q in queues for e in q if e[2].status == WAITING and e[2].counted)
-        return open_
+        return seen + [e[2] for q in queues for e in q if e[2].status == WAITING]
 
     def _days(self):
         for d in range(self.total_days):
@@ -638,30 +600,25 @@ class Branch:
         hired = self._hire(d) if d > 0 else []
         if d > 0:
             self._inflow(d)
-        ab = self.mg.absence
-        base = ab.sick_days_per_year / self.days_per_year
         for m in self.positions:
-            if m is None:
-                continue
-            m.day_away_h = 0.0
-            if ab.enabled:
-                p = base * m.sick_factor * math.exp(ab.stress_sensitivity * m.stress)
-                if m.burnout:
-                    p *= ab.burnout_multiplier
-                m.sick_today = self.rng_absence.random() < p
-                m.sick_days += m.sick_today
+            if m is not None:
+                m.day_away_h = 0.0
+                m.drive = 0.0
+                self.absence.start_day(m, d)
         for hook in self.day_start_hooks:
             hook(self, d)
+        eff = self.mg.effort
+        for m in self.positions:
+            if m is not None:
+                m.intensity = intensity(m.drive, eff.intensity_max, eff.intensity_scale)
         self._new_epoch()
         self._update_presences()
         for m in hired:
             if not m.absent and not m.busy:  # a new hire at work today takes waiting work
                 self._next_for(m)
-        if self.follow_up_days:
-            self._follow_ups(d)
         rebalance = self.scenario.allocation.rebalance_interval_days
         if rebalance and d > 0 and d % rebalance == 0:
-            self._rebalance()
+            self._rebalance(d)
         now = self.env.now
         for m in self.positions:
             if m is not None:
@@ -669,50 +626,39 @@ class Branch:
 
     def _day_end(self, d: int) -> None:
         now = self.env.now
-        H = self.hours_per_day
         tally = self.tally
-        present = self.present()
-        pool_hours = sum(e[2].base_time for e in self.pool if e[2].status == WAITING)
-        pool_share = pool_hours / len(present) if present else 0.0
-        st, mo = self.mg.stress, self.mg.motivation
+        overtime = self._overtime() if self.workday.cap > 0.0 else {}
+        proactive: dict[int, float] = {}
         busy_sum = avail_sum = 0.0
+        present = self.present()
+        pool_h = sum(e[2].base_time for e in self.pool if e[2].status == WAITING)
+        pool_share = pool_h / len(present) if present else 0.0
         for m in present:
             busy = m.busy_until(now) - m.day_busy_start
             busy_sum += busy
-            avail_sum += busy if m.absent else max(busy, H - m.day_away_h)
-            if not m.absent:
+            at_work = not (m.sick_today or m.on_leave or m.away_days > 0)
+            avail_sum += busy if not at_work else max(busy, self.hours_per_day - m.day_away_h)
+            noise = m.rng.gauss(0.0, 1.0)
+            if at_work:
+                hours = self.workday.close(m, busy, m.day_away_h, overtime.get(m.position, 0.0), self.sizes[m.position])
                 queued = sum(e[2].base_time for e in m.queue if e[2].status == WAITING)
-                load = (busy + queued + pool_share) / max(H - m.day_away_h, 0.25 * H)
+                self.strain.working_day(m, hours, queued + pool_share + m.admin_backlog, noise)
+                proactive[m.position] = hours.proactive
+                m.overtime_total += hours.overtime
+                m.proactive_total += hours.proactive
+                tally.add_hours(hours, hours.overtime * self.overtime_rate[m.level])
             else:
-                load = 0.0
-            if self.stress_on:
-                if not m.absent:
-                    m.load_mean += (load - m.load_mean) / st.load_memory_days
-                build = st.climate * m.build_factor * st.build_rate * max(0.0, m.load_mean - st.load_threshold)
-                pressure = 0.0 if m.absent else st.background_pressure + m.pressure
-                noise = st.noise_sd * self.rng_stress.standard_normal()
-                m.stress += build + pressure - st.recovery_rate * m.recovery_factor * m.stress + noise
-                m.stress = min(1.0, max(0.0, m.stress))
-                if m.stress > st.burnout_threshold:
-                    m.burnout_days += 1
-                    if m.burnout_days >= st.burnout_days:
-                        m.burnout = True
-                else:
-                    m.burnout_days = 0
-                if m.burnout and m.stress < st.burnout_recovery:
-                    m.burnout = False
-                if m.burnout:
-                    m.burnout_total_days += 1
-            if self.motivation_on:
-                target = mo.initial + m.motivation_bonus - (mo.burnout_drop if m.burnout else 0.0)
-                target = min(1.0, max(0.0, target))
-                m.motivation += mo.adjust_rate * (target - m.motivation)
+                self.strain.day_away(m, resting=m.sick_today or m.on_leave)
+            self.strain.exhaustion(m, resting=m.sick_today or m.on_leave)
+            self.strain.motivation(m)
             self.skills.end_of_day(m)
             m.tenure_days += 1
+            m.day_complaints = 0
             if m.away_days > 0:
                 m.away_days -= 1
         tally.day_busy = busy_sum
         tally.day_available = avail_sum
+        self.proactive.day(self, d, proactive)
         self._new_epoch()
         self._client_day(d)
         for hook in self.day_end_hooks:
@@ -721,32 +667,71 @@ class Branch:
         self._quits(d)
         tally.close_day(self, d)
 
+    def _overtime(self) -> dict[int, float]:
+        """At closing, AMs with work waiting stay on to clear it, within the overtime cap: the request
+        in hand first, then their own queue, then the branch's. Returns the hours by position."""
+        now, cap = self.env.now, self.workday.cap
+        used: dict[int, float] = {}
+        for m in self.present():
+            if m.absent or not (m.busy or m.queue or self.pool):
+                continue
+            budget = cap
+            if m.busy:
+                left = m.busy_end - now
+                if left > budget:
+                    continue  # finishes tomorrow morning
+                budget -= left
+                m.service_token += 1  # the scheduled completion no longer counts
+                m.busy_total += now - m.busy_since
+                self._finish(m, now)
+            while budget > 0.0:
+                queue = m.queue
+                req = self._pop(queue)
+                if req is None and self.pool:
+                    queue = self.pool
+                    req = self._pop(queue)
+                if req is None:
+                    break
+                duration = self.duration(m, req)
+                if duration > budget:
+                    self._push(queue, req)
+                    break
+                budget -= duration
+                req.status = IN_SERVICE
+                req.start = now
+                req.service = duration
+                m.current = req
+                m.busy = True
+                self._finish(m, now)
+            used[m.position] = cap - budget
+            if not m.busy and m.position not in self.idle:
+                self._next_for(m)
+        return used
+
     def _client_day(self, d: int) -> None:
         book = self.clients
         ids = book.active_ids()
         if len(ids) == 0:
             return
-        if self.sat_on:
-            neglected = ids[(d - book.last_contact_day[ids]) > self.sat.neglect_days]
-            if len(neglected):
-                book.satisfaction[neglected] = np.maximum(
-                    0.0, book.satisfaction[neglected] - self.sat.neglect_rate_per_day)
+        self.satisfaction.day(d, ids)
+        self.relationships.day(d, ids)
         if self.churn.enabled:
             ch = self.churn
             s = book.satisfaction[ids]
             avoidable = ch.base_rate_per_year * np.exp(ch.sensitivity * (ch.satisfaction_ref - s))
+            if self.relationships.on:
+                avoidable *= np.exp(-self.relationships.cfg.loyalty_effect * book.relationship[ids])
             hazard = ch.unavoidable_rate_per_year + avoidable
             p = -np.expm1(-hazard / self.days_per_year)
-            gone = ids[self.rng_churn.random(len(ids)) < p]
+            gone = ids[self.churn_draw.uniforms(ids, d) < p]
             for c in gone.tolist():
                 self._lose_client(c, d)
 
     def _lose_client(self, c: int, d: int) -> None:
+        self.tally.lost_client(int(self.clients.tier[c]), d >= self.warmup_days)
         self._move(c, -1)
         self.clients.remove(c, d)
         self.client_rng[c] = None  # a client who left draws nothing more: free its stream (~3 KB)
-        self.follow_up_skipped.pop(c, None)
-        self.tally.day_churned += 1
 
     def _inflow(self, d: int) -> None:
         inf = self.inflow
@@ -762,48 +747,45 @@ class Branch:
             t = int(rng.choice(len(self.tier_names), p=self.tier_shares))
             dom = int(rng.choice(len(self.domain_names), p=self.domain_shares))
             mu, sigma = self.tier_value[t]
-            self._add_client(t, dom, math.exp(mu + sigma * rng.standard_normal()),
+            self._add_client(t, dom, math.exp(mu + sigma * rng.standard_normal()), float(rng.standard_normal()),
                              float(rng.normal(0.0, self.sat.disposition_sd)), d)
             self.tally.day_new_clients += 1
 
+    # ------------------------------------------------------------------ quits and hires
+
+    def backlog_days_per_am(self) -> float:
+        """Work waiting in the branch's queues, in days of one AM's contracted hours per AM in post."""
+        present = self.present()
+        if not present:
+            return 0.0
+        hours = sum(r.base_time for r in self.open_requests() if r.status == WAITING)
+        return hours / self.hours_per_day / len(present)
+
     def _quits(self, d: int) -> None:
-        to = self.mg.turnover
-        if not to.enabled:
+        if not self.turnover.on:
             return
-        st0, m0 = self.mg.stress.initial, self.mg.motivation.initial
         for m in self.present():
-            q = to.base_rate_per_year * math.exp(to.stress_sensitivity * (m.stress - st0)
-                                                 - to.motivation_sensitivity * (m.motivation - m0))
-            if m.tenure_days < self.days_per_year:
-                q *= to.first_year_multiplier
-            if m.burnout:
-                q *= to.burnout_multiplier
-            q *= m.quit_factor
-            if self.rng_turnover.random() < -math.expm1(-q / self.days_per_year):
+            if self.turnover.quits_today(m):
                 self._quit(m, d)
 
     def _quit(self, m: Manager, d: int) -> None:
-        to = self.mg.turnover
         p = m.position
         m.left_day = d
         m.quit_reason = "burnout" if m.burnout else "quit"
+        overloaded = self.backlog_days_per_am() > self.mg.hiring.expedite_backlog_days
         self.positions[p] = None
         self.staff.roster_changed()
         self.idle.pop(p, None)
-        self.vacancies[p] = d + 1 + to.hiring_delay_days
+        self.vacancies[p] = d + 1 + self.turnover.vacancy_delay(m.rng, overloaded)
         self.tally.day_quits += 1
-        self.tally.day_replacement_cost += to.replacement_cost_share * self.level_salary[m.level]
-        rng = self.rng_turnover
-        top = max(self.tier_importance)
+        self.tally.day_replacement_cost += self.mg.turnover.replacement_cost_share * self.level_salary[m.level]
         for c in self.clients.of_am(p).tolist():
-            if self.tier_importance[self.clients.tier[c]] >= top and rng.random() < to.follow_share:
-                self._lose_client(c, d)  # a top client follows the leaver
+            if self.relationships.follows_leaver(c, self.leaver_draw.uniform(c, 2 * d)):
+                self._lose_client(c, d)  # the client follows the leaver
                 continue
             self._move(c, -1)
-            self._assign(c)
-            if self.sat_on:
-                s = self.clients.satisfaction
-                s[c] = max(0.0, s[c] - self.sat.handover_penalty)
+            to = self.rule.owner_for(c, self)
+            self._handover(c, -1 if to is None else to.position, departure=True, d=d)
         waiting = [e[2] for e in m.queue if e[2].status == WAITING]
         m.queue.clear()
         for req in waiting:
@@ -819,41 +801,48 @@ class Branch:
             if start > d:
                 continue
             del self.vacancies[p]
-            to, mg = self.mg.turnover, self.mg
-            rng = self.rng_hiring
-            skills = np.clip(rng.normal(to.new_hire_skill, to.skill_sd, 3), mg.skill_floor, 1.0)
-            specialty = int(rng.choice(len(self.domain_names), p=self.domain_shares))
-            m = self._add_manager(p, 0, specialty, tuple(skills.tolist()), mg.skill_floor, 0)
+            mg, h = self.mg, self.mg.hiring
+            rng = self.streams.am_random(p, self.occupants[p])
+            skills = tuple(min(1.0, max(mg.skill_floor, rng.gauss(h.new_hire_skill, h.skill_sd))) for _ in range(3))
+            specialty = min(_pick(np.cumsum(self.domain_shares).tolist(), rng.random()), len(self.domain_names) - 1)
+            m = self._add_manager(p, 0, specialty, skills, mg.skill_floor, 0, rng)  # type: ignore[arg-type]
             m.hired_day = d
             self.tally.day_hires += 1
             self.idle.pop(p, None)
             for c in self.clients.of_am(-1).tolist():  # clients left without an AM while every post was vacant
                 self._assign(c)
-            self._give_book(m)
+            self._give_book(m, d)
             hired.append(m)
         return hired
 
-    def _give_book(self, m: Manager) -> None:
-        """A new AM takes over clients from the largest books, least important first, up to the mean load."""
+    def _movable_first(self, clients: list[int]) -> list[int]:
+        """Clients in the order a book gives them up: least relationship capital at stake first
+        (the cost of moving them), less important tiers first among equals."""
+        book = self.clients
+        return sorted(clients, key=lambda c: (book.relationship[c] * (1.0 + self.tier_importance[book.tier[c]]),
+                                              self.tier_importance[book.tier[c]], c))
+
+    def _give_book(self, m: Manager, d: int) -> None:
+        """A new AM takes over clients from the largest books, the cheapest to move first, up to the mean load."""
         present = self.present()
         target = sum(self.loads[x.position] for x in present) / len(present)
         book, loads = self.clients, self.loads
         donors = [(-loads[x.position], x.position) for x in present if x is not m]  # largest book first
         heapq.heapify(donors)
-        pools: dict[int, list[int]] = {}  # each donor's clients, most important first (taken from the end)
+        pools: dict[int, list[int]] = {}  # each donor's clients, the cheapest to move last in the list
         cap = self.cap if self.cap is not None else math.inf
         while loads[m.position] < target and self.sizes[m.position] < cap and donors:
             p = donors[0][1]
             if p not in pools:
-                pools[p] = sorted(book.of_am(p).tolist(), key=lambda c: (self.tier_importance[book.tier[c]], c),
-                                  reverse=True)
+                pools[p] = self._movable_first(book.of_am(p).tolist())[::-1]
             if loads[p] <= target or not pools[p]:
                 break
-            self._handover(pools[p].pop(), m.position)
+            self._handover(pools[p].pop(), m.position, departure=False, d=d)
             heapq.heapreplace(donors, (-loads[p], p))
 
-    def _rebalance(self) -> None:
-        """Move clients off books more than 10 % above the mean workload, by the allocation rule."""
+    def _rebalance(self, d: int) -> None:
+        """Move clients off books more than 10 % above the mean workload, by the allocation rule, the
+        cheapest to move (least relationship capital) first."""
         present = self.present()
         if len(present) < 2:
             return
@@ -862,11 +851,19 @@ class Branch:
         for m in present:
             if self.loads[m.position] <= 1.1 * mean:
                 continue
-            clients = sorted(book.of_am(m.position).tolist(), key=lambda c: (self.tier_importance[book.tier[c]], c))
+            clients = self._movable_first(book.of_am(m.position).tolist())
             while clients and self.loads[m.position] > 1.1 * mean:
                 c = clients.pop(0)
                 under = [x for x in present if self.loads[x.position] < mean
                          and (self.cap is None or self.sizes[x.position] < self.cap)]
                 if not under:
                     break
-                self._handover(c, self.rule.assign(c, under, self).position)
+                self._handover(c, self.rule.assign(c, under, self).position, departure=False, d=d)
+
+
+def _pick(cumulative: list[float], u: float) -> int:
+    """Index drawn from cumulative shares with a uniform `u`."""
+    for i, edge in enumerate(cumulative):
+        if u < edge:
+            return i
+    return len(cumulative) - 1

@@ -1,7 +1,8 @@
-"""The client book: every client's tier, domain, value, satisfaction and AM, held as NumPy columns.
+"""The client book: every client's tier, domain, needs, value, satisfaction, relationship and AM,
+held as NumPy columns.
 
-Columns make the daily mechanisms (churn, neglect, snapshots) one vectorised step over the
-book.
+Columns make the daily mechanisms (neglect, relationships, churn, proactive contact plans,
+snapshots) one vectorised step over the book.
 """
 
 from __future__ import annotations
@@ -17,37 +18,41 @@ class ClientBook:
     def __init__(self, capacity: int = 1024):
         capacity = max(capacity, 16)
         self.n = 0
-        self.tier = np.zeros(capacity, np.int16)
-        self.domain = np.zeros(capacity, np.int16)
+        self.tier = np.zeros(capacity, np.int32)
+        self.domain = np.zeros(capacity, np.int32)
         self.value = np.zeros(capacity)
+        self.complexity = np.zeros(capacity)
         self.disposition = np.zeros(capacity)
         self.satisfaction = np.zeros(capacity)
+        self.relationship = np.zeros(capacity)
         self.am = np.full(capacity, -1, np.int32)
         self.active = np.zeros(capacity, bool)
         self.joined_day = np.zeros(capacity, np.int32)
         self.left_day = np.full(capacity, -1, np.int32)
         self.last_contact_day = np.zeros(capacity, np.int32)
+        self.last_sale_day = np.full(capacity, -1_000_000, np.int32)
+        self.proactive_n = np.zeros(capacity, np.int64)  # proactive contacts so far (keys their draws)
         self.requests = np.zeros(capacity, np.int32)
         self.sales = np.zeros(capacity, np.int32)
         self.revenue = np.zeros(capacity)
 
     _COLUMNS = (
-        "tier", "domain", "value", "disposition", "satisfaction", "am", "active", "joined_day",
-        "left_day", "last_contact_day", "requests", "sales", "revenue",
+        "tier", "domain", "value", "complexity", "disposition", "satisfaction", "relationship", "am", "active",
+        "joined_day", "left_day", "last_contact_day", "last_sale_day", "proactive_n", "requests", "sales", "revenue",
     )
 
     def _grow(self) -> None:
         new = 2 * len(self.tier)
         for name in self._COLUMNS:
             old = getattr(self, name)
-            fill = -1 if name in ("am", "left_day") else 0
+            fill = -1 if name in ("am", "left_day") else -1_000_000 if name == "last_sale_day" else 0
             col = np.full(new, fill, old.dtype)
             col[: len(old)] = old
             setattr(self, name, col)
 
-    def add(self, tier: int, domain: int, value: float, disposition: float, satisfaction: float,
-            am: int, day: int) -> int:
-        """Add an active client and return its id."""
+    def add(self, tier: int, domain: int, value: float, complexity: float, disposition: float,
+            satisfaction: float, day: int) -> int:
+        """Add an active client without an AM and return its id."""
         if self.n == len(self.tier):
             self._grow()
         c = self.n
@@ -55,9 +60,10 @@ class ClientBook:
         self.tier[c] = tier
         self.domain[c] = domain
         self.value[c] = value
+        self.complexity[c] = complexity
         self.disposition[c] = disposition
         self.satisfaction[c] = satisfaction
-        self.am[c] = am
+        self.am[c] = -1
         self.active[c] = True
         self.joined_day[c] = day
         self.last_contact_day[c] = day

@@ -2,8 +2,8 @@
 
 An AM holds three skills in [0, 1] (sales technique, relationship management, product
 knowledge), a specialty domain, a floor below which skill never decays (it rises with
-experience), stress, motivation, an effort split between selling and service, and the
-counters the run reports. The functions here are the submodels of docs/model.md; the engine
+experience), stress and exhaustion, motivation, an effort split between selling and service and
+an effort intensity, and the counters the run reports. The functions here are the submodels of docs/model.md; the engine
 (`branch.py`) decides when they are called.
 """
 
@@ -28,51 +28,69 @@ class Manager:
 
     __slots__ = (
         "absent",
+        "admin_backlog",
         "away_days",
         "build_factor",
         "burnout",
-        "burnout_days",
         "burnout_total_days",
         "busy",
+        "busy_end",
         "busy_since",
         "busy_total",
         "complaints",
+        "cum_hazard",
         "current",
         "day_away_h",
         "day_busy_start",
+        "day_complaints",
+        "drive",
         "effort_split",
+        "exhausted_days",
+        "exhaustion",
         "floor",
         "hired_day",
         "id",
         "in_meeting",
+        "intensity",
         "learn_factor",
         "learn_rate",
+        "leave_starts",
+        "leave_until",
         "left_day",
         "level",
         "level_since",
-        "load_mean",
         "motivation",
         "motivation_bonus",
+        "occupant",
         "on_done",
+        "on_leave",
+        "overtime_total",
+        "pay_bonus",
         "position",
         "pressure",
+        "proactive_calls",
+        "proactive_total",
         "product",
         "quality_bonus",
         "queue",
         "quit_factor",
         "quit_reason",
+        "quit_threshold",
         "recovery_factor",
         "relationship",
         "revenue",
+        "rng",
         "sales",
         "sales_count",
         "score",
         "served",
+        "service_token",
         "sick_days",
         "sick_factor",
         "sick_today",
         "specialty",
         "stress",
+        "susceptibility",
         "tenure_days",
     )
 
@@ -92,12 +110,17 @@ class Manager:
         self.hired_day = hired_day
         self.left_day = -1
         self.quit_reason = ""
-        self.burnout = False
-        self.burnout_days = 0
+        self.burnout = False  # exhaustion at or above the burnout threshold
         self.burnout_total_days = 0
+        self.exhaustion = 0.0
+        self.exhausted_days = 0  # days highly exhausted
+        self.susceptibility = 1.0  # individual susceptibility to exhaustion
         self.absent = False
         # why an AM is away from clients (presence = none of these)
         self.sick_today = False
+        self.on_leave = False
+        self.leave_starts: list[int] = []  # first days of the blocks of annual leave still to come
+        self.leave_until = -1  # last day of the block of leave under way
         self.away_days = 0  # whole days left away (training)
         self.in_meeting = False
         self.day_away_h = 0.0  # hours away from clients today on a working day (meetings)
@@ -110,14 +133,18 @@ class Manager:
         self.sick_factor = 1.0
         self.quit_factor = 1.0
         self.learn_factor = 1.0
+        self.intensity = 1.0  # effort relative to normal (incentives, careers): proactive hours, overtime
+        self.pay_bonus = 0.0  # expected variable pay as a share of salary (incentives)
+        self.drive = 0.0  # what the levers do to motivate effort today (pay at risk, career path), summed
         self.score = float("nan")  # last evaluation score
         self.level_since = hired_day - tenure_days
         self.complaints = 0  # complaints from the AM's clients
-        self.load_mean = 0.0
         self.learn_rate = 0.0
         self.busy = False
         self.current: Request | None = None
         self.busy_since = 0.0
+        self.busy_end = 0.0
+        self.service_token = 0  # moves on when a service is finished early (in overtime at closing)
         self.busy_total = 0.0
         self.day_busy_start = 0.0
         self.queue: list[Any] = []
@@ -126,6 +153,15 @@ class Manager:
         self.sales_count = 0
         self.revenue = 0.0
         self.sick_days = 0
+        self.day_complaints = 0  # complaints handled today
+        self.admin_backlog = 0.0  # hours of administration left undone
+        self.overtime_total = 0.0
+        self.proactive_total = 0.0
+        self.proactive_calls = 0
+        self.occupant = 0  # how many people held this desk before (keys the AM's own stream)
+        self.rng: Any = None  # the AM's own random stream (streams.am_random)
+        self.quit_threshold = float("inf")  # cumulative quit hazard at which the AM leaves (Exp(1))
+        self.cum_hazard = 0.0
 
     def busy_until(self, now: float) -> float:
         """Busy hours accumulated up to `now`, including a service in progress."""

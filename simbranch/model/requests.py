@@ -7,7 +7,7 @@ different AMs under different policies, not different needs.
 
 from __future__ import annotations
 
-__all__ = ["ABANDONED", "DONE", "IN_SERVICE", "KINDS", "WAITING", "Request"]
+__all__ = ["ABANDONED", "COMPLAINT", "DONE", "IN_SERVICE", "KINDS", "SALES", "SERVICE", "WAITING", "Request"]
 
 #: Request kinds, in the order of `RequestTypes`' fields.
 KINDS = ("service", "sales", "complaint")
@@ -20,8 +20,8 @@ class Request:
     """One request. `counted` marks client requests that arrived after the warm-up (the KPI cohort)."""
 
     __slots__ = (
-        "arrival", "base_time", "client", "counted", "kind", "owner", "proactive", "quality_z", "sale_u",
-        "sale_z", "start", "status", "tier",
+        "arrival", "base_time", "client", "counted", "kind", "owner", "quality_z", "sale_u", "sale_z", "service",
+        "start", "status", "tier",
     )
 
     def __init__(self, client: int, tier: int, kind: int, arrival: float, base_time: float,
@@ -38,4 +38,4 @@ class Request:
         self.counted = counted
         self.status = WAITING
         self.start = -1.0
-        self.proactive = False  # a follow-up call the branch makes, not a client's request
+        self.service = 0.0  # handling time, once started

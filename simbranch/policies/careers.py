@@ -4,9 +4,10 @@ Every `review_interval_days` the AMs below the top level who have spent `min_yea
 there are eligible; the best `top_share` of them by evaluation score are promoted, as long as
 no more than `max_senior_share` of positions sit above the first level. Promotion raises the
 level (salary follows the level) and motivation. While an AM's path is open their quit hazard is
-multiplied by exp(-visibility_effect); an eligible AM passed over at two reviews in a row is
-blocked and their hazard is multiplied by exp(+blocked_effect) until promoted. At the top level
-the path has ended and the hazard is left as it is.
+multiplied by exp(-visibility_effect) and their drive (effort intensity, model/effort.py) rises by
+`drive`, as much as that share of pay at risk would; an eligible AM passed over at two reviews in a
+row is blocked: their hazard is multiplied by exp(+blocked_effect) and the drive is gone until they
+are promoted. At the top level the path has ended and both are left as they are.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ class Careers:
                 self.passed_over[m.id] = self.passed_over.get(m.id, 0) + 1
             self._path_effect(m)
 
+    def drive(self, branch: Branch, day: int) -> None:
+        """Every morning: an open path motivates effort."""
+        for m in branch.present():
+            if m.level < self.top_level and self.passed_over.get(m.id, 0) < 2:
+                m.drive += self.cfg.drive
+
     def _path_effect(self, m: Manager) -> None:
         if m.level >= self.top_level:
             m.quit_factor = 1.0
@@ -72,3 +79,4 @@ def install(branch: Branch) -> None:
         careers = Careers(branch)
         branch.levers["careers"] = careers
         branch.day_end_hooks.append(careers.review)
+        branch.day_start_hooks.append(careers.drive)

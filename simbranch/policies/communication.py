@@ -1,9 +1,10 @@
 """Communication (lever 6): regular team meetings, knowledge sharing and faster escalation.
 
 Every `meeting_interval_days` the AMs at work meet for `meeting_length_h` at the start of the
-day, away from clients. At each meeting every skill of every AM closes a share
-`knowledge_sharing` of its gap to the team's best in that skill (experience sharing). Escalation
-channels cut the handling time of complaints by `escalation_speedup`.
+day, away from clients. At each meeting every AM below the team's mean in a skill closes a share
+`knowledge_sharing` of the gap to that mean (experience sharing: colleagues pass on what the team
+knows, which lifts the weaker towards the team, not beyond it); AMs at or above the mean gain
+nothing. Escalation channels cut the handling time of complaints by `escalation_speedup`.
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ class Meetings:
         if not present:
             return
         for area in SKILL_AREAS:
-            best = max(getattr(m, area) for m in present)
+            mean = sum(getattr(m, area) for m in present) / len(present)
             for m in present:
                 x = getattr(m, area)
-                setattr(m, area, x + cfg.knowledge_sharing * (best - x))
+                if x < mean:
+                    setattr(m, area, x + cfg.knowledge_sharing * (mean - x))
         for m in present:
             m.in_meeting = True
             m.day_away_h += cfg.meeting_length_h

@@ -4,7 +4,7 @@ incentives, careers and assessments share.
 For each AM the period's measures are sales (revenue sold), growth (on the previous period),
 clients (book size), satisfaction (of the AM's own clients: true, or as surveyed), complaints
 (from the AM's clients, per client, counted against) and follow-up (share of the AM's clients
-contacted within the neglect window). Each is standardised across the AMs present (a z-score)
+contacted within their tier's expected contact gap). Each is standardised across the AMs present (a z-score)
 and the score is their weighted sum.
 """
 
@@ -39,7 +39,7 @@ class Evaluation:
         n = book.n
         active = book.active[:n]
         owner = book.am[:n]
-        recent = (branch.day - book.last_contact_day[:n]) <= branch.sat.neglect_days
+        recent = (branch.day - book.last_contact_day[:n]) <= branch.satisfaction.gap_days[book.tier[:n]]
         out: dict[Manager, dict[str, float]] = {}
         for m in branch.present():
             mine = active & (owner == m.position)

@@ -1,19 +1,21 @@
 """Evaluation and incentives (lever 3): pay schemes that move effort, motivation and pressure.
 
-Each scheme has a sales orientation S in [-1, 1] (what its measures pay for: selling minus
-service) and a strength P, the expected variable pay as a share of salary: `pay_at_risk` for
-bonus schemes, and for commission the rate x the expected sales revenue per AM / mean salary.
-While it runs, every AM's
+Each scheme has a strength P, the expected variable pay as a share of salary (`pay_at_risk` for
+bonus schemes; for commission the rate x the expected sales revenue per AM / mean salary, an ex
+ante estimate from the scenario), scaled by `team_factor` for a team bonus, and pays on measures of
+the scorecard: selling (sales, growth, clients) and service (satisfaction, complaints, follow-up);
+commission and tournaments pay on sales only. While it runs, every AM's
 
-    effort split   phi = phi0 + effort_response * S * P * k
-    motivation target bonus  = motivation_response * P * k * (1 + weak_response * max(0, ref - skill))
-    daily pressure           = pressure * P * k  (x2 in a tournament)
+    effort split   phi = selling_split(phi0, P x w_selling, P x w_service)   (model/effort.py)
+    drive          += P                   (effort intensity, saturating; model/effort.py)
+    motivation target bonus  = motivation_response x P x (1 + weak_response x max(0, ref - skill))
+    daily pressure           = pressure x P  (x2 in a tournament)
+    expected pay             = salary x (1 + P)  (lowers quitting through pay against the market)
 
-with k = 1 for individual pay and team_factor for a team bonus (the weak-AM response applies to
-individual pay only). Pay is settled at each evaluation: commission = rate x revenue sold;
-scorecard bonus = pay at risk x salary x a share that rises with the score; team bonus = pay at
-risk x salary x the branch's revenue against the previous period (capped at 2); tournament = the
-pool shared by the top quarter on sales.
+with the weak-AM response for individual pay only (Kishore et al. 2013). Pay is settled at each
+evaluation: commission = rate x revenue sold; scorecard bonus = pay at risk x salary x a share that
+rises with the score; team bonus = pay at risk x salary x the branch's revenue against the
+previous period (capped at 2); tournament = the pool shared by the top quarter on sales.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simbranch.model.effort import selling_split
 from simbranch.policies.evaluation import Evaluation
 
 if TYPE_CHECKING:
@@ -39,13 +42,15 @@ class Incentives:
         cfg = self.cfg = scenario.incentives
         self.scheme = cfg.scheme
         self.weights = SALES_ONLY if cfg.scheme in ("commission", "tournament") else cfg.weights.normalised()
-        orientation = sum(self.weights[k] for k in ("sales", "growth", "clients")) - sum(
-            self.weights[k] for k in ("satisfaction", "complaints", "follow_up"))
+        selling = sum(self.weights[k] for k in ("sales", "growth", "clients"))
+        service = sum(self.weights[k] for k in ("satisfaction", "complaints", "follow_up"))
         k = cfg.team_factor if cfg.scheme == "team_bonus" else 1.0
-        strength = (self.commission_share(scenario) if cfg.scheme == "commission" else cfg.pay_at_risk) * k
+        self.pay_share = self.commission_share(scenario) if cfg.scheme == "commission" else cfg.pay_at_risk
+        strength = self.pay_share * k
         self.individual = cfg.scheme != "team_bonus"
-        self.effort = scenario.managers.effort_split + cfg.effort_response * orientation * strength
-        self.effort = min(1.0, max(0.0, self.effort))
+        mg = scenario.managers
+        self.effort = selling_split(mg.effort_split, strength * selling, strength * service, mg.effort.pay_response)
+        self.strength = strength
         self.motivation = cfg.motivation_response * strength
         self.pressure = cfg.pressure * strength * (2.0 if cfg.scheme == "tournament" else 1.0)
         self.reference = scenario.managers.skill_effects.reference
@@ -56,22 +61,33 @@ class Incentives:
     @staticmethod
     def commission_share(scenario: Scenario) -> float:
         """Commission as an expected share of pay: rate x expected sales revenue per AM / mean salary,
-        from the scenario's book (tiers, request rates, sales share, conversion, sale size)."""
+        an ex-ante estimate from the scenario: the sales opportunities that reach AMs at the base
+        conversion, plus planned sales calls at the outreach conversion to clients of the book's mean
+        value."""
         cl, mg, sales = scenario.clients, scenario.managers, scenario.sales
         share_sales = scenario.requests.types.sales.share
-        revenue = sum(cl.count * t.share * t.requests_per_year * share_sales * sales.base_conversion
-                      * sales.amount_share * t.value_median * np.exp(t.value_sigma ** 2 / 2)
-                      for t in cl.tiers.values()) / mg.count
+        wd = mg.workday
+        mean_value = {name: t.value_median * np.exp(t.value_sigma ** 2 / 2) for name, t in cl.tiers.items()}
+        requests = sum(cl.count * t.share * t.requests_per_year * share_sales * t.am_share.sales
+                       * sales.base_conversion * sales.amount_share * mean_value[name]
+                       for name, t in cl.tiers.items())
+        calls = (wd.proactive_h / wd.contact_h * scenario.branch.days_per_year * mg.effort_split * mg.count
+                 if wd.enabled else 0.0)
+        book_value = sum(t.share * mean_value[name] for name, t in cl.tiers.items())
+        outreach = calls * sales.outreach_conversion * sales.amount_share * book_value
         salary = sum(lv.share * lv.salary_per_year for lv in mg.levels.values())
+        revenue = (requests + outreach) / mg.count
         return scenario.incentives.commission_rate * revenue / salary if salary > 0 else 0.0
 
     def respond(self, branch: Branch, day: int) -> None:
-        """Every day: each AM's effort, motivation target and pressure under the scheme."""
+        """Every day: each AM's effort split and drive, motivation target, pressure and expected pay."""
         for m in branch.present():
             m.effort_split = self.effort
+            m.drive += self.strength
             weak = max(0.0, self.reference - m.skill_mean()) if self.individual else 0.0
             m.motivation_bonus = self.motivation * (1.0 + self.cfg.weak_response * weak)
             m.pressure = self.pressure
+            m.pay_bonus = self.pay_share
 
     def settle(self, branch: Branch, day: int) -> None:
         """At the end of each evaluation period: score the AMs and pay them."""
@@ -113,8 +129,6 @@ def install(branch: Branch) -> None:
     if cfg.scheme == "fixed":
         return
     incentives = Incentives(branch.scenario)
-    branch.mis_selling = cfg.mis_selling
-    branch.mis_selling_penalty = cfg.mis_selling_penalty
     branch.day_start_hooks.append(incentives.respond)
     branch.day_end_hooks.append(incentives.settle)
     branch.levers["incentives"] = incentives

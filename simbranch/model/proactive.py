@@ -1,0 +1,128 @@
+"""Proactive work: the calls an AM makes on their own book in the hours the day leaves them.
+
+Each day an AM at work turns their proactive hours into n = hours / contact_h contacts (the
+fraction by a keyed draw) and splits them by their selling effort phi (docs/model.md, "Proactive
+work"):
+
+* (1 - phi) n **reviews**: service calls to the clients most overdue for contact, by days since the
+  last contact over the tier's expected gap. Without a CRM the AM keeps the list from memory: each
+  client's overdueness is seen through a lognormal error (`memory_sd`), so some due clients are
+  missed and some are called early. With the CRM's follow-up (`allocation.follow_up_days` > 0) the
+  list is exact, and a client not contacted for follow_up_days is due whatever the tier expects.
+  Only clients at least half-way to due are reviewed; spare review slots become sales calls.
+* phi n **sales calls** to the clients with the most sales potential: annual value, scaled down for
+  a client who bought within `sales.need_days`, among clients not contacted in the last 10 days.
+  Better prospects come first, so more calls bring less each (diminishing returns).
+
+A call is a contact (satisfaction by `Satisfaction.after_call`, relationship kept up, skills
+practised) and may sell (`Sales.chance`: review or outreach odds). Every draw is keyed by the
+client and how many proactive calls the client has had, so policies that call the same client on
+different days still give it the same chances (common random numbers).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import ndtri
+
+from simbranch.model.requests import SALES, SERVICE
+
+if TYPE_CHECKING:
+    from simbranch.model.branch import Branch
+    from simbranch.model.managers import Manager
+
+__all__ = ["ProactiveWork"]
+
+RECENT_DAYS = 10  # a client contacted this recently gets no sales call
+MIN_DUE = 0.5  # reviews go to clients at least this far towards their expected contact gap
+
+
+class ProactiveWork:
+    def __init__(self, branch: Branch):
+        sc = branch.scenario
+        self.contact_h = sc.managers.workday.contact_h
+        self.gap_days = np.array([t.contact_gap_days for t in sc.clients.tiers.values()])
+        self.follow_up_days = sc.allocation.follow_up_days
+        self.memory_sd = sc.allocation.memory_sd
+        self.need_days = sc.sales.need_days
+        self.count_draw = branch.streams.keyed("proactive.count")
+        self.memory_draw = branch.streams.keyed("proactive.memory")
+        self.quality_draw = branch.streams.keyed("proactive.quality")
+        self.sale_draw = branch.streams.keyed("proactive.sale")
+        self.amount_draw = branch.streams.keyed("proactive.amount")
+        self.fit_draw = branch.streams.keyed("proactive.fit")
+
+    def calls(self, m: Manager, hours: float, day: int) -> int:
+        """How many calls `hours` of proactive work make (the fraction of a call by a keyed draw)."""
+        n = hours / self.contact_h
+        whole = int(n)
+        return whole + (self.count_draw.uniform(m.id, day) < n - whole)
+
+    def day(self, branch: Branch, day: int, hours: dict[int, float]) -> None:
+        """Make today's proactive calls: `hours` maps the position of each AM at work to their hours."""
+        plan = {p: self.calls(branch.positions[p], h, day) for p, h in hours.items() if h > 0.0}  # type: ignore[arg-type]
+        plan = {p: n for p, n in plan.items() if n > 0}
+        if not plan:
+            return
+        book = branch.clients
+        ids = book.active_ids()
+        owners = book.am[ids]
+        ids = ids[np.isin(owners, np.fromiter(plan, dtype=np.int32))]
+        if not len(ids):
+            return
+        owners = book.am[ids]
+        since = day - book.last_contact_day[ids]
+        due = since / self.gap_days[book.tier[ids]]
+        if self.follow_up_days:
+            seen = np.where(since >= self.follow_up_days, np.maximum(due, 1.0), due)
+        else:
+            seen = due * np.exp(self.memory_sd * ndtri(np.clip(self.memory_draw.uniforms(ids, day), 1e-12, 1 - 1e-12)))
+        potential = book.value[ids] * np.minimum(1.0, (day - book.last_sale_day[ids]) / self.need_days)
+        potential = np.where(since >= RECENT_DAYS, potential, -1.0)
+        by_review = np.lexsort((-seen, owners))
+        by_sales = np.lexsort((-potential, owners))
+        sorted_owners = owners[by_review]
+        for p, n in plan.items():
+            lo, hi = np.searchsorted(sorted_owners, [p, p + 1])
+            if lo == hi:
+                continue
+            m = branch.positions[p]
+            assert m is not None
+            rows = by_review[lo:hi]
+            n_review = min(round((1.0 - m.effort_split) * n), hi - lo)
+            picked = rows[:n_review]
+            picked = picked[seen[picked] >= MIN_DUE]
+            reviews = ids[picked].tolist()
+            taken = set(reviews)
+            sellers: list[int] = []
+            for i in by_sales[lo:hi].tolist():
+                if len(sellers) >= n - len(reviews) or potential[i] < 0.0:
+                    break  # in order of potential: the rest were contacted too recently
+                if ids[i] not in taken:
+                    sellers.append(int(ids[i]))
+            prompted = self.follow_up_days
+            for c in reviews:
+                self._call(branch, m, c, day, SERVICE, bool(prompted) and day - book.last_contact_day[c] >= prompted)
+            for c in sellers:
+                self._call(branch, m, c, day, SALES, False)
+
+    def _call(self, branch: Branch, m: Manager, c: int, day: int, kind: int, prompted: bool) -> None:
+        book = branch.clients
+        k = int(book.proactive_n[c])
+        book.proactive_n[c] = k + 1
+        branch.satisfaction.after_call(m, c, kind, day, self.quality_draw.normal(c, k))
+        if branch.skills.learning:
+            branch.skills.learn(m, kind)
+        book.last_contact_day[c] = day
+        tally = branch.tally
+        tally.day_proactive_contacts += 1
+        m.proactive_calls += 1
+        tally.day_follow_ups += prompted
+        if self.sale_draw.uniform(c, k) < branch.sales.chance(m, c, 1 if kind == SALES else 2):
+            amount = branch.sales.amount(c, self.amount_draw.normal(c, k))
+            branch.record_sale(m, c, amount, counted=day >= branch.warmup_days, proactive=True)
+            weight = branch.satisfaction.pressure_weight(float(book.complexity[c]))
+            if self.fit_draw.uniform(c, k) < branch.sales.misfit_chance(m, weight):
+                branch.mis_sold(c)

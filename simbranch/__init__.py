@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from simbranch import validation
 from simbranch.experiment import Comparison, ResultStore, Sweep, compare, load_comparison, sweep
 from simbranch.policies.allocation import AllocationRule, register_allocation_rule
-from simbranch.run import KPI_NAMES, RunResult, run
+from simbranch.run import KPI_NAMES, TIER_KPI_PREFIXES, RunResult, kpi_names, run
 from simbranch.scenario import (
     Policy,
     Scenario,
@@ -28,6 +28,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "KPI_NAMES",
+    "TIER_KPI_PREFIXES",
     "AllocationRule",
     "Comparison",
     "Policy",
@@ -39,6 +40,7 @@ __all__ = [
     "Trace",
     "__version__",
     "compare",
+    "kpi_names",
     "load_comparison",
     "load_policy",
     "load_scenario",

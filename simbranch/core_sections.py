@@ -129,7 +129,7 @@ def _default_tiers() -> dict[str, TierConfig]:
                                contact_gap_days=63.0, expected_quality=0.80, complexity=0.45),
         "vip": TierConfig(share=0.05, importance=3, value_median=25_000.0, value_sigma=0.6, requests_per_year=20.0,
                           am_share=AmShare(service=0.7, sales=1.0, complaint=1.0), wait_tolerance_h=4.0,
-                          contact_gap_days=21.0, expected_quality=0.81, complexity=0.65),
+                          contact_gap_days=21.0, expected_quality=0.80, complexity=0.65),
     }
 
 
@@ -222,6 +222,9 @@ class RelationshipsConfig(Section):
         "(scaled by relationship capital)", source="SEI 2007; size assumed", plausible=(0.0, 0.2))
 
 
+_DEFAULT_DOMAIN_COMPLEXITY = {"retail": 0.0, "sme": 0.15, "wealth": 0.15}
+
+
 class ClientsConfig(Section):
     count: int = Field(7_000, ge=0, le=2_000_000, description="Clients in the book at the start [clients]")
     tiers: dict[str, TierConfig] = Field(
@@ -232,7 +235,7 @@ class ClientsConfig(Section):
         description="Industry or need of clients by name, with shares summing to 1 [share]",
     )
     domain_complexity: dict[str, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(
-        default_factory=lambda: {"retail": 0.0, "sme": 0.15, "wealth": 0.15},
+        default_factory=lambda: dict(_DEFAULT_DOMAIN_COMPLEXITY),
         description="Complexity added to the tier's for a client of each domain; a domain not named adds 0 [0..1 units]",
     )
     complexity_sd: float = param(0.1, "Sd of a client's needs complexity around its tier and domain mean",
@@ -257,6 +260,20 @@ class ClientsConfig(Section):
     def _domain_shares(cls, domains: dict[str, float]) -> dict[str, float]:
         check_shares(domains, "domain shares")
         return domains
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_complexity_for_own_domains(cls, data: object) -> object:
+        """A scenario with domains of its own keeps only the default complexities of the domains it has
+        (a default entry for a domain it dropped is not an error; any other unknown name is)."""
+        if not (isinstance(data, dict) and isinstance(data.get("domains"), dict)):
+            return data
+        given = data.get("domain_complexity", _DEFAULT_DOMAIN_COMPLEXITY)
+        if isinstance(given, dict):
+            kept = {d: v for d, v in given.items()
+                    if d in data["domains"] or _DEFAULT_DOMAIN_COMPLEXITY.get(d, object()) != v}
+            data = {**data, "domain_complexity": kept}
+        return data
 
     @model_validator(mode="after")
     def _complexity_domains(self) -> ClientsConfig:
@@ -539,13 +556,13 @@ class ExhaustionConfig(Section):
         0.08, "Quality lost per unit of exhaustion", "1/unit", ge=0.0, le=5.0,
         source="Corbeanu et al. 2023 (performance r -.16 to -.23), fitted", plausible=(0.03, 0.15))
     sales_effect: float = param(
-        0.8, "Log-odds of a sale lost per unit of exhaustion", "1/unit", ge=0.0, le=10.0,
-        source="Corbeanu et al. 2023 (performance r -.16 to -.23), fitted", plausible=(0.3, 1.5))
+        0.3, "Log-odds of a sale lost per unit of exhaustion", "1/unit", ge=0.0, le=10.0,
+        source="Corbeanu et al. 2023 (performance r -.16 to -.23), fitted", plausible=(0.1, 0.8))
     absence_effect: float = param(
         1.5, "Log-change of the daily sick chance per unit of exhaustion", "1/unit", ge=0.0, le=20.0,
         source="Swider & Zimmerman 2010 (R .23 with absenteeism), fitted", plausible=(0.5, 3.0))
     quit_effect: float = param(
-        1.5, "Log-change of the quit hazard per unit of exhaustion above the typical (initial mean)", "1/unit", ge=0.0, le=20.0,
+        2.0, "Log-change of the quit hazard per unit of exhaustion above the typical (initial mean)", "1/unit", ge=0.0, le=20.0,
         source="Swider & Zimmerman 2010 (R .33 with turnover), fitted", plausible=(0.5, 3.0))
     motivation_effect: float = share_field(
         0.3, "Drop of the motivation target per unit of exhaustion above the initial mean", source=A,
@@ -588,9 +605,9 @@ class TurnoverConfig(Section):
         0.6, "Quit hazard from month 3 to month 12", "1/yr", ge=0.0, le=20.0,
         source="CBA Live 2025 (about half leave within a year)", plausible=(0.3, 0.9))
     hazard_second_year: float = param(
-        0.2, "Quit hazard in the second year", "1/yr", ge=0.0, le=20.0, source=A, plausible=(0.1, 0.35))
+        0.18, "Quit hazard in the second year", "1/yr", ge=0.0, le=20.0, source=A, plausible=(0.1, 0.35))
     base_rate_per_year: float = param(
-        0.11, "Quit hazard after two years, at no exhaustion and initial motivation", "1/yr", ge=0.0, le=20.0,
+        0.08, "Quit hazard after two years, at no exhaustion and initial motivation", "1/yr", ge=0.0, le=20.0,
         source="Crowe 2023 (bank officers 6.5 %, non-officers 19.8 % a year)", plausible=(0.04, 0.15))
     motivation_sensitivity: float = param(
         2.0, "Log-hazard change per unit of motivation below its initial value", "1/unit", ge=0.0, le=50.0,
@@ -625,18 +642,18 @@ class HiringConfig(Section):
 
 class EffortConfig(Section):
     pay_response: float = param(
-        5.0, "Weight an AM puts on a measure per unit of pay at risk on it (the professional norm weighs "
+        4.0, "Weight an AM puts on a measure per unit of pay at risk on it (the professional norm weighs "
         "selling and service 1 each)", "1/unit", ge=0.0, le=100.0,
         source="Holmström & Milgrom 1991 (multitasking); size fitted to Lazear 2000", plausible=(2.0, 10.0))
     intensity_max: float = param(
-        0.4, "Most that incentives and careers can raise effort (proactive hours, overtime willingness), as a "
+        0.2, "Most that incentives and careers can raise effort (proactive hours, overtime willingness), as a "
         "share above normal", "ratio", ge=0.0, le=5.0, source="Lazear 2000 (about half of +44 % is effort)",
         plausible=(0.2, 0.6))
     intensity_scale: float = param(
         0.15, "Strength of the incentives (pay at risk) at which effort reaches 63 % of its maximum rise", "share",
         gt=0.0, le=10.0, source=A, plausible=(0.05, 0.3))
     effort_stress: float = param(
-        0.01, "Daily stress per unit of effort above normal (the cost of effort)", "1/day", ge=0.0, le=1.0,
+        0.005, "Daily stress per unit of effort above normal (the cost of effort)", "1/day", ge=0.0, le=1.0,
         source=A, plausible=(0.0, 0.03))
 
 
@@ -685,16 +702,17 @@ class SalesConfig(Section):
         0.30, "Chance a client's sales opportunity converts at reference skill and satisfaction", "share",
         gt=0.0, lt=1.0, source=A, plausible=(0.15, 0.5))
     outreach_conversion: float = param(
-        0.12, "Chance a proactive sales call converts, at reference skill and satisfaction", "share",
+        0.18, "Chance a proactive sales call converts, at reference skill and satisfaction", "share",
         gt=0.0, lt=1.0, source=A, plausible=(0.04, 0.2))
     review_conversion: float = param(
-        0.03, "Chance a proactive service review leads to a sale", "share", gt=0.0, lt=1.0, source=A,
+        0.04, "Chance a proactive service review leads to a sale", "share", gt=0.0, lt=1.0, source=A,
         plausible=(0.01, 0.08))
     sales_skill_effect: float = param(
-        3.0, "Log-odds change per unit of sales skill", "1/unit", ge=0.0, le=50.0, source=A, plausible=(1.0, 5.0))
+        2.0, "Log-odds change per unit of sales skill", "1/unit", ge=0.0, le=50.0,
+        source="Farrell 1999 (sales training and sales: r = .16), fitted", plausible=(1.0, 4.0))
     product_skill_effect: float = param(
-        1.0, "Log-odds change per unit of product skill", "1/unit", ge=0.0, le=50.0, source=A,
-        plausible=(0.3, 2.0))
+        0.7, "Log-odds change per unit of product skill", "1/unit", ge=0.0, le=50.0, source=A,
+        plausible=(0.2, 1.5))
     satisfaction_effect: float = param(
         2.0, "Log-odds change per unit of client satisfaction", "1/unit", ge=0.0, le=50.0,
         source="Cooil et al. 2007 (satisfaction and share of wallet); size assumed", plausible=(0.5, 4.0))
@@ -702,18 +720,19 @@ class SalesConfig(Section):
         1.0, "Log-odds change per unit of selling effort above the default effort split", "1/unit", ge=0.0,
         le=50.0, source=A, plausible=(0.3, 2.0))
     motivation_effect: float = param(
-        1.5, "Log-odds change per unit of motivation above its initial value", "1/unit", ge=0.0, le=50.0,
-        source=A, plausible=(0.5, 3.0))
+        1.0, "Log-odds change per unit of motivation above its initial value", "1/unit", ge=0.0, le=50.0,
+        source=A, plausible=(0.3, 2.0))
     need_days: float = param(
-        250.0, "Days after a purchase over which a client's need for the next product recovers (sales calls "
-        "go to clients with the most value times recovered need)", "working days", gt=0.0, le=10_000.0,
+        250.0, "Days after a purchase over which a client's need for the next product recovers: proactive calls "
+        "sell with the chance times the recovered need, and sales calls go to the most value times need",
+        "working days", gt=0.0, le=10_000.0,
         source=A, plausible=(60.0, 500.0))
     amount_share: float = param(
         0.20, "Mean sale as a share of the client's annual value", "ratio", ge=0.0, le=100.0, source=A,
         plausible=(0.1, 0.4))
     amount_sigma: float = Field(0.5, ge=0.0, le=5.0, description="Log-sd of a sale's amount [log units]")
     mis_selling: float = param(
-        0.3, "Chance a sale does not fit the client, per unit of selling effort above default, x (1 + stress) "
+        0.2, "Chance a sale does not fit the client, per unit of selling effort above default, x (1 + stress) "
         "x (1 + complexity_focus x complexity) / (same at the mean complexity)", "1/unit", ge=0.0, le=10.0,
         source="CFPB/OCC 2016 (Wells Fargo); size assumed", plausible=(0.1, 0.6))
     mis_selling_penalty: float = share_field(

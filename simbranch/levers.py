@@ -179,7 +179,10 @@ class IncentivesConfig(Section):
     )
     team_factor: float = share_field(0.5, "Strength of a team bonus's individual effects relative to individual pay")
     pressure: float = Field(
-        0.04, ge=0.0, le=10.0, description="Daily stress added per unit of pay at risk (x2 in a tournament) [1/day]"
+        0.02, ge=0.0, le=10.0,
+        description="Daily stress added per unit of pay at risk (x2 in a tournament); assumption, plausible "
+        "0.01-0.05 [1/day]",
+        json_schema_extra={"source": "assumption", "plausible": [0.01, 0.05]},
     )
 
 
@@ -226,7 +229,7 @@ class CareersConfig(Section):
         0.3, ge=0.0, le=5.0, description="Fall of the log quit hazard while an AM's path is open [1/unit]"
     )
     drive: float = Field(
-        0.05, ge=0.0, le=5.0,
+        0.03, ge=0.0, le=5.0,
         description="Effort drive of an AM whose path is open, in units of pay at risk (model/effort.py); "
         "assumption, plausible 0-0.1 [share]",
         json_schema_extra={"source": "assumption", "plausible": [0.0, 0.1]},
@@ -263,7 +266,9 @@ class WellbeingConfig(Section):
         0.08, ge=0.0, le=10.0, description="Extra daily recovery from stress for a user, as a multiple [ratio]"
     )
     build_reduction: float = share_field(0.1, "Cut in how fast stress builds for a user (stress-management skills)")
-    sick_reduction: float = share_field(0.4, "Cut in a user's sick days (EAP: lost time 66 -> 40 h/month)")
+    sick_reduction: float = share_field(
+        0.25, "Cut in a user's sick days (EAP: lost time 66 -> 40 h/month pre/post, no control: taken at about "
+        "two thirds)")
     ramp_days: float = Field(
         35.0, gt=0.0, le=1_000.0, description="Time constant over which the programme takes effect [working days]"
     )

@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 import simbranch as sb
+from helpers import fast_quits
 from simbranch.model.staff import ALL, PrefixMin, StaffIndex, specialty
 from simbranch.policies.allocation import AllocationRule, CRMRouting, allocation_rule
 
 BUSY_BRANCH = {
-    "branch.horizon_days": 80, "branch.warmup_days": 0, "clients.count": 240, "managers.count": 6,
-    "managers.turnover.base_rate_per_year": 3.0, "managers.turnover.hiring_delay_days": 3,
+    "branch.horizon_days": 80, "branch.warmup_days": 0, "clients.count": 600, "managers.count": 6,
+    **fast_quits(3.0, 3),
     "clients.inflow.rate_per_year": 0.8, "allocation.rebalance_interval_days": 15,
     "allocation.follow_up_days": 20, "managers.absence.sick_days_per_year": 20.0,
 }

@@ -67,7 +67,7 @@ def test_run_with_set_and_out_writes_four_csvs(scenario_file, tiny_args, tmp_pat
         assert str(out_dir / f"{name}.csv") in out
 
     assert header(out_dir / "kpis.csv") == ["kpi", "value"]
-    assert [r[0] for r in rows(out_dir / "kpis.csv")] == list(sb.KPI_NAMES)
+    assert [r[0] for r in rows(out_dir / "kpis.csv")] == sb.kpi_names(sb.load_scenario(cli.BASELINE))
     daily = rows(out_dir / "daily.csv")
     assert len(daily) == 5
     assert {"day", "satisfaction_mean", "revenue"} <= set(header(out_dir / "daily.csv"))

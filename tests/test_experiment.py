@@ -132,7 +132,7 @@ def test_a_compared_run_is_the_run_of_its_scenario_and_seed():
     table = cmp.table.set_index(["policy", "replication"])
     for name, sc in (("baseline", TINY), ("team_meetings", TINY.with_policy(policy))):
         direct = sb.run(sc, np.random.SeedSequence(SEED, spawn_key=(1,))).kpis
-        row = table.loc[(name, 1), KPIS].astype(float).to_numpy()
+        row = table.loc[(name, 1), sb.kpi_names(TINY)].astype(float).to_numpy()
         assert row == pytest.approx(direct.to_numpy(dtype=float), nan_ok=True), name
 
 
@@ -151,7 +151,7 @@ def test_common_random_numbers_across_policies():
     mis-selling, which are requests of their own), every policy sees the same requests."""
     sc = TINY.with_overrides({
         "clients.churn.enabled": False, "clients.inflow.enabled": False,
-        "requests.complaints_follow_satisfaction": False, "incentives.mis_selling": 0.0,
+        "requests.complaints_follow_satisfaction": False, "sales.mis_selling": 0.0,
     })
     presets = sorted(p.stem for p in PRESETS.glob("*.toml"))
     assert len(presets) >= 12

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import simbranch as sb
+from helpers import fast_quits
 import simbranch.invariants as inv
 from simbranch.run import build_branch
 
@@ -26,7 +27,7 @@ def busy() -> sb.RunResult:
     """A short run where everything happens: abandonment, sick days, quits and hires, CRM follow-ups."""
     sc = sb.Scenario().with_overrides({
         **SMALL, "managers.count": 3, "requests.patience.enabled": True, "requests.patience.mean_h": 2.0,
-        "managers.turnover.base_rate_per_year": 3.0, "managers.turnover.hiring_delay_days": 5,
+        **fast_quits(3.0, 5),
         "managers.absence.sick_days_per_year": 20, "allocation.rule": "crm", "allocation.follow_up_days": 20,
     })
     res = sb.run(sc, seed=5)
@@ -167,12 +168,14 @@ def test_no_clients() -> None:
 
 
 def test_no_arrivals() -> None:
-    """Clients who never ask (every tier's requests_per_year = 0): no request, utilisation 0, the
-    waits NaN, but satisfaction is defined (there are clients) and, with no contact, it can only
-    fall (neglect after `neglect_days`); churn goes on."""
-    tiers = {f"clients.tiers.{t}.requests_per_year": 0.0 for t in ("mass", "affluent", "vip")}
+    """Clients who never ask (every tier's requests_per_year = 0) and AMs with no time for proactive
+    calls (no working-day budget): no request, utilisation 0, the waits NaN, but satisfaction is
+    defined (there are clients) and, with no contact, it can only fall (neglect beyond the tier's
+    expected contact gap, here 20 days); churn goes on."""
+    tiers = {f"clients.tiers.{t}.{field}": value for t in ("mass", "affluent", "vip")
+             for field, value in (("requests_per_year", 0.0), ("contact_gap_days", 20.0))}
     res = _run({**tiers, "clients.count": 300, "branch.horizon_days": 120, "branch.warmup_days": 0,
-                "clients.satisfaction.neglect_days": 20})
+                "managers.workday.enabled": False})
     k, d = res.kpis, res.daily
     assert k["requests_arrived"] == 0 and k["requests_served"] == 0 and k["revenue"] == 0
     assert k["utilisation"] == 0 and math.isnan(k["wait_mean_h"]) and math.isnan(k["service_mean_h"])
@@ -229,7 +232,7 @@ def test_every_am_quits_and_nobody_is_hired() -> None:
     are open at the end, every active client is without an AM; the KPIs over the staffed days stay
     defined."""
     res = _run({"clients.count": 300, "managers.count": 3, "branch.horizon_days": 60, "branch.warmup_days": 0,
-                "managers.turnover.base_rate_per_year": 20.0, "managers.turnover.hiring_delay_days": 10_000})
+                **fast_quits(20.0, 10_000)})
     k, d = res.kpis, res.daily
     empty = d[d["headcount"] == 0]  # headcount is counted after the day's quits; the day's hours before them
     assert len(empty) > 20 and d["headcount"].iloc[-1] == 0 and d["hires"].sum() == 0
@@ -251,7 +254,7 @@ def test_clients_left_without_an_am_get_one_from_the_next_hire() -> None:
     takes them on. Reproducer before the fix: 3 AMs, climate 4, quit rate 2/yr, seed 0: 560 of 567
     active clients without an AM at the end while an AM was in post."""
     res = _run({"clients.count": 300, "managers.count": 3, "branch.horizon_days": 120, "branch.warmup_days": 0,
-                "managers.turnover.base_rate_per_year": 20.0, "managers.turnover.hiring_delay_days": 20})
+                **fast_quits(20.0, 20)})
     d = res.daily
     assert (d["headcount"] == 0).any() and d["headcount"].iloc[-1] > 0
     assert res.clients.loc[res.clients["active"], "am_id"].notna().all()
@@ -297,7 +300,7 @@ def test_reported_case_no_sick_am_serves_at_nine() -> None:
     {"allocation.rule": "pooled"},
     {"communication.enabled": True, "communication.meeting_interval_days": 3},
     {"training.enabled": True, "training.interval_days": 10, "training.groups": 2},
-    {"managers.turnover.base_rate_per_year": 4.0, "managers.turnover.hiring_delay_days": 1},
+    {**fast_quits(4.0, 1)},
 ], ids=["portfolio", "pooled", "meetings", "training", "new hires"])
 def test_no_absent_am_starts_a_request_at_the_start_of_a_day(levers: dict) -> None:
     """Nobody away today (sick, on a course, in the morning meeting) starts a request as the day

@@ -350,14 +350,14 @@ def test_heatmap_of_a_sweep(sw):
 
 
 def test_sensitivity_bars_sobol(sw):
-    indices = sw.sensitivity("requests_served")
-    fig = plots.sensitivity_bars(indices, kpi="requests_served")
+    indices = sw.sensitivity("proactive_hours")
+    fig = plots.sensitivity_bars(indices, kpi="proactive_hours")
     (ax,) = fig.axes
     s1, st = (c for c in ax.containers if isinstance(c, BarContainer))
     assert [b.get_width() for b in s1.patches] == pytest.approx(indices["S1"].to_numpy())
     assert [b.get_width() for b in st.patches] == pytest.approx(indices["ST"].to_numpy())
     assert [t.get_text() for t in ax.get_yticklabels()] == list(SPACE)
-    assert "requests_served" in ax.get_title() and "Sobol" in ax.get_title()
+    assert "proactive_hours" in ax.get_title() and "Sobol" in ax.get_title()
     assert legend_labels(fig) == ["S1 first-order", "ST total"]
     assert all(c.errorbar is not None for c in (s1, st))
 
@@ -402,7 +402,7 @@ def test_sweep_and_run_plot_kinds(sw, result):
     assert fig.axes[0].get_xlabel() == "allocation.follow_up_days" and "profit" in fig.axes[1].get_ylabel()
     fig = sw.plot("heatmap", kpi="wait_mean_h", x="managers.count", y="allocation.follow_up_days", bins=3)
     assert fig.axes[0].collections[0].get_array().shape == (3, 3)
-    assert "Sobol" in sw.plot("sensitivity", kpi="requests_served").axes[0].get_title()
+    assert "Sobol" in sw.plot("sensitivity", kpi="proactive_hours").axes[0].get_title()
     with pytest.raises(ValueError, match="kinds: heatmap, sensitivity"):
         sw.plot("surface")
     assert len(result.plot().axes) == 5

@@ -31,15 +31,16 @@ SHORT = {
 #: Levers that make the client population and the request-type mix independent of service, so
 #: that any lever that does not touch arrivals leaves arrivals untouched:
 #: no satisfaction-driven churn, no (referral-driven) inflow, no satisfaction-driven complaints,
-#: and no top clients following a leaving AM out of the branch (who quits depends on stress,
-#: hence on the allocation rule, so with `follow_share > 0` the rules lose different clients,
-#: whose later requests then exist under one rule only; every other client keeps its requests,
-#: see `test_clients_keep_their_needs_whatever_the_policy`).
+#: and no client following a leaving AM out of the branch or leaving at a handover (who quits
+#: depends on stress, hence on the allocation rule, so with `follow_share > 0` the rules lose
+#: different clients, whose later requests then exist under one rule only; every other client
+#: keeps its requests, see `test_clients_keep_their_needs_whatever_the_policy`).
 FIXED_POPULATION = {
     "clients.churn.enabled": False,
     "clients.inflow.enabled": False,
     "requests.complaints_follow_satisfaction": False,
-    "managers.turnover.follow_share": 0.0,
+    "clients.relationships.follow_share": 0.0,
+    "clients.relationships.handover_churn": 0.0,
 }
 
 ALLOCATION_RULES = ("round_robin", "least_loaded", "crm", "by_tier")

@@ -20,11 +20,13 @@ def test_scenario_file_loads(path: Path) -> None:
 
 
 def test_baseline_is_a_plausible_branch() -> None:
-    """About a dozen AMs, a book per AM within EVIDENCE.md's ranges (affluent 150-400, private
-    banking 50-80: anything from 50 to 400), a year measured after a warm-up, no lever on."""
+    """A business area of about 40 AMs (enough for turnover to show in a year), a book per AM within
+    the evidence's ranges (affluent 150-400, private banking 50-80: anything from 50 to 400), a year
+    measured after a warm-up, no lever on; and it is the default scenario, written out."""
     sc = sb.load_scenario(SCENARIOS / "baseline.toml")
-    assert 8 <= sc.managers.count <= 16
+    assert 30 <= sc.managers.count <= 60
     assert 50 <= sc.clients.count / sc.managers.count <= 400
+    assert sc.with_overrides({"branch.name": "Default branch"}) == sb.Scenario()
     assert sc.branch.horizon_days == sc.branch.days_per_year
     assert sc.branch.warmup_days > 0
     assert sc.allocation.rule in ("random", "round_robin")

@@ -251,7 +251,7 @@ def _table(records: list[dict[str, Any]]) -> pd.DataFrame:
         order = {name: i for i, name in enumerate(dict.fromkeys(frame["policy"]))}
         frame = frame.assign(_order=frame["policy"].map(order)).sort_values(["_order", "replication"], kind="stable")
         frame = frame.drop(columns=["point", "_order"]).reset_index(drop=True)
-        for kpi in KPI_NAMES:
+        for kpi in KPI_NAMES:  # a table of runs that all failed still has the KPI columns
             if kpi not in frame:
                 frame[kpi] = np.nan
     return frame

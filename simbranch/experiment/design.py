@@ -48,7 +48,8 @@ class RunSpec:
 
 #: The code that decides a run's numbers: the fingerprint hashes these (and not the plots,
 #: reports, CLI or experiment machinery, which change how results are organised, not what they are).
-MODEL_SOURCES = ("model", "policies", "run.py", "scenario.py", "sections.py", "levers.py", "streams.py",
+MODEL_SOURCES = ("model", "policies", "run.py", "scenario.py", "sections.py", "core_sections.py", "levers.py",
+                 "streams.py",
                  "registry.py")
 
 

@@ -169,6 +169,7 @@ class Branch:
 
         self.next_arrival = math.inf
         self._arrival_token = 0
+        self._closing: list[int] | None = None  # while AMs work overtime at closing: clients mis-sold
 
         self.levers: dict[str, Any] = {}  # the installed lever objects, by section name
         self.survey_scores: dict[int, float] = {}  # latest surveyed satisfaction by AM id
@@ -348,7 +349,7 @@ class Branch:
         """A client's request enters the branch: count it, route it, and start its patience clock."""
         now = self.env.now
         book = self.clients
-        counted = now >= self.warmup_t
+        counted = self.day >= self.warmup_days  # the day a request arrives is the day whose row counts it
         req = Request(c, tier, kind, now, base_time, quality_z, sale_u, sale_z, int(book.am[c]), counted)
         book.requests[c] += 1
         tally = self.tally
@@ -497,8 +498,10 @@ class Branch:
             self.record_sale(m, c, self.sales.amount(c, req.sale_z), req.counted, proactive=False)
             weight = self.satisfaction.pressure_weight(float(book.complexity[c]))
             if self.missell_u() < self.sales.misfit_chance(m, weight):
-                # the complaint arrives as its own event, once this contact has finished
-                self.env.timeout(0.0, c).callbacks.append(lambda ev: self.mis_sold(ev.value))
+                if self._closing is not None:  # served in overtime: the complaint comes once all have gone home
+                    self._closing.append(c)
+                else:  # the complaint arrives as its own event, once this contact has finished
+                    self.env.timeout(0.0, c).callbacks.append(lambda ev: self.mis_sold(ev.value))
         elif req.kind == COMPLAINT:
             m.day_complaints += 1
         self.satisfaction.after_request(m, c, req.kind, wait, req.quality_z)
@@ -672,6 +675,7 @@ class Branch:
         in hand first, then their own queue, then the branch's. Returns the hours by position."""
         now, cap = self.env.now, self.workday.cap
         used: dict[int, float] = {}
+        self._closing = []
         for m in self.present():
             if m.absent or not (m.busy or m.queue or self.pool):
                 continue
@@ -706,6 +710,9 @@ class Branch:
             used[m.position] = cap - budget
             if not m.busy and m.position not in self.idle:
                 self._next_for(m)
+        missold, self._closing = self._closing, None
+        for c in missold:
+            self.mis_sold(c)
         return used
 
     def _client_day(self, d: int) -> None:

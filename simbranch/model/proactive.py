@@ -15,7 +15,8 @@ work"):
   Better prospects come first, so more calls bring less each (diminishing returns).
 
 A call is a contact (satisfaction by `Satisfaction.after_call`, relationship kept up, skills
-practised) and may sell (`Sales.chance`: review or outreach odds). Every draw is keyed by the
+practised) and may sell: with `Sales.chance` (review or outreach odds) times the client's recovered
+need, so a client who bought recently is unlikely to buy again. Every draw is keyed by the
 client and how many proactive calls the client has had, so policies that call the same client on
 different days still give it the same chances (common random numbers).
 """
@@ -120,7 +121,8 @@ class ProactiveWork:
         tally.day_proactive_contacts += 1
         m.proactive_calls += 1
         tally.day_follow_ups += prompted
-        if self.sale_draw.uniform(c, k) < branch.sales.chance(m, c, 1 if kind == SALES else 2):
+        need = min(1.0, (day - book.last_sale_day[c]) / self.need_days)
+        if self.sale_draw.uniform(c, k) < need * branch.sales.chance(m, c, 1 if kind == SALES else 2):
             amount = branch.sales.amount(c, self.amount_draw.normal(c, k))
             branch.record_sale(m, c, amount, counted=day >= branch.warmup_days, proactive=True)
             weight = branch.satisfaction.pressure_weight(float(book.complexity[c]))

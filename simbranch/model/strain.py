@@ -2,10 +2,16 @@
 
 Stress sigma in [0, 1] (docs/model.md, "Stress") responds within days to the working day:
 
-    sigma += climate x build_rate x max(0, worked / H - load_threshold)          workload
-           + overtime_stress x overtime hours + backlog_stress x days of work waiting
-           + complaint_stress x complaints handled + pay pressure + effort_stress x (e - 1)
-           + background - recovery_rate x sigma + noise                         on a working day
+    sigma += climate x build_factor x [ build_rate x max(0, worked / H - load_threshold)   workload
+                                       + overtime_stress x overtime hours
+                                       + backlog_stress x days of work waiting
+                                       + complaint_stress x complaints handled
+                                       + pay pressure + effort_stress x (e - 1) + background ]
+             - recovery_rate x recovery_factor x sigma + noise                     on a working day
+
+The climate (a scenario's `managers.stress.climate`) and the AM's build factor (stress-management
+skills, the wellbeing lever) scale how much the same demands strain; the recovery factor
+(counselling) how fast it fades.
     sigma -= leave_recovery_rate x sigma                                      on a day away (leave, sick)
 
 Exhaustion E in [0, 1] (docs/model.md, "Exhaustion") builds over months while stress stays above a
@@ -70,11 +76,10 @@ class Strain:
             return
         st, H = self.st, self.hours
         load = day.worked / H
-        build = st.climate * m.build_factor * st.build_rate * max(0.0, load - st.load_threshold)
-        hindrance = (st.overtime_stress * day.overtime + st.backlog_stress * backlog_h / H
-                     + st.complaint_stress * m.day_complaints + m.pressure
-                     + self.effort_stress * (m.intensity - 1.0))
-        s = m.stress + build + hindrance + st.background_pressure - st.recovery_rate * m.recovery_factor * m.stress
+        demands = (st.build_rate * max(0.0, load - st.load_threshold) + st.overtime_stress * day.overtime
+                   + st.backlog_stress * backlog_h / H + st.complaint_stress * m.day_complaints + m.pressure
+                   + self.effort_stress * (m.intensity - 1.0) + st.background_pressure)
+        s = m.stress + st.climate * m.build_factor * demands - st.recovery_rate * m.recovery_factor * m.stress
         m.stress = min(1.0, max(0.0, s + st.noise_sd * noise))
 
     def day_away(self, m: Manager, resting: bool) -> None:

@@ -11,12 +11,13 @@ STAMP   = $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test lint bench lab constraints clean
+.PHONY: help install run test validate lint bench lab constraints clean
 
 help:
 	@echo "make install      create $(VENV) and install simbranch[$(EXTRAS)] pinned by constraints.txt"
 	@echo "make run          run the main job (the named policies compared with the baseline: table and out/main/report.html)"
 	@echo "make test         run the test suite"
+	@echo "make validate     measure every stylised fact on the default branch, write docs/validation.md (~20 min)"
 	@echo "make lint         ruff check"
 	@echo "make bench        run the benchmarks (engine, experiments and Dask scale-out, trainer demo latency)"
 	@echo "make lab          start JupyterLab on notebooks/"
@@ -37,6 +38,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n auto --dist loadfile
+
+validate: $(STAMP)
+	$(PY) -m simbranch.experiment.facts --size full --out docs/validation.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check simbranch tests benchmarks

@@ -1,6 +1,6 @@
 """simbranch: compare how a business branch manages its account managers, by simulation.
 
-The public interface (see DESIGN.md): `load_scenario`, `load_policy`, `Scenario`,
+The public interface (see README.md): `load_scenario`, `load_policy`, `Scenario`,
 `Policy`, `ScenarioError`, `run`, `RunResult`, `KPI_NAMES`, `register_allocation_rule`,
 `AllocationRule`, and the `validation` module with analytic test cases.
 """

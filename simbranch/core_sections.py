@@ -553,8 +553,8 @@ class ExhaustionConfig(Section):
     burnout_threshold: float = share_field(
         0.8, "Exhaustion at or above which an AM counts as burnt out (severe)", source=A, plausible=(0.7, 0.9))
     quality_effect: float = param(
-        0.08, "Quality lost per unit of exhaustion", "1/unit", ge=0.0, le=5.0,
-        source="Corbeanu et al. 2023 (performance r -.16 to -.23), fitted", plausible=(0.03, 0.15))
+        0.05, "Quality lost per unit of exhaustion", "1/unit", ge=0.0, le=5.0,
+        source="Corbeanu et al. 2023 (performance r -.16 to -.23), fitted", plausible=(0.02, 0.12))
     sales_effect: float = param(
         0.3, "Log-odds of a sale lost per unit of exhaustion", "1/unit", ge=0.0, le=10.0,
         source="Corbeanu et al. 2023 (performance r -.16 to -.23), fitted", plausible=(0.1, 0.8))
@@ -668,13 +668,13 @@ class ManagersConfig(Section):
     effort_split: float = share_field(
         0.5, "Share of discretionary effort on selling rather than service, without incentives")
     focus_effect: float = param(
-        0.15, "Quality lost per unit of effort shifted from service to selling, for a client of mean complexity",
+        0.25, "Quality lost per unit of effort shifted from service to selling, for a client of mean complexity",
         "1/unit", ge=0.0, le=5.0, source="Holmström & Milgrom 1991; Kishore et al. 2013; size assumed",
         plausible=(0.05, 0.3))
     complexity_focus: float = param(
-        3.0, "How much more sales pressure costs per unit of needs complexity (multiplies the focus loss and "
+        10.0, "How much more sales pressure costs per unit of needs complexity (multiplies the focus loss and "
         "mis-selling by 1 + this x complexity)", "1/unit", ge=0.0, le=20.0,
-        source="CFPB/OCC 2016 (complex products sold under pressure); assumption", plausible=(1.0, 6.0))
+        source="CFPB/OCC 2016 (complex products sold under pressure); assumption", plausible=(3.0, 20.0))
     skill_effects: SkillEffectsConfig = Field(default_factory=SkillEffectsConfig, description="[section]")
     learning: LearningConfig = Field(default_factory=LearningConfig, description="[section]")
     decay: DecayConfig = Field(default_factory=DecayConfig, description="[section]")

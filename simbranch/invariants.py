@@ -92,7 +92,7 @@ _NON_NEGATIVE_DAILY = (
     "arrived", "served", "abandoned", "complaints", "sales_count", "proactive_sales", "revenue", "wait_mean_h",
     "busy_h", "available_h", "overtime_h", "admin_h", "proactive_h", "proactive_contacts", "queue_length",
     "backlog_h", "clients", "new_clients", "churned", "headcount", "absent", "on_leave", "vacancies",
-    "quits", "hires", "training_hours", "meeting_hours", "follow_ups", "promotions", "salary_cost",
+    "quits", "hires", "training_hours", "meeting_hours", "follow_ups", "promotions", "salary_cost", "time_away_cost",
     "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "cost",
 )
 _COST_PARTS = ("salary_cost", "training_cost", "bonus_cost", "wellbeing_cost", "other_cost")
@@ -101,7 +101,8 @@ _NON_NEGATIVE_KPIS = (
     "wait_p90_h", "wait_all_mean_h", "wait_served_mean_h", "service_mean_h", "overtime_hours", "proactive_hours",
     "admin_hours", "complaints", "sales_count", "proactive_sales", "revenue", "revenue_per_am",
     "client_churn_rate", "am_turnover_rate", "training_hours", "meeting_hours", "follow_ups", "promotions",
-    "salary_cost", "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "cost_total", "clients_end",
+    "salary_cost", "time_away_cost", "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "cost_total",
+    "clients_end",
     "headcount_mean",
 )
 
@@ -211,6 +212,9 @@ def _check_daily(res: RunResult, d: dict[str, np.ndarray], out: list[str]) -> No
     bad = d["complaints"] > d["arrived"]
     if bad.any():
         out.append(f"daily: more complaints than requests on days {_days(bad)}")
+    bad = d["time_away_cost"] > d["salary_cost"] + _TOL
+    if bad.any():
+        out.append(f"daily: salary for time away above the salary cost on days {_days(bad)}")
     bad = d["proactive_sales"] > d["sales_count"]
     if bad.any():
         out.append(f"daily: more proactive sales than sales on days {_days(bad)}")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KPI_NAMES", "TIER_KPI_PREFIXES", "RunResult", "build_branch", "kpi_names", "run"]
 
-#: The KPIs every run reports, in order (DESIGN.md); units are in the names where there is one.
+#: The KPIs every run reports, in order (defined in docs/model.md); units are in the names where there is one.
 KPI_NAMES: tuple[str, ...] = (
     "requests_arrived", "requests_served", "requests_abandoned", "requests_open_at_end",
     "wait_mean_h", "wait_p90_h", "wait_all_mean_h", "wait_served_mean_h", "service_mean_h", "utilisation",
@@ -30,7 +30,7 @@ KPI_NAMES: tuple[str, ...] = (
     "satisfaction_mean", "nps", "complaints", "sales_count", "proactive_sales", "revenue", "revenue_per_am",
     "client_churn_rate", "am_turnover_rate", "new_hire_quit_12m", "stress_mean", "exhaustion_mean",
     "exhausted_share", "burnout_share", "skill_mean",
-    "training_hours", "meeting_hours", "follow_ups", "promotions", "survey_nps", "salary_cost",
+    "training_hours", "meeting_hours", "follow_ups", "promotions", "survey_nps", "salary_cost", "time_away_cost",
     "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "cost_total", "profit", "clients_end",
     "headcount_mean",
 )
@@ -166,6 +166,7 @@ def _kpis(branch: Branch, daily: pd.DataFrame) -> pd.Series:
         "promotions": float(window["promotions"].sum()),
         "survey_nps": float(window["survey_nps"].mean()) if window["survey_nps"].notna().any() else nan,
         "salary_cost": float(window["salary_cost"].sum()),
+        "time_away_cost": float(window["time_away_cost"].sum()),
         "training_cost": float(window["training_cost"].sum()),
         "bonus_cost": float(window["bonus_cost"].sum()),
         "wellbeing_cost": float(window["wellbeing_cost"].sum()),
@@ -245,7 +246,9 @@ def _clients_frame(branch: Branch) -> pd.DataFrame:
         "tier": pd.Categorical.from_codes(b.tier[:n], branch.tier_names),
         "domain": pd.Categorical.from_codes(b.domain[:n], branch.domain_names),
         "value": b.value[:n],
+        "complexity": b.complexity[:n],
         "satisfaction": b.satisfaction[:n],
+        "relationship": b.relationship[:n],
         "active": b.active[:n],
         "am_id": pd.array(np.where(am_id >= 0, am_id, 0), dtype="Int64"),
         "joined_day": b.joined_day[:n],

@@ -3,17 +3,24 @@
 `trace_day(scenario, seed, day, am)` builds the branch of `simbranch.run(scenario, seed)`, runs it
 to the end of `day` and returns, in time order, what happened that day to one AM: the requests
 of their clients and where each went, the services they gave, the sales they made, how their
-clients' satisfaction moved, their absences, and their stress at the end of the day.
+clients' satisfaction moved, their absences (sick days, annual leave, courses, meetings), the
+overtime they stayed at closing, how the rest of their day went on administration and proactive
+work, the review and sales calls they made, and their stress and exhaustion at the end of the day.
 
 Event kinds (`Trace.events["event"]`): "start of day", "absent", "back", "request" (taken at
-once), "queued", "follow-up" (a CRM call the AM is to make), "re-routed" (a leaver's waiting
-request), "starts", "finishes", "sale", "no sale", "cover starts" / "cover ends" (a colleague
-serves the AM's client), "client gave up", "withdrawn" (the client left while waiting),
-"client left", "leaves" (the AM resigns) and "end of day".
+once), "queued", "re-routed" (a leaver's waiting request), "starts", "finishes", "sale", "no sale",
+"cover starts" / "cover ends" (a colleague serves the AM's client), "client gave up", "withdrawn"
+(the client left while waiting), "overtime" (the AM stays after closing to clear waiting work),
+"working time" (the day's hours on requests, administration and proactive work), "review call" /
+"sales call" (proactive calls, a review may be a CRM-prompted follow-up), "client left", "leaves"
+(the AM resigns) and "end of day". Work done at closing (overtime, proactive calls) is shown at
+the closing time, as the engine does it.
 
 The trace watches the engine by wrapping the methods of the one branch *instance* it builds
-(`_route`, `_start`, `_contact`, `set_absent`, ...): the wrappers only call through and read
-state, so the traced run is exactly the untraced one, and nothing changes for any other run.
+(`_route`, `_start`, `_contact`, `_overtime`, `set_absent`, ...) and of that branch's own
+mechanism objects (`workday.close`, `proactive._call`, `sales.chance`): the wrappers only call
+through and read state, so the traced run is exactly the untraced one, and nothing changes for
+any other run.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from simbranch.model.requests import IN_SERVICE, SALES, WAITING
+from simbranch.model.requests import DONE, IN_SERVICE, SALES, SERVICE, WAITING
 from simbranch.run import build_branch
 from simbranch.scenario import Scenario
 
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
     from simbranch.model.branch import Branch
     from simbranch.model.managers import Manager
     from simbranch.model.requests import Request
+    from simbranch.model.workday import DayHours
 
 __all__ = ["Trace", "trace_day"]
 
@@ -53,8 +61,8 @@ class Trace:
     Columns: `time` (clock text, the day starting at 09:00), `hour` (hours since the day's
     start), `event` (short kind), `client` (the client concerned, or missing) and `text`
     (one plain sentence). `branch` is the traced branch, stopped just after the day's end; the
-    engine starts the next day in the same step, so its presence flags (`sick_today`, ...) and
-    follow-up calls are already the next day's.
+    engine starts the next day in the same step, so its presence flags (`sick_today`, `on_leave`,
+    ...) are already the next day's.
     """
 
     events: pd.DataFrame
@@ -159,20 +167,31 @@ class _Recorder:
         self.ams: list[Manager] = []  # the AMs in a position once the day has started
         self.served0: dict[int, int] = {}
         self.sales0: dict[int, int] = {}
+        self.calls0: dict[int, int] = {}
         self.book0: dict[int, int] = {}
-        self.follow_ups: Counter[int] = Counter()
+        self.was_away: dict[int, str] = {}  # why each AM away yesterday was away (leave, sickness)
         self.last_started: Manager | None = None
         self.leaving: Manager | None = None  # inside `_quit`
-        self.mis_sold: float | None = None  # inside `_mis_sold`: the client's satisfaction before it
+        self.mis_sold: float | None = None  # inside `mis_sold`: the client's satisfaction before it
+        self.let_down: float | None = None  # the satisfaction before the latest mis-sale was felt
         self.patience = False  # inside `_on_patience`
+        self.in_hand: dict[int, Request] | None = None  # inside `_overtime`: the request each position had in hand
+        self.cleared: Counter[int] = Counter()  # waiting requests each AM served in overtime
+        self.chance = float("nan")  # what `sales.chance` last returned
         self.levels = list(branch.mg.levels)
+        ex = branch.scenario.managers.exhaustion
+        self.exh = ex if ex.enabled else None
 
     def install(self) -> None:
+        """Wrap the engine's methods on this branch instance and on its own mechanism objects."""
         b = self.b
-        for name in ("_day_start", "_day_end", "_route", "_start", "_contact", "_give_up", "_on_patience",
-                     "set_absent", "_quit", "_lose_client", "_mis_sold"):
+        targets: list[tuple[object, str]] = [
+            (b, name) for name in ("_day_start", "_day_end", "_route", "_start", "_contact", "_give_up",
+                                   "_on_patience", "_overtime", "set_absent", "_quit", "_lose_client", "mis_sold")]
+        targets += [(b.workday, "close"), (b.proactive, "_call"), (b.sales, "chance")]
+        for obj, name in targets:
             make: Callable[[Callable[..., Any]], Callable[..., Any]] = getattr(self, "w" + name.lstrip("_"))
-            setattr(b, name, make(getattr(b, name)))
+            setattr(obj, name, make(getattr(obj, name)))
 
     # ------------------------------------------------------------------ helpers
 
@@ -181,9 +200,11 @@ class _Recorder:
         self.events.append(e)
         return e
 
-    def who(self, c: int) -> str:
+    def who(self, c: int, lower: bool = False) -> str:
+        """'Client 12 (VIP, wealth)': the client with their tier and domain."""
         b = self.b
-        return f"Client {c} ({_label(b.tier_names[b.clients.tier[c]])}, {_label(b.domain_names[b.clients.domain[c]])})"
+        name = "client" if lower else "Client"
+        return f"{name} {c} ({_label(b.tier_names[b.clients.tier[c]])}, {_label(b.domain_names[b.clients.domain[c]])})"
 
     def owner(self, req: Request) -> Manager | None:
         return self.b.positions[req.owner] if req.owner >= 0 else None
@@ -198,13 +219,18 @@ class _Recorder:
     def sat(self, c: int) -> float:
         return float(self.b.clients.satisfaction[c])
 
-    def sat_text(self, c: int, s0: float) -> str:
+    def sat_text(self, c: int, s0: float, s1: float | None = None) -> str:
+        """How client `c`'s satisfaction moved from `s0` to `s1` (by default, to now)."""
         if not self.b.sat_on:
             return ""
-        return f" Client {c}'s satisfaction {s0:.2f} -> {self.sat(c):.2f}."
+        return f" Client {c}'s satisfaction {s0:.2f} -> {self.sat(c) if s1 is None else s1:.2f}."
 
     def away(self, m: Manager) -> str:
+        """Why an AM is away from clients today, in words."""
         reasons = []
+        if m.on_leave:
+            left = m.leave_until - self.day + 1
+            reasons.append(f"on annual leave{f', {left} days left' if left > 1 else ', last day'}")
         if m.sick_today:
             reasons.append("off sick")
         if m.away_days > 0:
@@ -213,6 +239,24 @@ class _Recorder:
         if m.in_meeting:
             reasons.append("in the team meeting")
         return " and ".join(reasons) or "away"
+
+    def exhaustion_state(self, exhaustion: float) -> str:
+        """'burnt out', 'highly exhausted' or '' by the scenario's thresholds ('' without exhaustion)."""
+        ex = self.exh
+        if ex is None:
+            return ""
+        if exhaustion >= ex.burnout_threshold:
+            return "burnt out"
+        return "highly exhausted" if exhaustion >= ex.high_threshold else ""
+
+    def exhaustion_text(self, before: float, after: float | None = None) -> str:
+        """'exhaustion 0.52 (highly exhausted), ' or, over the day, 'exhaustion 0.52 -> 0.53 (...), '."""
+        if self.exh is None:
+            return ""
+        now = before if after is None else after
+        state = self.exhaustion_state(now)
+        value = f"{before:.2f}" if after is None else f"{before:.2f} -> {after:.2f}"
+        return f"exhaustion {value}" + (f" ({state})" if state else "") + ", "
 
     @staticmethod
     def waiting(queue: list) -> int:
@@ -250,33 +294,31 @@ class _Recorder:
             queued = {m.id: self.waiting(m.queue) for m in b.all_managers}  # overnight, before anyone starts
             self.served0 = {m.id: m.served for m in b.all_managers}
             self.sales0 = {m.id: m.sales_count for m in b.all_managers}
-            skipped0 = set(b.follow_up_skipped.items())
+            self.calls0 = {m.id: m.proactive_calls for m in b.all_managers}
+            # yesterday's reasons: `orig` sets today's
+            self.was_away = {m.id: "annual leave" if m.on_leave else "being off sick"
+                             for m in b.all_managers if m.on_leave or m.sick_today}
             pool = self.waiting(b.pool)
             books = {m.id: b.sizes[m.position] for m in b.positions if m is not None}
             i = len(self.events)
             orig(d)
             self.ams = [m for m in b.positions if m is not None]
             self.book0 = {m.id: b.sizes[m.position] for m in self.ams}
-            crowded = Counter(int(b.clients.am[c]) for c, day in b.follow_up_skipped.items()
-                              if day == d and (c, day) not in skipped0)
             self.events[i:i] = [
                 {"hour": 0.0, "event": "start of day", "client": None, "ams": {m.id},
-                 "text": self.start_text(m, carried.get(m.id), queued.get(m.id, 0), pool, crowded[m.position],
-                                         books.get(m.id))}
+                 "text": self.start_text(m, carried.get(m.id), queued.get(m.id, 0), pool, books.get(m.id))}
                 for m in self.ams]
             return None
 
         return day_start
 
-    def start_text(self, m: Manager, carried: int | None, q: int, pool: int, crowded: int,
-                   book: int | None) -> str:
+    def start_text(self, m: Manager, carried: int | None, q: int, pool: int, book: int | None) -> str:
         b = self.b
         tenure = m.tenure_days / b.days_per_year
         years = f"{tenure:.1f} years" if tenure >= 1 else f"{m.tenure_days} days"
         parts = [f"AM {m.id} starts the day: {self.levels[m.level]}, {_label(b.domain_names[m.specialty])} "
                  f"specialist, {years} in the job."]
-        parts.append(f"Stress {m.stress:.2f}, motivation {m.motivation:.2f}"
-                     + (" (in burnout)" if m.burnout else "") + ".")
+        parts.append(f"Stress {m.stress:.2f}, {self.exhaustion_text(m.exhaustion)}motivation {m.motivation:.2f}.")
         parts.append(f"Skills: sales {m.sales:.2f}, relationship {m.relationship:.2f}, product {m.product:.2f}.")
         queue = f"{q} request{'s' if q != 1 else ''} waiting in their queue" if q else "nobody waiting in their queue"
         size = b.sizes[m.position]
@@ -285,9 +327,6 @@ class _Recorder:
                      + (f" ({pool} in the branch's shared queue)" if pool else "") + ".")
         if carried is not None:
             parts.append(f"Still with client {carried} from yesterday.")
-        if crowded:
-            parts.append(f"{crowded} follow-up call{'s' if crowded != 1 else ''} to their clients "
-                         f"crowded out by selling.")
         if m.hired_day == self.day and m.tenure_days == 0:
             parts.append("Today: first day in the job (new hire), with clients taken over from colleagues.")
         elif m.absent:
@@ -301,44 +340,153 @@ class _Recorder:
             if d != self.day:
                 return orig(d)
             b = self.b
-            now, H = b.env.now, b.hours_per_day
-            before = {m.id: (m.stress, m.motivation, m.level, m.burnout, m.busy_until(now) - m.day_busy_start)
+            now = b.env.now
+            before = {m.id: (m.stress, m.exhaustion, m.motivation, m.level, m.busy_until(now) - m.day_busy_start)
                       for m in self.ams}
             orig(d)
             for m in self.ams:
-                stress, motivation, level, burnout, busy = before[m.id]
-                served = m.served - self.served0.get(m.id, 0)
-                sales = m.sales_count - self.sales0.get(m.id, 0)
-                mot = f"{motivation:.2f} -> {m.motivation:.2f}" if abs(m.motivation - motivation) >= 0.005 \
-                    else f"{m.motivation:.2f}"
-                fu = self.follow_ups[m.id]
-                text = (f"AM {m.id} ends the day: stress {stress:.2f} -> {m.stress:.2f}, motivation {mot}, "
-                        f"{served} request{'s' if served != 1 else ''} served"
-                        + (f" (incl. {fu} follow-up call{'s' if fu != 1 else ''})" if fu else "")
-                        + f", {sales} sale{'s' if sales != 1 else ''}, busy {busy:.1f} h of {H:g}.")
-                if m.burnout and not burnout:
-                    text += " Stress has stayed high too long: burnout."
-                elif burnout and not m.burnout:
-                    text += " Out of burnout."
-                if m.level != level:
-                    text += f" Promoted to {self.levels[m.level]}."
-                in_post = b.positions[m.position] is m
-                if m.busy and m.current is not None:
-                    text += (f" Still with client {m.current.client}, to finish tomorrow." if in_post else
-                             f" Has left the branch, once the work with client {m.current.client} is finished.")
-                elif not in_post:
-                    text += " Has left the branch."
-                q = self.waiting(m.queue) if in_post else 0
-                if q:
-                    text += f" {q} request{'s' if q != 1 else ''} wait{'' if q != 1 else 's'} in the queue overnight."
-                if in_post and b.sizes[m.position] != self.book0.get(m.id):
-                    text += f" Book: {self.book0.get(m.id)} -> {b.sizes[m.position]} clients."
-                self.add("end of day", text, {m.id})
+                self.add("end of day", self.end_text(m, *before[m.id]), {m.id})
             self.on = False
             self.done = True
             return None
 
         return day_end
+
+    def end_text(self, m: Manager, stress: float, exhaustion: float, motivation: float, level: int,
+                 busy: float) -> str:
+        """The AM's day in numbers, what changed in their state, and what is left for tomorrow."""
+        b = self.b
+        served = m.served - self.served0.get(m.id, 0)
+        sales = m.sales_count - self.sales0.get(m.id, 0)
+        calls = m.proactive_calls - self.calls0.get(m.id, 0)
+        mot = f"{motivation:.2f} -> {m.motivation:.2f}" if abs(m.motivation - motivation) >= 0.005 \
+            else f"{m.motivation:.2f}"
+        text = (f"AM {m.id} ends the day: stress {stress:.2f} -> {m.stress:.2f}, "
+                f"{self.exhaustion_text(exhaustion, m.exhaustion)}motivation {mot}, "
+                f"{served} request{'s' if served != 1 else ''} served, "
+                + (f"{calls} proactive call{'s' if calls != 1 else ''}, " if b.workday.on else "")
+                + f"{sales} sale{'s' if sales != 1 else ''}, busy {busy:.1f} h of {b.hours_per_day:g}.")
+        old, new = self.exhaustion_state(exhaustion), self.exhaustion_state(m.exhaustion)
+        if new != old:
+            text += f" Now {new}." if new else f" No longer {old}."
+        if m.level != level:
+            text += f" Promoted to {self.levels[m.level]}."
+        in_post = b.positions[m.position] is m
+        if m.busy and m.current is not None:
+            text += (f" Still with client {m.current.client}, to finish tomorrow." if in_post else
+                     f" Has left the branch, once the work with client {m.current.client} is finished.")
+        elif not in_post:
+            text += " Has left the branch."
+        q = self.waiting(m.queue) if in_post else 0
+        if q:
+            text += f" {q} request{'s' if q != 1 else ''} wait{'' if q != 1 else 's'} in the queue overnight."
+        if in_post and b.sizes[m.position] != self.book0.get(m.id):
+            text += f" Book: {self.book0.get(m.id)} -> {b.sizes[m.position]} clients."
+        return text
+
+    # ------------------------------------------------------------------ closing: overtime, working time, calls
+
+    def wovertime(self, orig: Callable[[], dict[int, float]]) -> Callable[[], dict[int, float]]:
+        def overtime() -> dict[int, float]:
+            if not self.on:
+                return orig()
+            b = self.b
+            self.in_hand = {m.position: m.current for m in b.present() if m.busy and m.current is not None}
+            self.cleared.clear()
+            i = len(self.events)
+            try:
+                used = orig()
+            finally:
+                in_hand, self.in_hand = self.in_hand, None
+            stays = [(b.positions[p], h) for p, h in used.items() if h > 0.0]
+            # before the work it tells of, which `orig` has just recorded
+            self.events[i:i] = [
+                {"hour": b.env.now - self.t0, "event": "overtime", "client": None, "ams": {m.id},
+                 "text": self.overtime_text(m, h, in_hand.get(m.position))}
+                for m, h in stays if m is not None]
+            return used
+
+        return overtime
+
+    def overtime_text(self, m: Manager, hours: float, in_hand: Request | None) -> str:
+        """'AM 3 stays 1 h 20 min after closing to finish ... and clear 2 waiting requests ...'."""
+        todo = []
+        if in_hand is not None and in_hand.status == DONE:
+            todo.append(f"finish the work with client {in_hand.client}")
+        n = self.cleared[m.id]
+        if n:
+            todo.append(f"clear {n} waiting request{'s' if n != 1 else ''}")
+        return (f"AM {m.id} stays {_h_min(hours)} after closing to {' and '.join(todo) or 'clear waiting work'} "
+                f"(overtime allowed: up to {_h_min(self.b.workday.cap)} a day).")
+
+    def wclose(self, orig: Callable[..., DayHours]) -> Callable[..., DayHours]:
+        def close(m: Manager, requests: float, away_h: float, overtime_on_requests: float,
+                  book_size: int) -> DayHours:
+            hours = orig(m, requests, away_h, overtime_on_requests, book_size)
+            if self.on and self.b.workday.on:
+                self.add("working time", self.hours_text(m, hours), {m.id})
+            return hours
+
+        return close
+
+    def hours_text(self, m: Manager, h: DayHours) -> str:
+        """How the AM's day was spent: requests, administration, proactive work, overtime, backlog."""
+        planned = self.b.workday.cfg.proactive_h * m.intensity
+        late = f" (+ {_h_min(h.requests_overtime)} after closing)" if h.requests_overtime > 0.0 else ""
+        text = (f"AM {m.id}'s working time today: requests {_h_min(h.requests)}{late}, administration "
+                f"{_h_min(h.admin)}, proactive work {_h_min(h.proactive)} of the {_h_min(planned)} planned; "
+                f"{_h_min(h.worked)} worked, "
+                + (f"{_h_min(h.overtime)} of it overtime." if h.overtime > 0.0 else "no overtime."))
+        if h.admin_left > 0.0:
+            text += f" {_h_min(h.admin_left)} of administration is carried over to tomorrow."
+        return text
+
+    def wcall(self, orig: Callable[..., None]) -> Callable[..., None]:
+        def call(branch: Branch, m: Manager, c: int, day: int, kind: int, prompted: bool) -> None:
+            if not self.on:
+                return orig(branch, m, c, day, kind, prompted)
+            book = self.b.clients
+            s0, sales0, revenue0 = self.sat(c), int(book.sales[c]), float(book.revenue[c])
+            since = day - int(book.last_contact_day[c])
+            need = min(1.0, (day - book.last_sale_day[c]) / self.b.proactive.need_days)  # as `_call` weighs the chance
+            at = len(self.events)
+            e = self.add("review call" if kind == SERVICE else "sales call", "", {m.id}, c)
+            self.let_down = None
+            orig(branch, m, c, day, kind, prompted)
+            s1 = self.sat(c) if self.let_down is None else self.let_down  # before a mis-sale's complaint
+            chance = need * self.chance
+            e["text"] = self.call_text(m, c, kind, prompted, since)
+            if book.sales[c] > sales0:
+                e["text"] += "." + self.sat_text(c, s0, s1)
+                revenue = float(book.revenue[c]) - revenue0
+                sale = f"Sale on the call: {revenue:,.0f} of revenue (chance was {chance:.0%})."
+                # right after the call, before any complaint the sale brought
+                self.events.insert(at + 1, {**e, "event": "sale", "text": sale, "ams": {m.id}})
+            else:
+                e["text"] += f". No sale (chance was {chance:.0%})." + self.sat_text(c, s0, s1)
+            return None
+
+        return call
+
+    def call_text(self, m: Manager, c: int, kind: int, prompted: bool, since: int) -> str:
+        """The head of a proactive call's sentence, without the closing full stop."""
+        who = self.who(c, lower=True)
+        days = f"{since} day{'s' if since != 1 else ''} after the last contact"
+        if kind == SERVICE:
+            text = f"AM {m.id} calls {who} for a review, {days}"
+            if prompted:
+                text += (f"; a CRM follow-up (the CRM flags clients not contacted for {self.b.follow_up_days} "
+                         f"days)")
+            return text
+        return f"AM {m.id} makes a sales call to {who}, {days}"
+
+    def wchance(self, orig: Callable[[Manager, int, int], float]) -> Callable[[Manager, int, int], float]:
+        def chance(m: Manager, c: int, what: int) -> float:
+            p = orig(m, c, what)
+            self.chance = p
+            return p
+
+        return chance
 
     # ------------------------------------------------------------------ requests and service
 
@@ -355,12 +503,7 @@ class _Recorder:
             orig(req)
             c = req.client
             who = self.who(c)
-            if req.proactive:
-                name = f"AM {owner.id}" if owner is not None else "The branch"
-                head = (f"{name} plans a follow-up call to {who[0].lower() + who[1:]}, "
-                        f"not contacted for {b.follow_up_days} days")
-                e["event"] = "follow-up"
-            elif self.leaving is not None:
+            if self.leaving is not None:
                 head = f"{who}'s waiting {_KIND_NOUN[req.kind]} is re-routed as AM {self.leaving.id} leaves"
                 e["event"] = "re-routed"
             elif self.mis_sold is not None:
@@ -417,23 +560,30 @@ class _Recorder:
             if not self.on:
                 return
             self.last_started = m
-            waited = self.b.env.now - req.arrival
-            c = req.client
-            cover = self.owner_ids(req, exclude=m)
-            if req.proactive:
-                text = f"AM {m.id} makes the follow-up call to client {c}."
-            elif waited < 1.0 / 60.0:
-                text = f"AM {m.id} starts with client {c} ({_KIND_NOUN[req.kind]}) straight away."
-            else:
-                since = " (working hours, since yesterday)" if req.arrival < self.t0 else ""
-                text = f"AM {m.id} starts with client {c} ({_KIND_NOUN[req.kind]}), who waited {_hours(waited)}{since}."
-            if cover:
-                text = text[:-1] + f", covering for AM {next(iter(cover))}, whose client it is."
-            self.add("starts", text, {m.id}, c)
-            if cover:
-                self.add("cover starts", text, cover, c)
+            if self.b.env.now - self.t0 < self.b.hours_per_day:
+                self.starts(m, req, f"AM {m.id} starts with client {req.client}")
+            else:  # after the overtime, or a complaint at closing: the service runs into tomorrow's hours
+                self.starts(m, req, f"At closing, AM {m.id} takes up client {req.client}",
+                            " The work goes on tomorrow morning.")
 
         return start
+
+    def starts(self, m: Manager, req: Request, head: str, tail: str = "") -> None:
+        """Note that `m` starts serving `req` (for the client's AM too, when `m` covers for them)."""
+        waited = req.start - req.arrival
+        c = req.client
+        cover = self.owner_ids(req, exclude=m)
+        if waited < 1.0 / 60.0:
+            text = f"{head} ({_KIND_NOUN[req.kind]}) straight away"
+        else:
+            since = " (working hours, since yesterday)" if req.arrival < self.t0 else ""
+            text = f"{head} ({_KIND_NOUN[req.kind]}), who waited {_hours(waited)}{since}"
+        if cover:
+            text += f", covering for AM {next(iter(cover))}, whose client it is"
+        text += "." + tail
+        self.add("starts", text, {m.id}, c)
+        if cover:
+            self.add("cover starts", text, cover, c)
 
     def wcontact(self, orig: Callable[[Manager, Request, float], None]) -> Callable[[Manager, Request, float], None]:
         def contact(m: Manager, req: Request, now: float) -> None:
@@ -442,21 +592,22 @@ class _Recorder:
             b = self.b
             c = req.client
             book = b.clients
+            overtime = self.in_hand is not None
+            if overtime and req is not self.in_hand.get(m.position):  # a waiting request, served after closing
+                self.cleared[m.id] += 1
+                self.starts(m, req, f"AM {m.id} stays on for client {c}")
             s0, sales0, revenue0 = self.sat(c), int(book.sales[c]), float(book.revenue[c])
             orig(m, req, now)
-            if req.proactive:
-                self.follow_ups[m.id] += 1
             cover = self.owner_ids(req, exclude=m)
-            took = now - req.start
-            what = "the follow-up call with" if req.proactive else "with"
-            text = f"AM {m.id} finishes {what} client {c} after {_hours(took)}."
+            late = ", in overtime after closing" if overtime else ""
+            text = f"AM {m.id} finishes with client {c} after {_hours(req.service)}{late}."
             if m.absent and b.positions[m.position] is m:
                 text = text[:-1] + f" (begun before they were {self.away(m)}: absence does not stop work in hand)."
             if req.kind != SALES:
                 text += self.sat_text(c, s0)
             events = [("finishes", text)]
             if req.kind == SALES:
-                chance = b.conversion(m, s0)  # what `_contact` used: the skills after this contact's learning
+                chance = self.chance  # what `_contact` used: the skills after this contact's learning
                 if book.sales[c] > sales0:
                     events.append(("sale", f"Sale: {float(book.revenue[c]) - revenue0:,.0f} of revenue "
                                            f"(chance was {chance:.0%})." + self.sat_text(c, s0)))
@@ -476,9 +627,8 @@ class _Recorder:
             if not self.on or self.patience:
                 return orig(req)
             # not a patience timeout: the client has left the branch, so its waiting request goes
-            if not req.proactive:
-                self.add("withdrawn", f"The waiting {_KIND_NOUN[req.kind]} of client {req.client} is withdrawn: "
-                                      f"the client has left the branch.", self.owner_ids(req), req.client)
+            self.add("withdrawn", f"The waiting {_KIND_NOUN[req.kind]} of client {req.client} is withdrawn: "
+                                  f"the client has left the branch.", self.owner_ids(req), req.client)
             return orig(req)
 
         return give_up
@@ -509,13 +659,13 @@ class _Recorder:
 
         return on_patience
 
-    def wmis_sold(self, orig: Callable[[Any], None]) -> Callable[[Any], None]:
-        def mis_sold(ev: Any) -> None:
+    def wmis_sold(self, orig: Callable[[int], None]) -> Callable[[int], None]:
+        def mis_sold(c: int) -> None:
             if not self.on:
-                return orig(ev)
-            self.mis_sold = self.sat(ev.value)
+                return orig(c)
+            self.mis_sold = self.let_down = self.sat(c)
             try:
-                return orig(ev)
+                return orig(c)
             finally:
                 self.mis_sold = None
 
@@ -539,8 +689,13 @@ class _Recorder:
                     e["text"] += f"; {q} request{'s' if q != 1 else ''} wait{'' if q != 1 else 's'} for their return"
                 e["text"] += "."
             else:
-                back = "from the team meeting" if b.env.now > self.t0 else "at work"
-                self.add("back", f"AM {m.id} is back {back} and available to clients.", {m.id})
+                if b.env.now > self.t0:
+                    back = "back from the team meeting"
+                elif m.id in self.was_away:
+                    back = f"back at work after {self.was_away[m.id]}"
+                else:
+                    back = "back at work"
+                self.add("back", f"AM {m.id} is {back} and available to clients.", {m.id})
                 orig(m, absent)
             return None
 
@@ -552,8 +707,9 @@ class _Recorder:
                 return orig(m, d)
             b = self.b
             why = "burns out and resigns" if m.burnout else "resigns"
-            self.add("leaves", f"AM {m.id} {why} (stress {m.stress:.2f}, motivation {m.motivation:.2f}); "
-                               f"their {b.sizes[m.position]} clients go to colleagues.", {m.id})
+            self.add("leaves", f"AM {m.id} {why} (stress {m.stress:.2f}, {self.exhaustion_text(m.exhaustion)}"
+                               f"motivation {m.motivation:.2f}); their {b.sizes[m.position]} clients go to "
+                               f"colleagues.", {m.id})
             self.leaving = m
             try:
                 return orig(m, d)
@@ -610,7 +766,14 @@ def _hours(h: float) -> str:
     return f"{h:.1f} h"
 
 
+def _h_min(h: float) -> str:
+    """Working time as a reader says it: '45 min', '2 h', '1 h 20 min'."""
+    hours, minutes = divmod(round(h * 60.0), 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
 def _label(name: str) -> str:
     """A tier or domain name as a reader expects it: short names are acronyms (VIP, SME)."""
     return name.upper() if len(name) <= 3 else name
-

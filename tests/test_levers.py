@@ -1,5 +1,5 @@
 """The article's levers as mechanisms: off changes nothing, on moves what it acts on, and the
-stylised facts of EVIDENCE.md hold. Comparisons use paired replications: the same seeds for
+stylised facts of docs/evidence.md hold. Comparisons use paired replications: the same seeds for
 both arms, so both see the same clients and requests (common random numbers)."""
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def test_training_raises_only_the_trained_skill() -> None:
 
 
 def test_fact_training_size() -> None:
-    """Stylised fact 3 (Arthur, Bennett, Edens & Bell 2003: d ~ .6 on behaviour; EVIDENCE.md:
+    """Stylised fact 3 (Arthur, Bennett, Edens & Bell 2003: d ~ .6 on behaviour; docs/evidence.md:
     0.3-0.6 SD): one course moves the trained skill by 0.3-0.6 SD of the AMs' skill spread.
 
     Five paired seeds of 12 AMs; measured right after the course (day 63). The gain is 62 %

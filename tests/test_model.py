@@ -34,7 +34,7 @@ def small_run(small: sb.Scenario) -> sb.RunResult:
 
 
 def test_run_reports_every_kpi(small_run: sb.RunResult) -> None:
-    """A run reports every KPI named in DESIGN.md, each a finite number for a normal branch."""
+    """A run reports every core KPI (defined in docs/model.md), each a finite number for a normal branch."""
     for name in (
         "requests_arrived", "requests_served", "requests_abandoned", "requests_open_at_end",
         "wait_mean_h", "wait_p90_h", "service_mean_h", "utilisation", "satisfaction_mean", "nps",

@@ -1,4 +1,4 @@
-"""Reproducibility and common random numbers (DESIGN.md, "Time, randomness, reproducibility").
+"""Reproducibility and common random numbers (docs/model.md, "Stochasticity" and "Common random numbers").
 
 Same scenario + seed gives the same numbers, in this process or a fresh one; different seeds
 give different numbers; and two runs that differ only in a lever that does not touch arrivals

@@ -659,6 +659,7 @@ class Branch:
             m.day_complaints = 0
             if m.away_days > 0:
                 m.away_days -= 1
+                tally.day_course_hours += self.hours_per_day
         tally.day_busy = busy_sum
         tally.day_available = avail_sum
         self.proactive.day(self, d, proactive)

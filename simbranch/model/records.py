@@ -27,8 +27,8 @@ DAILY_COLUMNS = (
     "proactive_contacts", "queue_length", "backlog_h", "clients", "new_clients", "churned", "satisfaction_mean",
     "nps", "headcount", "absent", "on_leave", "vacancies", "quits", "hires", "stress_mean", "exhaustion_mean",
     "exhausted_share", "burnout_share", "skill_mean", "motivation_mean", "training_hours", "meeting_hours",
-    "follow_ups", "promotions", "survey_nps", "salary_cost", "training_cost", "bonus_cost", "wellbeing_cost",
-    "other_cost", "cost",
+    "follow_ups", "promotions", "survey_nps", "salary_cost", "time_away_cost", "training_cost", "bonus_cost",
+    "wellbeing_cost", "other_cost", "cost",
 )
 
 
@@ -64,6 +64,7 @@ class Tally:
         self.day_proactive_sales = self.day_proactive_contacts = 0
         self.day_revenue = self.day_wait_sum = self.day_busy = self.day_available = 0.0
         self.day_overtime = self.day_admin = self.day_proactive_h = self.day_overtime_pay = 0.0
+        self.day_course_hours = 0.0  # hours AMs spent on a course today
         self.day_replacement_cost = self.day_training_hours = self.day_meeting_hours = 0.0
         self.day_training_cost = self.day_bonus_cost = self.day_wellbeing_cost = self.day_other_cost = 0.0
         self.day_follow_ups = self.day_promotions = 0
@@ -102,6 +103,8 @@ class Tally:
         salaries = sum(branch.level_salary[m.level] for m in present) / per_day
         overhead = n_present * branch.scenario.costs.overhead_per_am_per_year / per_day
         other = self.day_replacement_cost + self.day_other_cost + self.day_overtime_pay
+        # salary paid for hours away from clients in meetings and courses (a part of the salary cost)
+        hourly = salaries / n_present / branch.hours_per_day if n_present else 0.0
         ex = branch.mg.exhaustion
         exhaustion = [m.exhaustion for m in present]
         self.rows.append((
@@ -147,6 +150,7 @@ class Tally:
             self.day_promotions,
             self.day_survey_nps,
             salaries + overhead,
+            hourly * (self.day_course_hours + self.day_meeting_hours),
             self.day_training_cost,
             self.day_bonus_cost,
             self.day_wellbeing_cost,

@@ -7,12 +7,14 @@ the scorecard: selling (sales, growth, clients) and service (satisfaction, compl
 commission and tournaments pay on sales only. While it runs, every AM's
 
     effort split   phi = selling_split(phi0, P x w_selling, P x w_service)   (model/effort.py)
-    drive          += P                   (effort intensity, saturating; model/effort.py)
+    drive          += P x a               (effort intensity, saturating; model/effort.py)
     motivation target bonus  = motivation_response x P x (1 + weak_response x max(0, ref - skill))
     daily pressure           = pressure x P  (x2 in a tournament)
     expected pay             = salary x (1 + P)  (lowers quitting through pay against the market)
 
-with the weak-AM response for individual pay only (Kishore et al. 2013). Pay is settled at each
+where a = (sales + product skill) / 2 / the reference skill for individual pay (an able AM earns
+more from an hour of selling and puts in more: Lazear 2000) and 1 for a team bonus, and the weak-AM
+response to motivation for individual pay only (Kishore et al. 2013). Pay is settled at each
 evaluation: commission = rate x revenue sold; scorecard bonus = pay at risk x salary x a share that
 rises with the score; team bonus = pay at risk x salary x the branch's revenue against the
 previous period (capped at 2); tournament = the pool shared by the top quarter on sales.
@@ -83,11 +85,16 @@ class Incentives:
         """Every day: each AM's effort split and drive, motivation target, pressure and expected pay."""
         for m in branch.present():
             m.effort_split = self.effort
-            m.drive += self.strength
+            m.drive += self.strength * (self.ability(m) if self.individual else 1.0)
             weak = max(0.0, self.reference - m.skill_mean()) if self.individual else 0.0
             m.motivation_bonus = self.motivation * (1.0 + self.cfg.weak_response * weak)
             m.pressure = self.pressure
             m.pay_bonus = self.pay_share
+
+    def ability(self, m: Manager) -> float:
+        """How much an hour of selling pays this AM against one at the reference skill: under pay for
+        individual output the able put in more effort, the less able less (Lazear 2000)."""
+        return 0.5 * (m.sales + m.product) / self.reference if self.reference > 0 else 1.0
 
     def settle(self, branch: Branch, day: int) -> None:
         """At the end of each evaluation period: score the AMs and pay them."""

@@ -2,12 +2,14 @@
 
 The public interface (see README.md): `load_scenario`, `load_policy`, `Scenario`,
 `Policy`, `ScenarioError`, `run`, `RunResult`, `KPI_NAMES`, `register_allocation_rule`,
-`AllocationRule`, and the `validation` module with analytic test cases.
+`AllocationRule`, `assumptions` and `assumed_ranges` (the model's coefficients with their
+sources and plausible ranges), and the `validation` module with analytic test cases.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from simbranch import validation
+from simbranch.assumptions import assumed_ranges, assumptions
 from simbranch.experiment import Comparison, ResultStore, Sweep, compare, load_comparison, sweep
 from simbranch.policies.allocation import AllocationRule, register_allocation_rule
 from simbranch.run import KPI_NAMES, TIER_KPI_PREFIXES, RunResult, kpi_names, run
@@ -39,6 +41,8 @@ __all__ = [
     "Sweep",
     "Trace",
     "__version__",
+    "assumed_ranges",
+    "assumptions",
     "compare",
     "kpi_names",
     "load_comparison",

@@ -114,7 +114,7 @@ class TierConfig(Section):
         gt=0.0, le=10_000.0, source=A, plausible=(10.0, 500.0))
     expected_quality: float = share_field(
         0.85, "Quality of a contact that a client of this tier expects (meets expectations)", source=A,
-        plausible=(0.7, 0.95))
+        plausible=(0.75, 0.95))
     complexity: float = share_field(
         0.2, "Mean complexity of this tier's needs (0 simple, 1 most complex)", source=A, plausible=(0.0, 1.0))
 
@@ -123,21 +123,22 @@ def _default_tiers() -> dict[str, TierConfig]:
     return {
         "mass": TierConfig(share=0.70, importance=1, value_median=800.0, value_sigma=0.8, requests_per_year=5.0,
                            am_share=AmShare(service=0.15, sales=0.5, complaint=0.3), wait_tolerance_h=16.0,
-                           contact_gap_days=250.0, expected_quality=0.79, complexity=0.2),
+                           contact_gap_days=250.0, expected_quality=0.87, complexity=0.2),
         "affluent": TierConfig(share=0.25, importance=2, value_median=4_000.0, value_sigma=0.7, requests_per_year=10.0,
                                am_share=AmShare(service=0.35, sales=0.8, complaint=0.6), wait_tolerance_h=8.0,
-                               contact_gap_days=63.0, expected_quality=0.80, complexity=0.45),
+                               contact_gap_days=63.0, expected_quality=0.88, complexity=0.45),
         "vip": TierConfig(share=0.05, importance=3, value_median=25_000.0, value_sigma=0.6, requests_per_year=20.0,
                           am_share=AmShare(service=0.7, sales=1.0, complaint=1.0), wait_tolerance_h=4.0,
-                          contact_gap_days=21.0, expected_quality=0.80, complexity=0.65),
+                          contact_gap_days=21.0, expected_quality=0.88, complexity=0.65),
     }
 
 
 class ChurnConfig(Section):
     enabled: bool = Field(True, description="Clients leave at a hazard that rises as satisfaction falls [on/off]")
     base_rate_per_year: float = param(
-        0.09, "Avoidable churn hazard at the reference satisfaction and no relationship", "1/yr", ge=0.0, le=10.0,
-        source="J.D. Power 2012 (9.6 %/yr actual attrition)", plausible=(0.03, 0.2))
+        0.12, "Avoidable churn hazard at the reference satisfaction and no relationship", "1/yr", ge=0.0, le=10.0,
+        source="J.D. Power 2012 (9.6 %/yr actual attrition, at the default's relationships), fitted",
+        plausible=(0.05, 0.25))
     unavoidable_rate_per_year: float = param(
         0.015, "Churn for reasons no AM controls (moves, deaths)", "1/yr", ge=0.0, le=10.0,
         source="Celent 2003 (1-2 points unavoidable)", plausible=(0.005, 0.03))
@@ -196,8 +197,8 @@ class RelationshipsConfig(Section):
         500.0, "Time constant over which the relationship of a client overdue for contact fades", "working days",
         gt=0.0, le=10_000.0, source=A, plausible=(150.0, 2_000.0))
     initial_years: float = param(
-        1.5, "Mean length of the initial clients' relationship with their AM (capped by the AM's tenure)", "yr",
-        ge=0.0, le=50.0, source=A, plausible=(0.5, 4.0))
+        6.0, "Mean length of the initial clients' relationship with their AM (capped by the AM's tenure)", "yr",
+        ge=0.0, le=50.0, source=A, plausible=(1.0, 8.0))
     departure_retained: float = share_field(
         0.1, "Share of the relationship a client keeps when the AM leaves and a colleague takes over", source=A,
         plausible=(0.0, 0.3))
@@ -390,16 +391,13 @@ class LevelConfig(Section):
         60_000.0, ge=0.0, le=1e8, description="Salary with on-costs of an AM at this level [currency/yr]"
     )
     skill_mean: float = share_field(0.6, "Mean initial skill of AMs at this level")
-    tenure_years: float = Field(
-        3.0, ge=0.0, le=50.0, description="Mean tenure of initial AMs at this level [yr]"
-    )
 
 
 def _default_levels() -> dict[str, LevelConfig]:
     return {
-        "junior": LevelConfig(share=0.5, salary_per_year=55_000.0, skill_mean=0.62, tenure_years=1.5),
-        "senior": LevelConfig(share=0.35, salary_per_year=75_000.0, skill_mean=0.70, tenure_years=5.0),
-        "principal": LevelConfig(share=0.15, salary_per_year=100_000.0, skill_mean=0.74, tenure_years=10.0),
+        "junior": LevelConfig(share=0.5, salary_per_year=55_000.0, skill_mean=0.62),
+        "senior": LevelConfig(share=0.35, salary_per_year=75_000.0, skill_mean=0.70),
+        "principal": LevelConfig(share=0.15, salary_per_year=100_000.0, skill_mean=0.74),
     }
 
 
@@ -537,7 +535,7 @@ class ExhaustionConfig(Section):
         0.5, "How much stress impairs recovery from exhaustion: recovery x (1 - this x stress)",
         source="Sonnentag & Fritz 2007 (detachment from work is what recovers); size assumed", plausible=(0.0, 0.9))
     build_rate: float = param(
-        0.03, "Exhaustion added per day per unit of stress above the threshold, at susceptibility 1", "1/day",
+        0.026, "Exhaustion added per day per unit of stress above the threshold, at susceptibility 1", "1/day",
         ge=0.0, le=10.0, source=A, plausible=(0.01, 0.1))
     recovery_rate: float = share_field(
         0.012, "Share of exhaustion that fades each working day", source=A, plausible=(0.005, 0.03))

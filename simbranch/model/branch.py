@@ -31,6 +31,7 @@ import simpy
 
 from simbranch.model.absence import Absence
 from simbranch.model.channels import Channels
+from simbranch.model.churn import ClientChurn
 from simbranch.model.clients import ClientBook
 from simbranch.model.effort import intensity
 from simbranch.model.managers import Manager, SkillRules, relevant_skill
@@ -110,6 +111,7 @@ class Branch:
         self.complexity_time = sc.requests.complexity_time
         self.satisfaction = Satisfaction(sc, book, self.mean_complexity)
         self.relationships = Relationships(sc, book, self.tier_importance)
+        self.churn_model = ClientChurn(sc)
         self.sales = Sales(sc, book)
         self.workday = Workday(sc)
         self.strain = Strain(sc)
@@ -181,14 +183,18 @@ class Branch:
     def _populate(self) -> None:
         sc, mg = self.scenario, self.mg
         levels = list(mg.levels.values())
-        level_p = np.array([lv.share for lv in levels])
-        level_cum = np.cumsum(level_p).tolist()
         domain_cum = np.cumsum(self.domain_shares).tolist()
         D = self.days_per_year
-        for p in range(mg.count):
-            rng = self.streams.am_random(p, 0)
-            lv = min(_pick(level_cum, rng.random()), len(levels) - 1)
-            tenure = int(rng.expovariate(1.0 / (levels[lv].tenure_years * D))) if levels[lv].tenure_years > 0 else 0
+        # the initial team: tenures as a team long under the quit hazards would have, and the
+        # levels by tenure (the newest are juniors), in the scenario's shares
+        rngs = [self.streams.am_random(p, 0) for p in range(mg.count)]
+        tenures = [self.turnover.stationary_tenure(rng.random()) for rng in rngs]
+        order = sorted(range(mg.count), key=lambda p: (tenures[p], p))
+        bounds = np.cumsum([lv.share for lv in levels]) * mg.count
+        level_of = {p: min(int(np.searchsorted(bounds, rank, side="right")), len(levels) - 1)
+                    for rank, p in enumerate(order)}
+        for p, rng in enumerate(rngs):
+            lv, tenure = level_of[p], tenures[p]
             floor = self.skills.floor_for(tenure)
             skills = tuple(min(1.0, max(floor, rng.gauss(levels[lv].skill_mean, mg.skill_sd))) for _ in range(3))
             specialty = min(_pick(domain_cum, rng.random()), len(self.domain_names) - 1)
@@ -201,7 +207,8 @@ class Branch:
         domains = rng.choice(len(self.domain_names), size=n, p=self.domain_shares) if n else tiers
         z_value = rng.standard_normal(n)
         z_complexity = rng.standard_normal(n)
-        disposition = rng.normal(0.0, self.sat.disposition_sd, n)
+        candidates = rng.normal(0.0, self.sat.disposition_sd, (n, 8))
+        accept_u = rng.random((n, 8))
         since = rng.random(n)
         age = rng.exponential(1.0, n)
         rel = sc.clients.relationships
@@ -210,12 +217,20 @@ class Branch:
             t = int(tiers[i])
             mu, sigma = self.tier_value[t]
             c = self._add_client(t, int(domains[i]), math.exp(mu + sigma * z_value[i]), float(z_complexity[i]),
-                                 float(disposition[i]), 0)
+                                 0.0, 0)
             book.last_contact_day[c] = -int(since[i] * self.satisfaction.gap_days[t])
             am = self.positions[book.am[c]] if book.am[c] >= 0 else None
             if am is not None:
                 days = min(age[i] * rel.initial_years * D, am.tenure_days)
                 book.relationship[c] = self.relationships.initial(days)
+        # the book a branch holds after years of churn: clients who would leave sooner are rarer
+        if n:
+            ids = np.arange(n)
+            settled = self.satisfaction.settled(tiers[:, None], candidates, book.relationship[ids][:, None])
+            book.disposition[ids] = self.churn_model.steady_dispositions(candidates, settled,
+                                                                         book.relationship[ids], accept_u)
+            book.satisfaction[ids] = np.clip(self.satisfaction.settled(tiers, book.disposition[ids],
+                                                                       book.relationship[ids]), 0.0, 1.0)
 
     def _add_manager(self, position: int, level: int, specialty: int, skills: tuple[float, float, float],
                      floor: float, tenure: int, rng: random.Random) -> Manager:
@@ -723,15 +738,9 @@ class Branch:
             return
         self.satisfaction.day(d, ids)
         self.relationships.day(d, ids)
-        if self.churn.enabled:
-            ch = self.churn
-            s = book.satisfaction[ids]
-            avoidable = ch.base_rate_per_year * np.exp(ch.sensitivity * (ch.satisfaction_ref - s))
-            if self.relationships.on:
-                avoidable *= np.exp(-self.relationships.cfg.loyalty_effect * book.relationship[ids])
-            hazard = ch.unavoidable_rate_per_year + avoidable
-            p = -np.expm1(-hazard / self.days_per_year)
-            gone = ids[self.churn_draw.uniforms(ids, d) < p]
+        if self.churn_model.on:
+            gone = ids[self.churn_model.leaving(book.satisfaction[ids], book.relationship[ids],
+                                                self.churn_draw.uniforms(ids, d))]
             for c in gone.tolist():
                 self._lose_client(c, d)
 

@@ -155,3 +155,9 @@ class Satisfaction:
     def initial(self, tier: int, disposition: float) -> float:
         """A new client's satisfaction: what service of base quality would settle it at."""
         return min(1.0, max(0.0, self.anchor + self.q_base - self.expected[tier] + disposition))
+
+    def settled(self, tier: np.ndarray, disposition: np.ndarray, relationship: np.ndarray) -> np.ndarray:
+        """Where service of base quality by the own AM settles clients' satisfaction (not clipped)."""
+        expected = np.asarray(self.expected)[tier]
+        rel = self.rel_quality * relationship if self.rel_on else 0.0
+        return self.anchor + self.q_base - expected + disposition + rel

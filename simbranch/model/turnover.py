@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     import random
 
@@ -45,6 +47,7 @@ class Turnover:
                       (2 * D, cfg.hazard_second_year / D), (math.inf, cfg.base_rate_per_year / D))
         self.exh_effect = mg.exhaustion.quit_effect if mg.exhaustion.enabled else 0.0
         self.exh_ref = mg.exhaustion.initial_mean
+        self._tenure_cdf: tuple[np.ndarray, np.ndarray] | None = None
         self.m0 = mg.motivation.initial
 
     def start(self, m: Manager) -> None:
@@ -65,6 +68,19 @@ class Turnover:
         log_mult = (self.exh_effect * (m.exhaustion - self.exh_ref) + cfg.motivation_sensitivity * (self.m0 - m.motivation)
                     + cfg.pay_sensitivity * (1.0 - (1.0 + m.pay_bonus) / cfg.market_pay_ratio))
         return self.tenure_hazard(m.tenure_days) * math.exp(log_mult) * m.quit_factor
+
+    def stationary_tenure(self, u: float) -> int:
+        """A tenure drawn (by the uniform `u`) from the tenures of a team that has lived under these
+        hazards for long: density proportional to the share still in post at each tenure (the age
+        distribution of a renewal process), so the initial team is neither all new nor all veterans."""
+        if self._tenure_cdf is None:
+            days = np.arange(0, 60 * self.D)
+            hazard = np.array([self.tenure_hazard(int(d)) for d in days[: 2 * self.D + 1]])
+            hazard = np.concatenate([hazard, np.full(len(days) - len(hazard), self.bands[-1][1])])
+            still = np.exp(-np.concatenate([[0.0], np.cumsum(hazard)[:-1]]))
+            self._tenure_cdf = (days, np.cumsum(still) / still.sum())
+        days, cdf = self._tenure_cdf
+        return int(np.searchsorted(cdf, u))
 
     def quits_today(self, m: Manager) -> bool:
         """Add today's hazard; True when the AM's threshold is reached."""

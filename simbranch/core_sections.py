@@ -237,7 +237,8 @@ class ClientsConfig(Section):
     )
     domain_complexity: dict[str, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(
         default_factory=lambda: dict(_DEFAULT_DOMAIN_COMPLEXITY),
-        description="Complexity added to the tier's for a client of each domain; a domain not named adds 0 [0..1 units]",
+        description="Complexity added to the tier's for a client of each domain; a domain not named adds 0 "
+        "[0..1 units]",
     )
     complexity_sd: float = param(0.1, "Sd of a client's needs complexity around its tier and domain mean",
                                  "0..1 units", ge=0.0, le=1.0, source=A, plausible=(0.0, 0.25))
@@ -560,7 +561,8 @@ class ExhaustionConfig(Section):
         1.5, "Log-change of the daily sick chance per unit of exhaustion", "1/unit", ge=0.0, le=20.0,
         source="Swider & Zimmerman 2010 (R .23 with absenteeism), fitted", plausible=(0.5, 3.0))
     quit_effect: float = param(
-        2.0, "Log-change of the quit hazard per unit of exhaustion above the typical (initial mean)", "1/unit", ge=0.0, le=20.0,
+        2.0, "Log-change of the quit hazard per unit of exhaustion above the typical (initial mean)", "1/unit",
+        ge=0.0, le=20.0,
         source="Swider & Zimmerman 2010 (R .33 with turnover), fitted", plausible=(0.5, 3.0))
     motivation_effect: float = share_field(
         0.3, "Drop of the motivation target per unit of exhaustion above the initial mean", source=A,
@@ -582,7 +584,8 @@ class AbsenceConfig(Section):
 
 
 class MotivationConfig(Section):
-    enabled: bool = Field(True, description="Motivation drifts to a target that pay, careers and exhaustion move [on/off]")
+    enabled: bool = Field(
+        True, description="Motivation drifts to a target that pay, careers and exhaustion move [on/off]")
     initial: float = share_field(0.6, "Motivation of an AM at the start and of a new hire")
     adjust_rate: float = share_field(0.02, "Share of the gap to the target closed each day", source=A,
                                      plausible=(0.005, 0.05))
@@ -597,15 +600,15 @@ class MotivationConfig(Section):
 class TurnoverConfig(Section):
     enabled: bool = Field(True, description="AMs quit at a hazard that depends on tenure and treatment [on/off]")
     hazard_first_3m: float = param(
-        0.6, "Quit hazard in the first 3 months of tenure (63 working days)", "1/yr", ge=0.0, le=20.0,
+        0.6, "Quit hazard in the first 3 months of tenure (63 working days)", "1/yr", ge=0.0, le=1_000.0,
         source="CBA Live 2025 (about 10 % of bankers leave within 3 months)", plausible=(0.2, 0.7))
     hazard_3_12m: float = param(
-        0.6, "Quit hazard from month 3 to month 12", "1/yr", ge=0.0, le=20.0,
+        0.6, "Quit hazard from month 3 to month 12", "1/yr", ge=0.0, le=1_000.0,
         source="CBA Live 2025 (about half leave within a year)", plausible=(0.3, 0.9))
     hazard_second_year: float = param(
-        0.18, "Quit hazard in the second year", "1/yr", ge=0.0, le=20.0, source=A, plausible=(0.1, 0.35))
+        0.18, "Quit hazard in the second year", "1/yr", ge=0.0, le=1_000.0, source=A, plausible=(0.1, 0.35))
     base_rate_per_year: float = param(
-        0.08, "Quit hazard after two years, at no exhaustion and initial motivation", "1/yr", ge=0.0, le=20.0,
+        0.08, "Quit hazard after two years, at no exhaustion and initial motivation", "1/yr", ge=0.0, le=1_000.0,
         source="Crowe 2023 (bank officers 6.5 %, non-officers 19.8 % a year)", plausible=(0.04, 0.15))
     motivation_sensitivity: float = param(
         2.0, "Log-hazard change per unit of motivation below its initial value", "1/unit", ge=0.0, le=50.0,

@@ -27,7 +27,8 @@ What is checked:
   employed (initial + hires), as many leavers as quits, hired and left on the days the daily frame
   says, left_day >= hired_day; absent <= headcount.
 * Ranges: skills, skill floors, stress, exhaustion, motivation, satisfaction, utilisation, exhausted
-  and burnout shares, new hires' quit share in [0, 1]; NPS in [-100, 100]; counts, hours, costs, revenue and rates non-negative; busy hours at
+  and burnout shares, new hires' quit share in [0, 1]; NPS in [-100, 100]; counts, hours, costs,
+  revenue and rates non-negative; busy hours at
   most available hours; an AM's busy hours at most the hours since their hire; sales at most
   requests served; cost_total = its parts; profit = revenue - cost_total.
 * Finiteness: no infinity anywhere. A NaN only where the value is undefined (the mean or ratio of

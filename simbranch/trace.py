@@ -448,7 +448,7 @@ class _Recorder:
             book = self.b.clients
             s0, sales0, revenue0 = self.sat(c), int(book.sales[c]), float(book.revenue[c])
             since = day - int(book.last_contact_day[c])
-            need = min(1.0, (day - book.last_sale_day[c]) / self.b.proactive.need_days)  # as `_call` weighs the chance
+            need = min(1.0, (day - book.last_sale_day[c]) * self.b.proactive.need_rate)  # as `_call` weighs the chance
             at = len(self.events)
             e = self.add("review call" if kind == SERVICE else "sales call", "", {m.id}, c)
             self.let_down = None

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import fast_quits
 
 import simbranch as sb
-from helpers import fast_quits
 from simbranch.model.staff import ALL, PrefixMin, StaffIndex, specialty
 from simbranch.policies.allocation import AllocationRule, CRMRouting, allocation_rule
 

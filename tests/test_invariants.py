@@ -13,9 +13,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import fast_quits
 
 import simbranch as sb
-from helpers import fast_quits
 import simbranch.invariants as inv
 from simbranch.run import build_branch
 
@@ -232,7 +232,7 @@ def test_every_am_quits_and_nobody_is_hired() -> None:
     are open at the end, every active client is without an AM; the KPIs over the staffed days stay
     defined."""
     res = _run({"clients.count": 300, "managers.count": 3, "branch.horizon_days": 60, "branch.warmup_days": 0,
-                **fast_quits(20.0, 10_000)})
+                **fast_quits(40.0, 10_000)})
     k, d = res.kpis, res.daily
     empty = d[d["headcount"] == 0]  # headcount is counted after the day's quits; the day's hours before them
     assert len(empty) > 20 and d["headcount"].iloc[-1] == 0 and d["hires"].sum() == 0

@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import fast_quits
 
 import simbranch as sb
-from helpers import fast_quits
-from simbranch.run import build_branch
 from simbranch.policies.allocation import allocation_rule_names
+from simbranch.run import build_branch
 from simbranch.scenario import BEHAVIOUR_SWITCHES
 
 SMALL = {
@@ -229,7 +229,12 @@ def test_each_switch_changes_something(switch: str) -> None:
 def test_stress_off_keeps_stress_at_its_initial_value(small: sb.Scenario) -> None:
     res = sb.run(small.with_overrides({"managers.stress.enabled": False}), seed=2)
     assert (res.managers["stress"] == small.managers.stress.initial).all()
-    assert res.kpis["burnout_share"] == 0
+
+
+def test_exhaustion_off_means_nobody_exhausted(small: sb.Scenario) -> None:
+    res = sb.run(small.with_overrides({"managers.exhaustion.enabled": False}), seed=2)
+    assert (res.managers["exhaustion"] == 0).all()
+    assert res.kpis["exhausted_share"] == 0 and res.kpis["burnout_share"] == 0
 
 
 def test_churn_off_means_no_client_leaves_except_with_their_am(small: sb.Scenario) -> None:
@@ -251,10 +256,12 @@ def test_more_ams_less_waiting(small: sb.Scenario) -> None:
 
 def test_new_hires_learn_on_the_job() -> None:
     """A new hire's skills rise towards the team's with experience (learning by doing)."""
+    # quit hazards so high that the initial team (drawn as a team long under them) is all new, and
+    # no quits during the run: four novices learning
     sc = sb.Scenario().with_overrides({
         "clients.count": 600, "managers.count": 4, "branch.warmup_days": 0, "branch.horizon_days": 150,
-        "managers.turnover.enabled": False, "managers.hiring.new_hire_skill": 0.3,
-        "managers.levels": {"junior": {"share": 1.0, "skill_mean": 0.3, "tenure_years": 0.0}},
+        **fast_quits(200.0), "managers.turnover.enabled": False, "managers.hiring.new_hire_skill": 0.3,
+        "managers.levels": {"junior": {"share": 1.0, "skill_mean": 0.3}},
     })
     res = sb.run(sc, seed=1)
     start = 0.3

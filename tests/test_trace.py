@@ -173,15 +173,18 @@ def test_exhaustion_levels_at_day_end(tiny):
     sc = tiny.with_overrides({"managers.exhaustion.initial_mean": 0.6})
     ex = sc.managers.exhaustion
     states = set()
-    for am in range(sc.managers.count):
-        t = trace_day(sc, 3, 1, am)
-        m, end = _manager(t), t.events["text"].iloc[-1]
-        high = ex.high_threshold <= m.exhaustion < ex.burnout_threshold
-        burnt = m.exhaustion >= ex.burnout_threshold
-        assert (f"-> {m.exhaustion:.2f} (highly exhausted)" in end) == high
-        assert (f"-> {m.exhaustion:.2f} (burnt out)" in end) == burnt
-        states.add("burnt out" if burnt else "high" if high else "neither")
-    assert states == {"burnt out", "high", "neither"}  # seed 3 shows all three
+    for seed in range(10):  # AMs' exhaustion is spread by their susceptibility: a few seeds show all three
+        for am in range(sc.managers.count):
+            t = trace_day(sc, seed, 1, am)
+            m, end = _manager(t), t.events["text"].iloc[-1]
+            high = ex.high_threshold <= m.exhaustion < ex.burnout_threshold
+            burnt = m.exhaustion >= ex.burnout_threshold
+            assert (f"-> {m.exhaustion:.2f} (highly exhausted)" in end) == high
+            assert (f"-> {m.exhaustion:.2f} (burnt out)" in end) == burnt
+            states.add("burnt out" if burnt else "high" if high else "neither")
+        if len(states) == 3:
+            break
+    assert states == {"burnt out", "high", "neither"}
     off = trace_day(sc.with_overrides({"managers.exhaustion.enabled": False}), 3, 1)
     assert not off.events["text"].str.contains("exhaust").any()
 

@@ -47,7 +47,7 @@ class ProactiveWork:
         self.gap_days = np.array([t.contact_gap_days for t in sc.clients.tiers.values()])
         self.follow_up_days = sc.allocation.follow_up_days
         self.memory_sd = sc.allocation.memory_sd
-        self.need_days = sc.sales.need_days
+        self.need_rate = min(1.0 / sc.sales.need_days, 1e6)  # share of the need that recovers a day
         self.count_draw = branch.streams.keyed("proactive.count")
         self.memory_draw = branch.streams.keyed("proactive.memory")
         self.quality_draw = branch.streams.keyed("proactive.quality")
@@ -80,7 +80,7 @@ class ProactiveWork:
             seen = np.where(since >= self.follow_up_days, np.maximum(due, 1.0), due)
         else:
             seen = due * np.exp(self.memory_sd * ndtri(np.clip(self.memory_draw.uniforms(ids, day), 1e-12, 1 - 1e-12)))
-        potential = book.value[ids] * np.minimum(1.0, (day - book.last_sale_day[ids]) / self.need_days)
+        potential = book.value[ids] * np.minimum(1.0, (day - book.last_sale_day[ids]) * self.need_rate)
         potential = np.where(since >= RECENT_DAYS, potential, -1.0)
         by_review = np.lexsort((-seen, owners))
         by_sales = np.lexsort((-potential, owners))
@@ -121,7 +121,7 @@ class ProactiveWork:
         tally.day_proactive_contacts += 1
         m.proactive_calls += 1
         tally.day_follow_ups += prompted
-        need = min(1.0, (day - book.last_sale_day[c]) / self.need_days)
+        need = min(1.0, (day - book.last_sale_day[c]) * self.need_rate)
         if self.sale_draw.uniform(c, k) < need * branch.sales.chance(m, c, 1 if kind == SALES else 2):
             amount = branch.sales.amount(c, self.amount_draw.normal(c, k))
             branch.record_sale(m, c, amount, counted=day >= branch.warmup_days, proactive=True)

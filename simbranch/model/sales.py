@@ -67,7 +67,8 @@ class Sales:
 
     def amount(self, c: int, z: float) -> float:
         cfg = self.cfg
-        return float(self.book.value[c]) * cfg.amount_share * math.exp(cfg.amount_sigma * z - 0.5 * cfg.amount_sigma ** 2)
+        sigma = cfg.amount_sigma
+        return float(self.book.value[c]) * cfg.amount_share * math.exp(sigma * z - 0.5 * sigma * sigma)
 
     def misfit_chance(self, m: Manager, pressure_weight: float) -> float:
         """Chance that a sale by `m` does not fit the client (0 unless selling effort is above default)."""

@@ -8,9 +8,10 @@ bankers leave within 3 months and about half within a year), times what the bran
                         + pay_sensitivity x (1 - pay / market pay)) x career factor
 
 where E0 is the typical exhaustion (`exhaustion.initial_mean`): the tenure hazards hold for an AM
-as exhausted as is typical. Each AM draws, when hired, an Exp(1) threshold from their own stream and leaves on the day their
-cumulative hazard reaches it: the same person leaves later under a policy that treats them better,
-which pairs the arms of a comparison tightly (common random numbers for rare events).
+as exhausted as is typical. Each AM draws, when hired, an Exp(1) threshold from their own stream
+and leaves on the day their cumulative hazard reaches it: the same person leaves later under a
+policy that treats them better, which pairs the arms of a comparison tightly (common random numbers
+for rare events).
 
 Hiring (docs/model.md, "Vacancies and hiring"): a vacancy is filled after a gamma-distributed delay
 (mean `delay_days`, CBA Live 2025: 40-45 calendar days), shortened by `expedite_factor` when the
@@ -65,7 +66,8 @@ class Turnover:
     def hazard(self, m: Manager) -> float:
         """Today's quit hazard of AM `m` (per day)."""
         cfg = self.cfg
-        log_mult = (self.exh_effect * (m.exhaustion - self.exh_ref) + cfg.motivation_sensitivity * (self.m0 - m.motivation)
+        log_mult = (self.exh_effect * (m.exhaustion - self.exh_ref)
+                    + cfg.motivation_sensitivity * (self.m0 - m.motivation)
                     + cfg.pay_sensitivity * (1.0 - (1.0 + m.pay_bonus) / cfg.market_pay_ratio))
         return self.tenure_hazard(m.tenure_days) * math.exp(log_mult) * m.quit_factor
 

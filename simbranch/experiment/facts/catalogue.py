@@ -152,14 +152,22 @@ def _demand(study: Study, factor: float) -> Scenario:
 
 
 def fact_double_demand(study: Study) -> Measured:
+    """Twice the demand with the same staff: waits, backlog, overtime and exhaustion up, proactive work down."""
     double = study.probe("backlog", "demand x2", _demand(study, 2.0))
     base = study.probe("backlog", "baseline")
-    wait = t_interval(np.array([d["wait_mean_h"] - b["wait_mean_h"] for d, b in zip(double, base, strict=True)]))
-    backlog = t_interval(np.array([d["late"] - b["late"] for d, b in zip(double, base, strict=True)]))
-    settles = np.mean([d["late"] < 0.8 * d["early"] for d in double])
-    ok = wait[1] > 0 and backlog[1] > 0 and settles <= 0.25
-    return (*wait, bool(ok), f"backlog at the end +{backlog[0]:.0f} h (CI {backlog[1]:.0f} to {backlog[2]:.0f}); "
-            f"backlog falls back in {settles:.0%} of runs")
+
+    def change(key: str) -> tuple[float, float, float]:
+        return t_interval(np.array([d[key] - b[key] for d, b in zip(double, base, strict=True)]))
+
+    wait, backlog = change("wait_mean_h"), change("late")
+    strain = {k: change(k) for k in ("overtime_hours", "exhaustion_mean", "proactive_hours")}
+    ok = (wait[1] > 0 and backlog[1] > 0 and strain["overtime_hours"][1] > 0 and strain["exhaustion_mean"][1] > 0
+          and strain["proactive_hours"][2] < 0)
+    early = np.mean([d["early"] for d in double])
+    late = np.mean([d["late"] for d in double])
+    return (*wait, bool(ok), f"backlog at the end +{backlog[0]:.0f} h; exhaustion "
+            f"{strain['exhaustion_mean'][0]:+.3f}; proactive hours {strain['proactive_hours'][0]:+,.0f}; "
+            f"backlog early {early:.0f} h, late {late:.0f} h")
 
 
 def fact_halve_routine(study: Study) -> Measured:
@@ -391,11 +399,13 @@ FACTS: tuple[Fact, ...] = (
     Fact("admin", "working day", "Share of worked hours on administration", "0.20-0.70",
          "McKinsey via Backbase (up to 70 %); American Banker (up to 40 %)", fact_admin_share),
     *(Fact(f"load_{k}", "overload", f"120 to 300 clients per AM: {k} rises, monotonically and without a jump",
-           "rises; no step > 2x the one before", "issue 12 (stylised)", _load_fact(k)) for k in LOAD_KPIS),
+           "rises; no step > 2x the one before", "stylised (a referee's expectation)", _load_fact(k),
+           fast=k != "am_turnover_rate") for k in LOAD_KPIS),
     Fact("convex", "overload", "Exhaustion is convex in utilisation", "curvature > 0",
          "Tan & Netessine 2014; Amigo et al. 2014", fact_convex),
-    Fact("double_demand", "overload", "Twice the demand with the same staff: waits and backlog grow, the branch "
-         "does not settle", "waits and backlog up", "stylised", fact_double_demand),
+    Fact("double_demand", "overload", "Twice the demand with the same staff: waits (h, shown) and backlog grow, "
+         "overtime and exhaustion rise, proactive work gives way", "all up, proactive down", "stylised",
+         fact_double_demand),
     Fact("halve_routine", "satisfaction", "Half the routine requests: satisfaction changes by at most 0.01",
          "|difference| <= 0.01", "expectation-disconfirmation (Oliver 1980)", fact_halve_routine),
     Fact("unsolicited_call", "satisfaction", "A call to a client contacted 5 days ago helps little next to one "
@@ -403,7 +413,7 @@ FACTS: tuple[Fact, ...] = (
     Fact("commission_sales", "incentives", "Sales commission raises sales", "+10 % to +45 %",
          "Lazear 2000; Condly et al. 2003; Cala, Havránek et al. 2022", _preset_sales("sales_commission", 0.10, 0.45)),
     Fact("commission_spread", "incentives", "Commission widens the spread of sales between AMs",
-         "ratio > 1", "Lazear 2000", fact_commission_spread),
+         "ratio > 1", "Lazear 2000", fact_commission_spread, fast=False),
     Fact("commission_costs", "incentives", "Sales-only commission lowers satisfaction and raises complaints",
          "satisfaction down, complaints up", "Holmström & Milgrom 1991; Kishore et al. 2013", fact_commission_costs),
     Fact("scorecard", "incentives", "A balanced scorecard keeps at least half of commission's sales gain with "

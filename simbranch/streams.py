@@ -125,10 +125,12 @@ class KeyedDraws:
         """A standard normal for `(key, counter)` (inverse of the normal distribution function)."""
         return _NORMAL.inv_cdf(min(max(self.uniform(key, counter), 1e-16), 1.0 - 1e-16))
 
-    def uniforms(self, keys: np.ndarray, counter: int) -> np.ndarray:
-        """`uniform(key, counter)` for every key of an integer array, in one vectorised step."""
+    def uniforms(self, keys: np.ndarray, counter: int | np.ndarray) -> np.ndarray:
+        """`uniform(key, counter)` for every key of an integer array (with one counter, or a counter
+        for each key), in one vectorised step."""
         keys = keys.astype(np.uint64)
-        mixed = (keys << np.uint64(32)) | np.uint64(int(counter) & 0xFFFFFFFF)
+        counters = np.asarray(counter).astype(np.int64) & 0xFFFFFFFF
+        mixed = (keys << np.uint64(32)) | counters.astype(np.uint64)
         z = _mix64_array(np.uint64(self._base) ^ _mix64_array(mixed))
         return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 

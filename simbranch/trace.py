@@ -442,9 +442,9 @@ class _Recorder:
         return text
 
     def wcall(self, orig: Callable[..., None]) -> Callable[..., None]:
-        def call(branch: Branch, m: Manager, c: int, day: int, kind: int, prompted: bool) -> None:
+        def call(branch: Branch, m: Manager, c: int, day: int, kind: int, prompted: bool, draws: Any) -> None:
             if not self.on:
-                return orig(branch, m, c, day, kind, prompted)
+                return orig(branch, m, c, day, kind, prompted, draws)
             book = self.b.clients
             s0, sales0, revenue0 = self.sat(c), int(book.sales[c]), float(book.revenue[c])
             since = day - int(book.last_contact_day[c])
@@ -452,7 +452,7 @@ class _Recorder:
             at = len(self.events)
             e = self.add("review call" if kind == SERVICE else "sales call", "", {m.id}, c)
             self.let_down = None
-            orig(branch, m, c, day, kind, prompted)
+            orig(branch, m, c, day, kind, prompted, draws)
             s1 = self.sat(c) if self.let_down is None else self.let_down  # before a mis-sale's complaint
             chance = need * self.chance
             e["text"] = self.call_text(m, c, kind, prompted, since)

@@ -69,8 +69,15 @@ class ProactiveWork:
             return
         book = branch.clients
         ids = book.active_ids()
+        calls = np.zeros(len(branch.positions), np.int64)
+        reviews_planned = np.zeros(len(branch.positions), np.int64)
+        for p, n in plan.items():
+            m = branch.positions[p]
+            assert m is not None
+            calls[p] = n
+            reviews_planned[p] = round((1.0 - m.effort_split) * n)
         owners = book.am[ids]
-        ids = ids[np.isin(owners, np.fromiter(plan, dtype=np.int32))]
+        ids = ids[(owners >= 0) & (calls[np.maximum(owners, 0)] > 0)]
         if not len(ids):
             return
         owners = book.am[ids]
@@ -80,40 +87,47 @@ class ProactiveWork:
             seen = np.where(since >= self.follow_up_days, np.maximum(due, 1.0), due)
         else:
             seen = due * np.exp(self.memory_sd * ndtri(np.clip(self.memory_draw.uniforms(ids, day), 1e-12, 1 - 1e-12)))
+        # reviews: each AM's most overdue clients (as the AM sees them), at least half-way to due
+        order = np.lexsort((-seen, owners))
+        rank = _rank_in_group(owners[order])
+        chosen = order[(rank < reviews_planned[owners[order]]) & (seen[order] >= MIN_DUE)]
+        review = np.zeros(len(ids), bool)
+        review[chosen] = True
+        # sales calls: the rest of the day's calls, to the clients with the most potential
+        sells = calls - np.bincount(owners[review], minlength=len(calls))
         potential = book.value[ids] * np.minimum(1.0, (day - book.last_sale_day[ids]) * self.need_rate)
-        potential = np.where(since >= RECENT_DAYS, potential, -1.0)
-        by_review = np.lexsort((-seen, owners))
-        by_sales = np.lexsort((-potential, owners))
-        sorted_owners = owners[by_review]
-        for p, n in plan.items():
-            lo, hi = np.searchsorted(sorted_owners, [p, p + 1])
-            if lo == hi:
-                continue
-            m = branch.positions[p]
-            assert m is not None
-            rows = by_review[lo:hi]
-            n_review = min(round((1.0 - m.effort_split) * n), hi - lo)
-            picked = rows[:n_review]
-            picked = picked[seen[picked] >= MIN_DUE]
-            reviews = ids[picked].tolist()
-            taken = set(reviews)
-            sellers: list[int] = []
-            for i in by_sales[lo:hi].tolist():
-                if len(sellers) >= n - len(reviews) or potential[i] < 0.0:
-                    break  # in order of potential: the rest were contacted too recently
-                if ids[i] not in taken:
-                    sellers.append(int(ids[i]))
-            prompted = self.follow_up_days
-            for c in reviews:
-                self._call(branch, m, c, day, SERVICE, bool(prompted) and day - book.last_contact_day[c] >= prompted)
-            for c in sellers:
-                self._call(branch, m, c, day, SALES, False)
+        potential = np.where((since >= RECENT_DAYS) & ~review, potential, -1.0)
+        order = np.lexsort((-potential, owners))
+        rank = _rank_in_group(owners[order])
+        sold_to = order[(rank < sells[owners[order]]) & (potential[order] >= 0.0)]
+        self._make_calls(branch, day, ids[chosen], SERVICE)
+        self._make_calls(branch, day, ids[sold_to], SALES)
 
-    def _call(self, branch: Branch, m: Manager, c: int, day: int, kind: int, prompted: bool) -> None:
+    def _make_calls(self, branch: Branch, day: int, clients: np.ndarray, kind: int) -> None:
+        """Every call of one kind, AM by AM in the order of their lists, with their keyed draws at once."""
+        if not len(clients):
+            return
         book = branch.clients
-        k = int(book.proactive_n[c])
-        book.proactive_n[c] = k + 1
-        branch.satisfaction.after_call(m, c, kind, day, self.quality_draw.normal(c, k))
+        k = book.proactive_n[clients]
+        quality_z = ndtri(np.clip(self.quality_draw.uniforms(clients, k), 1e-16, 1 - 1e-16))
+        sale_u = self.sale_draw.uniforms(clients, k)
+        amount_z = ndtri(np.clip(self.amount_draw.uniforms(clients, k), 1e-16, 1 - 1e-16))
+        fit_u = self.fit_draw.uniforms(clients, k)
+        prompted = self.follow_up_days
+        owners = book.am[clients].tolist()
+        for i, c in enumerate(clients.tolist()):
+            m = branch.positions[owners[i]]
+            was_due = bool(prompted) and kind == SERVICE and day - book.last_contact_day[c] >= prompted
+            self._call(branch, m, c, day, kind, was_due,  # type: ignore[arg-type]
+                       (float(quality_z[i]), float(sale_u[i]), float(amount_z[i]), float(fit_u[i])))
+
+    def _call(self, branch: Branch, m: Manager, c: int, day: int, kind: int, prompted: bool,
+              draws: tuple[float, float, float, float]) -> None:
+        """One call: `draws` are the call's quality noise, sale uniform, amount noise and fit uniform."""
+        quality_z, sale_u, amount_z, fit_u = draws
+        book = branch.clients
+        book.proactive_n[c] += 1
+        branch.satisfaction.after_call(m, c, kind, day, quality_z)
         if branch.skills.learning:
             branch.skills.learn(m, kind)
         book.last_contact_day[c] = day
@@ -122,9 +136,19 @@ class ProactiveWork:
         m.proactive_calls += 1
         tally.day_follow_ups += prompted
         need = min(1.0, (day - book.last_sale_day[c]) * self.need_rate)
-        if self.sale_draw.uniform(c, k) < need * branch.sales.chance(m, c, 1 if kind == SALES else 2):
-            amount = branch.sales.amount(c, self.amount_draw.normal(c, k))
-            branch.record_sale(m, c, amount, counted=day >= branch.warmup_days, proactive=True)
+        if sale_u < need * branch.sales.chance(m, c, 1 if kind == SALES else 2):
+            branch.record_sale(m, c, branch.sales.amount(c, amount_z), counted=day >= branch.warmup_days,
+                               proactive=True)
             weight = branch.satisfaction.pressure_weight(float(book.complexity[c]))
-            if self.fit_draw.uniform(c, k) < branch.sales.misfit_chance(m, weight):
+            if fit_u < branch.sales.misfit_chance(m, weight):
                 branch.mis_sold(c)
+
+
+def _rank_in_group(groups: np.ndarray) -> np.ndarray:
+    """For a sorted array of group labels, each element's position within its group (0, 1, 2, ...)."""
+    n = len(groups)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    first = np.repeat(starts, np.diff(np.r_[starts, n]))
+    return np.arange(n) - first

@@ -29,27 +29,39 @@ import pandas as pd
 
 from simbranch.experiment.executors import ExecutorLike
 from simbranch.experiment.facts.catalogue import FACTS
-from simbranch.experiment.facts.study import SIZES, Fact, Size, Study, _Planning
+from simbranch.experiment.facts.study import PRESETS, SIZES, Fact, Size, Study, _Planning
 from simbranch.scenario import Scenario
 
-__all__ = ["FACTS", "SIZES", "check_facts", "main", "write_validation_report"]
+__all__ = ["EFFECT_KPIS", "FACTS", "SIZES", "check_facts", "main", "policy_effects", "warmup_points",
+           "write_validation_report"]
+
+
+#: The KPIs of the table of every named policy's effects (relative for counts and money).
+EFFECT_KPIS = ("sales_count", "revenue", "satisfaction_mean", "nps", "complaints", "am_turnover_rate",
+               "exhausted_share", "overtime_hours", "time_away_cost", "cost_total", "profit")
+_RELATIVE = ("sales_count", "revenue", "complaints", "overtime_hours", "cost_total", "profit")
 
 
 def check_facts(scenario: Scenario | None = None, size: str | Size = "full", seed: int = 0,
                 executor: ExecutorLike = None, facts: Sequence[Fact] | None = None,
-                progress: bool = False) -> pd.DataFrame:
+                progress: bool = False, extras: bool = False) -> pd.DataFrame:
     """Measure every fact (those a "fast" study can judge, at that size) and return one row each:
-    key, area, claim, value with its 95 % interval (low, high), target, source, holds, detail."""
+    key, area, claim, value with its 95 % interval (low, high), target, source, holds, detail.
+
+    With `extras`, the frame's `attrs` also hold "policies" (every named policy's paired effects on
+    `EFFECT_KPIS`, with 95 % intervals) and "warmup" (MSER-5 truncation points of the main daily
+    series from a start without warm-up, per replication), for the report."""
     if scenario is None:
         scenario = Scenario()
     size = SIZES[size] if isinstance(size, str) else size
     chosen = [f for f in (facts or FACTS) if f.fast or size.name != "fast"]
     study = Study(scenario, size, seed=seed, executor=executor, progress=progress)
+    measures = [fact.measure for fact in chosen] + ([policy_effects, warmup_points] if extras else [])
     study.planning = True
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # stand-in results are NaN: their means warn
-        for fact in chosen:
-            _plan(study, fact)
+        for measure in measures:
+            _plan(study, measure)
     study.planning = False
     study._done.clear()  # the placeholders
     study.run_needed()
@@ -58,16 +70,40 @@ def check_facts(scenario: Scenario | None = None, size: str | Size = "full", see
         value, low, high, holds, detail = fact.measure(study)
         rows.append({"key": fact.key, "area": fact.area, "claim": fact.claim, "value": value, "low": low,
                      "high": high, "target": fact.target, "source": fact.source, "holds": holds, "detail": detail})
+    frame = pd.DataFrame(rows)
+    if extras:
+        frame.attrs["policies"] = policy_effects(study)
+        frame.attrs["warmup"] = warmup_points(study)
+    return frame
+
+
+def policy_effects(study: Study) -> pd.DataFrame:
+    """Every named policy against the baseline: mean paired difference and its 95 % interval per KPI
+    (relative to the baseline's mean for counts and money)."""
+    rows = []
+    for path in sorted(PRESETS.glob("*.toml")):
+        name = path.stem
+        study.kpis(name, study.policy(name))
+        for kpi in EFFECT_KPIS:
+            mean, low, high = study.diff(name, kpi, relative=kpi in _RELATIVE)
+            rows.append({"policy": name, "kpi": kpi, "difference": mean, "low": low, "high": high,
+                         "relative": kpi in _RELATIVE,
+                         "baseline_mean": float(study.kpis("baseline")[kpi].mean())})
     return pd.DataFrame(rows)
 
 
-def _plan(study: Study, fact: Fact) -> None:
-    """Learn every run the fact needs: measure on stand-in results until it asks for nothing new (a
-    measurement may fail on the stand-ins once it has asked for everything)."""
+def warmup_points(study: Study) -> pd.DataFrame:
+    """MSER-5 truncation points, in days, of each main daily series, one row per replication."""
+    return pd.DataFrame(study.probe("warmup", "warm-up"))
+
+
+def _plan(study: Study, measure: Any) -> None:
+    """Learn every run a measurement needs: measure on stand-in results until it asks for nothing new
+    (a measurement may fail on the stand-ins once it has asked for everything)."""
     for _ in range(100):
         known = len(study._needed)
         try:
-            fact.measure(study)
+            measure(study)
         except _Planning:
             pass
         except Exception:  # stand-in results need not make sense
@@ -77,7 +113,7 @@ def _plan(study: Study, fact: Fact) -> None:
             return
         for key, (scenario, probe, reps) in study._needed.items():
             study._done.setdefault(key, _placeholder(scenario, probe, reps))
-    raise RuntimeError(f"fact {fact.key} kept asking for runs")
+    raise RuntimeError(f"{measure} kept asking for runs")
 
 
 def _placeholder(scenario: Scenario, probe: str, reps: int) -> list[Any]:
@@ -120,10 +156,61 @@ def write_validation_report(results: pd.DataFrame, path: str | Path, size: str =
         fact = row.claim + (f" ({row.detail})" if row.detail else "")
         lines.append(f"| {row.area} | {fact} | {value} | {row.target} | {row.source} | "
                      f"{'yes' if row.holds else '**no**'} |")
+    policies = results.attrs.get("policies")
+    if policies is not None and len(policies):
+        lines += _policy_section(policies, SIZES[size].replications)
+    warmup = results.attrs.get("warmup")
+    if warmup is not None and len(warmup):
+        lines += _warmup_section(warmup)
     lines.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+_LABELS = {"sales_count": "sales", "revenue": "revenue", "satisfaction_mean": "satisfaction", "nps": "NPS",
+           "complaints": "complaints", "am_turnover_rate": "AM turnover /yr", "exhausted_share": "highly exhausted",
+           "overtime_hours": "overtime", "time_away_cost": "salary of time away", "cost_total": "cost",
+           "profit": "profit"}
+
+
+def _policy_section(policies: pd.DataFrame, replications: int) -> list[str]:
+    """Every named policy's effect against the baseline, one row per policy."""
+    kpis = list(dict.fromkeys(policies["kpi"]))
+    base = policies.drop_duplicates("kpi").set_index("kpi")["baseline_mean"]
+    lines = ["", "## What each named policy does", "",
+             f"Paired differences from the baseline over {replications} replications (common random numbers), "
+             "with 95 % t intervals: relative (%) for counts and money, absolute for the rest. Baseline means: "
+             + "; ".join(f"{_LABELS.get(k, k)} {_plain(base[k])}" for k in kpis) + ".", "",
+             "| policy | " + " | ".join(_LABELS.get(k, k) for k in kpis) + " |",
+             "| --- |" + " --- |" * len(kpis)]
+    order = (policies[policies["kpi"] == "profit"].sort_values("difference", ascending=False)["policy"].tolist())
+    for name in order:
+        cells = []
+        for kpi in kpis:
+            row = policies[(policies["policy"] == name) & (policies["kpi"] == kpi)].iloc[0]
+            if row["relative"]:
+                cells.append(f"{100 * row['difference']:+.1f} % ({100 * row['low']:+.1f} to {100 * row['high']:+.1f})")
+            else:
+                cells.append(f"{row['difference']:+.3g} ({row['low']:+.3g} to {row['high']:+.3g})")
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _warmup_section(warmup: pd.DataFrame) -> list[str]:
+    """MSER-5 truncation points of the main daily series from a start without warm-up."""
+    lines = ["", "## Warm-up", "",
+             f"MSER-5 truncation points (White 1997), in working days, of the main daily series of {len(warmup)} "
+             "two-year runs started without warm-up: how many leading days a statistician would discard. "
+             "The default warm-up is 60 days.", "",
+             "| series | mean | largest |", "| --- | --- | --- |"]
+    for col in warmup.columns:
+        lines.append(f"| {col} | {warmup[col].mean():.0f} | {warmup[col].max():.0f} |")
+    return lines
+
+
+def _plain(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def _fmt(value: float, low: float, high: float) -> str:
@@ -153,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     scenario = load_scenario(args.scenario) if args.scenario else Scenario()
     started = time.perf_counter()
-    results = check_facts(scenario, size=args.size, seed=args.seed, progress=True)
+    results = check_facts(scenario, size=args.size, seed=args.seed, progress=True, extras=True)
     out = write_validation_report(results, args.out, size=args.size, seed=args.seed,
                                   seconds=time.perf_counter() - started)
     print(f"{int(results['holds'].sum())} of {len(results)} facts hold; wrote {out}")

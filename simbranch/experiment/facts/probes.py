@@ -12,7 +12,7 @@ import pandas as pd
 
 from simbranch.scenario import Scenario
 
-__all__ = ["PROBES"]
+__all__ = ["PROBES", "WARMUP_SERIES"]
 
 
 def _probe_kpis(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str, float]:
@@ -171,8 +171,22 @@ def _probe_backlog(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str
             **{k: float(v) for k, v in res.kpis.items()}}
 
 
+def _probe_warmup(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str, float]:
+    """MSER-5 truncation points (days to delete) of the main daily series of a two-year run started
+    without warm-up: how long the initial state takes to settle."""
+    from simbranch.analysis.warmup import mser5
+    from simbranch.run import run
+
+    sc = scenario.with_overrides({"branch.warmup_days": 0, "branch.horizon_days": 2 * scenario.branch.days_per_year})
+    daily = run(sc, seed).daily
+    return {col: float(mser5(daily[col].to_numpy(float))) for col in WARMUP_SERIES}
+
+
+WARMUP_SERIES = ("satisfaction_mean", "stress_mean", "exhaustion_mean", "utilisation", "backlog_h", "skill_mean")
+
+
 PROBES: dict[str, Callable[[Scenario, np.random.SeedSequence], Any]] = {
     "kpis": _probe_kpis, "spread": _probe_stress_spread, "hires": _probe_hires, "course": _probe_course,
     "feedback": _probe_feedback, "clients": _probe_clients, "leavers": _probe_leavers, "ramp": _probe_ramp,
-    "backlog": _probe_backlog,
+    "backlog": _probe_backlog, "warmup": _probe_warmup,
 }

@@ -219,8 +219,9 @@ class RelationshipsConfig(Section):
         "(scaled by relationship capital and tier importance)",
         source="SEI 2007 (42 % of banks lost at least one of a leaver's top-20 clients)", plausible=(0.03, 0.3))
     handover_churn: float = share_field(
-        0.06, "Extra chance that a client with full relationship capital leaves when the AM changes "
-        "(scaled by relationship capital)", source="SEI 2007; size assumed", plausible=(0.0, 0.2))
+        0.06, "Extra chance that a top-tier client with full relationship capital leaves when the AM changes "
+        "(scaled by relationship capital, and by (1 + tier importance) / 2)", source="SEI 2007; size assumed",
+        plausible=(0.0, 0.2))
 
 
 _DEFAULT_DOMAIN_COMPLEXITY = {"retail": 0.0, "sme": 0.15, "wealth": 0.15}

@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 #: KPIs that `forest` and `kpi_bars` show when none are named (those present, in this order).
-HEADLINE = ("satisfaction_mean", "sales_count", "revenue", "profit", "stress_mean", "wait_mean_h")
+HEADLINE = ("satisfaction_mean", "sales_count", "revenue", "profit", "exhausted_share", "wait_mean_h")
 #: Daily series that `over_time` shows when none are named.
 TIME_SERIES = ("satisfaction_mean", "sales_count", "stress_mean", "wait_mean_h", "headcount")
 
@@ -84,9 +84,15 @@ _UNITS = {
     "complaints": "complaints", "requests_arrived": "requests", "requests_served": "requests",
     "requests_abandoned": "requests", "requests_open_at_end": "requests", "follow_ups": "follow-ups",
     "promotions": "promotions", "arrived": "requests", "served": "requests", "abandoned": "requests",
+    "exhaustion_mean": "0-1", "exhaustion": "0-1", "exhausted_share": "share of AMs", "wait_served_mean_h": "hours",
+    "overtime_hours": "hours", "proactive_hours": "hours", "admin_hours": "hours", "overtime_h": "hours",
+    "proactive_h": "hours", "admin_h": "hours", "backlog_h": "hours", "proactive_sales": "sales",
+    "proactive_contacts": "calls", "time_away_cost": "currency", "new_hire_quit_12m": "share of new hires",
+    "on_leave": "AMs",
 }
 #: Daily columns that are flows (a count or amount per day) rather than levels.
 _FLOWS = {"sales_count", "revenue", "cost", "arrived", "served", "abandoned", "complaints", "churned", "new_clients",
+          "overtime_h", "proactive_h", "admin_h", "proactive_sales", "proactive_contacts", "time_away_cost",
           "quits", "hires", "training_hours", "meeting_hours", "follow_ups", "promotions", "salary_cost",
           "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "busy_h", "available_h"}
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["highlighted_policies", "report_html", "write_report"]
 
 #: KPIs of the forest plot and of the absolute bars.
-FIGURE_KPIS = ["satisfaction_mean", "nps", "sales_count", "profit", "stress_mean", "wait_mean_h"]
+FIGURE_KPIS = ["satisfaction_mean", "nps", "sales_count", "profit", "exhausted_share", "wait_mean_h"]
 
 #: Daily series drawn over time.
 TIME_COLUMNS = ["satisfaction_mean", "sales_count", "stress_mean", "wait_mean_h", "headcount"]

@@ -31,7 +31,8 @@ SERIES_COLUMNS = ("satisfaction_mean", "nps", "sales_count", "revenue", "wait_me
 
 #: KPIs shown by default in summaries and paired tables.
 HEADLINE_KPIS = ["satisfaction_mean", "nps", "sales_count", "revenue", "profit", "cost_total", "complaints",
-                 "wait_mean_h", "stress_mean", "am_turnover_rate", "client_churn_rate"]
+                 "wait_mean_h", "overtime_hours", "stress_mean", "exhausted_share", "am_turnover_rate",
+                 "client_churn_rate"]
 
 
 @dataclass

@@ -34,6 +34,7 @@ from simbranch.model.channels import Channels
 from simbranch.model.churn import ClientChurn
 from simbranch.model.clients import ClientBook
 from simbranch.model.effort import intensity
+from simbranch.model.initial import pick, populate
 from simbranch.model.managers import Manager, SkillRules, relevant_skill
 from simbranch.model.proactive import ProactiveWork
 from simbranch.model.records import Tally
@@ -176,61 +177,9 @@ class Branch:
         self.levers: dict[str, Any] = {}  # the installed lever objects, by section name
         self.survey_scores: dict[int, float] = {}  # latest surveyed satisfaction by AM id
         self.proactive = ProactiveWork(self)
-        self._populate()
+        populate(self)
 
     # ------------------------------------------------------------------ set-up
-
-    def _populate(self) -> None:
-        sc, mg = self.scenario, self.mg
-        levels = list(mg.levels.values())
-        domain_cum = np.cumsum(self.domain_shares).tolist()
-        D = self.days_per_year
-        # the initial team: tenures as a team long under the quit hazards would have, and the
-        # levels by tenure (the newest are juniors), in the scenario's shares
-        rngs = [self.streams.am_random(p, 0) for p in range(mg.count)]
-        tenures = [self.turnover.stationary_tenure(rng.random()) for rng in rngs]
-        order = sorted(range(mg.count), key=lambda p: (tenures[p], p))
-        bounds = np.cumsum([lv.share for lv in levels]) * mg.count
-        level_of = {p: min(int(np.searchsorted(bounds, rank, side="right")), len(levels) - 1)
-                    for rank, p in enumerate(order)}
-        for p, rng in enumerate(rngs):
-            lv, tenure = level_of[p], tenures[p]
-            floor = self.skills.floor_for(tenure)
-            skills = tuple(min(1.0, max(floor, rng.gauss(levels[lv].skill_mean, mg.skill_sd))) for _ in range(3))
-            specialty = min(_pick(domain_cum, rng.random()), len(self.domain_names) - 1)
-            m = self._add_manager(p, lv, specialty, skills, floor, tenure, rng)  # type: ignore[arg-type]
-            m.exhaustion = self.strain.initial_exhaustion(m.susceptibility)
-
-        rng = self.streams.generator("init.clients")
-        n = sc.clients.count
-        tiers = rng.choice(len(self.tier_names), size=n, p=self.tier_shares) if n else np.zeros(0, int)
-        domains = rng.choice(len(self.domain_names), size=n, p=self.domain_shares) if n else tiers
-        z_value = rng.standard_normal(n)
-        z_complexity = rng.standard_normal(n)
-        candidates = rng.normal(0.0, self.sat.disposition_sd, (n, 8))
-        accept_u = rng.random((n, 8))
-        since = rng.random(n)
-        age = rng.exponential(1.0, n)
-        rel = sc.clients.relationships
-        book = self.clients
-        for i in range(n):
-            t = int(tiers[i])
-            mu, sigma = self.tier_value[t]
-            c = self._add_client(t, int(domains[i]), math.exp(mu + sigma * z_value[i]), float(z_complexity[i]),
-                                 0.0, 0)
-            book.last_contact_day[c] = -int(since[i] * self.satisfaction.gap_days[t])
-            am = self.positions[book.am[c]] if book.am[c] >= 0 else None
-            if am is not None:
-                days = min(age[i] * rel.initial_years * D, am.tenure_days)
-                book.relationship[c] = self.relationships.initial(days)
-        # the book a branch holds after years of churn: clients who would leave sooner are rarer
-        if n:
-            ids = np.arange(n)
-            settled = self.satisfaction.settled(tiers[:, None], candidates, book.relationship[ids][:, None])
-            book.disposition[ids] = self.churn_model.steady_dispositions(candidates, settled,
-                                                                         book.relationship[ids], accept_u)
-            book.satisfaction[ids] = np.clip(self.satisfaction.settled(tiers, book.disposition[ids],
-                                                                       book.relationship[ids]), 0.0, 1.0)
 
     def _add_manager(self, position: int, level: int, specialty: int, skills: tuple[float, float, float],
                      floor: float, tenure: int, rng: random.Random) -> Manager:
@@ -821,7 +770,7 @@ class Branch:
             mg, h = self.mg, self.mg.hiring
             rng = self.streams.am_random(p, self.occupants[p])
             skills = tuple(min(1.0, max(mg.skill_floor, rng.gauss(h.new_hire_skill, h.skill_sd))) for _ in range(3))
-            specialty = min(_pick(np.cumsum(self.domain_shares).tolist(), rng.random()), len(self.domain_names) - 1)
+            specialty = min(pick(np.cumsum(self.domain_shares).tolist(), rng.random()), len(self.domain_names) - 1)
             m = self._add_manager(p, 0, specialty, skills, mg.skill_floor, 0, rng)  # type: ignore[arg-type]
             m.hired_day = d
             self.tally.day_hires += 1
@@ -877,10 +826,3 @@ class Branch:
                     break
                 self._handover(c, self.rule.assign(c, under, self).position, departure=False, d=d)
 
-
-def _pick(cumulative: list[float], u: float) -> int:
-    """Index drawn from cumulative shares with a uniform `u`."""
-    for i, edge in enumerate(cumulative):
-        if u < edge:
-            return i
-    return len(cumulative) - 1

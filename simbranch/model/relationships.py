@@ -10,8 +10,9 @@ x exp(-loyalty_effect x r)).
 
 It is lost when the AM changes. When an AM leaves, each client follows them out of the branch with
 chance follow_share x r x tier importance (SEI 2007: leavers take top clients), and a client who
-stays leaves anyway with chance handover_churn x r; the rest keep `departure_retained` of r with the
-colleague who takes over. A book rebalanced on purpose keeps `transfer_retained` of r and risks
+stays leaves anyway with chance handover_churn x r x (1 + tier importance) / 2 (the more valuable,
+the more easily lured away); the rest keep `departure_retained` of r with the colleague who takes
+over. A book rebalanced on purpose keeps `transfer_retained` of r and risks
 the same handover churn, so moving clients has a cost that rebalancing weighs.
 """
 
@@ -58,8 +59,13 @@ class Relationships:
         return u < self.cfg.follow_share * book.relationship[c] * self.importance[book.tier[c]]
 
     def leaves_at_handover(self, c: int, u: float) -> bool:
-        """Whether client `c`, handed to a new AM, leaves the branch rather than start again."""
-        return self.on and u < self.cfg.handover_churn * self.book.relationship[c]
+        """Whether client `c`, handed to a new AM, leaves the branch rather than start again: more
+        likely the more relationship it loses and the more valuable it is (top tier twice the bottom's)."""
+        if not self.on:
+            return False
+        book = self.book
+        value = 0.5 + 0.5 * self.importance[book.tier[c]]
+        return u < self.cfg.handover_churn * book.relationship[c] * value
 
     def handed_over(self, c: int, departure: bool) -> None:
         """Client `c` has a new AM: keep the share of the relationship a handover keeps."""

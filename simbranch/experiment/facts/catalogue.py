@@ -57,6 +57,13 @@ def fact_exhausted(study: Study) -> Measured:
     return _within(_level(study, "exhausted_share"), 0.25, 0.40)
 
 
+def fact_exhaustion_performance(study: Study) -> Measured:
+    """Across AMs: the share of their days highly exhausted against their sales per contact."""
+    rows = study.probe("spread", "baseline")
+    r = t_interval(np.array([row["exhaustion_sales_r"] for row in rows]))
+    return (*r, bool(-0.35 <= r[0] <= -0.1), "correlation across the AMs of a run, mean over runs")
+
+
 def fact_turnover(study: Study) -> Measured:
     return _within(_level(study, "am_turnover_rate"), 0.10, 0.25)
 
@@ -382,6 +389,9 @@ def fact_ramp(study: Study) -> Measured:
 FACTS: tuple[Fact, ...] = (
     Fact("exhausted", "stress", "About a quarter to two fifths of AMs are highly exhausted", "0.25-0.40",
          "Amigo et al. 2014 (about a third of bank staff)", fact_exhausted),
+    Fact("exhaustion_performance", "stress", "Exhaustion goes with lower performance (r across AMs, days highly "
+         "exhausted against sales per contact)", "-0.35 to -0.10 (r ≈ -.2)", "Corbeanu et al. 2023; Swider & "
+         "Zimmerman 2010", fact_exhaustion_performance, fast=False),
     Fact("turnover", "turnover", "AM turnover a year", "0.10-0.25", "Crowe 2023 (officers 6.5 %, non-officers 19.8 %)",
          fact_turnover),
     Fact("hires_3m", "turnover", "New hires who leave within 3 months", "0.05-0.15 (about 0.10)", "CBA Live 2025",

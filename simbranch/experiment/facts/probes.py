@@ -27,9 +27,12 @@ def _probe_stress_spread(scenario: Scenario, seed: np.random.SeedSequence) -> di
 
     res = run(scenario, seed)
     m = res.managers[res.managers["left_day"].isna()]
+    contacts = (m["served"] + m["proactive_calls"]).clip(lower=1)
+    days = (res.daily["day"].iloc[-1] + 1 - m["hired_day"]).clip(lower=1)
+    r = np.corrcoef(m["exhausted_days"] / days, m["sales_count"] / contacts)[0, 1] if len(m) > 2 else math.nan
     return {"stress_sd": float(m["stress"].std()), "exhaustion_sd": float(m["exhaustion"].std()),
             "revenue_sd": float(m["revenue"].std()), "sales_sd": float(m["sales_count"].std()),
-            **{k: float(v) for k, v in res.kpis.items()}}
+            "exhaustion_sales_r": float(r), **{k: float(v) for k, v in res.kpis.items()}}
 
 
 def _probe_hires(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str, list[float]]:

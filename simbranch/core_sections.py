@@ -215,13 +215,14 @@ class RelationshipsConfig(Section):
         0.8, "Fall of the log churn hazard per unit of relationship capital", "1/unit", ge=0.0, le=10.0,
         source=A, plausible=(0.0, 2.0))
     follow_share: float = share_field(
-        0.12, "Chance that a client of the top tier with full relationship capital follows a departing AM "
+        0.03, "Chance that a client of the top tier with full relationship capital follows a departing AM "
         "(scaled by relationship capital and tier importance)",
-        source="SEI 2007 (42 % of banks lost at least one of a leaver's top-20 clients)", plausible=(0.03, 0.3))
+        source="SEI 2007 (42 % of banks lost at least one of a leaver's top-20 clients), fitted",
+        plausible=(0.01, 0.1))
     handover_churn: float = share_field(
-        0.06, "Extra chance that a top-tier client with full relationship capital leaves when the AM changes "
+        0.015, "Extra chance that a top-tier client with full relationship capital leaves when the AM changes "
         "(scaled by relationship capital, and by (1 + tier importance) / 2)", source="SEI 2007; size assumed",
-        plausible=(0.0, 0.2))
+        plausible=(0.0, 0.06))
 
 
 _DEFAULT_DOMAIN_COMPLEXITY = {"retail": 0.0, "sme": 0.15, "wealth": 0.15}
@@ -442,7 +443,9 @@ class LearningConfig(Section):
         0.3, "Rise of the skill floor that long experience brings (learning curve that levels off)",
         source="Hoffman 1993 (levels over about 3 years); size assumed", plausible=(0.1, 0.4))
     experience_years: float = param(
-        3.0, "Time constant of that rise", "yr", gt=0.0, le=100.0, source="Hoffman 1993", plausible=(1.0, 5.0))
+        1.0, "Time constant of that rise (95 % of it within three)", "yr", gt=0.0, le=100.0,
+        source="Hoffman 1993 (output levels over about 3 years); Bridge Group 2024 ramp-up, fitted",
+        plausible=(0.5, 3.0))
 
 
 class DecayConfig(Section):
@@ -484,7 +487,7 @@ class WorkdayConfig(Section):
         1.5, "Pay per overtime hour as a multiple of the hourly salary, when paid", "ratio", ge=0.0, le=10.0,
         source="common labour rules", plausible=(1.0, 2.0))
     admin_backlog_max_days: float = param(
-        10.0, "Administration that can pile up, in days of the fixed part; beyond it, it is dropped", "days",
+        10.0, "Administration that can pile up, in days of a day's administration; beyond it, it is dropped", "days",
         ge=0.0, le=1_000.0, source=A, plausible=(3.0, 30.0))
 
 
@@ -601,7 +604,8 @@ class MotivationConfig(Section):
 class TurnoverConfig(Section):
     enabled: bool = Field(True, description="AMs quit at a hazard that depends on tenure and treatment [on/off]")
     hazard_first_3m: float = param(
-        0.6, "Quit hazard in the first 3 months of tenure (63 working days)", "1/yr", ge=0.0, le=1_000.0,
+        0.6, "Quit hazard in the first 3 months of tenure (a quarter of a year: 62 working days)", "1/yr",
+        ge=0.0, le=1_000.0,
         source="CBA Live 2025 (about 10 % of bankers leave within 3 months)", plausible=(0.2, 0.7))
     hazard_3_12m: float = param(
         0.6, "Quit hazard from month 3 to month 12", "1/yr", ge=0.0, le=1_000.0,
@@ -609,7 +613,8 @@ class TurnoverConfig(Section):
     hazard_second_year: float = param(
         0.18, "Quit hazard in the second year", "1/yr", ge=0.0, le=1_000.0, source=A, plausible=(0.1, 0.35))
     base_rate_per_year: float = param(
-        0.08, "Quit hazard after two years, at no exhaustion and initial motivation", "1/yr", ge=0.0, le=1_000.0,
+        0.08, "Quit hazard after two years, at typical exhaustion (the initial mean) and initial motivation",
+        "1/yr", ge=0.0, le=1_000.0,
         source="Crowe 2023 (bank officers 6.5 %, non-officers 19.8 % a year)", plausible=(0.04, 0.15))
     motivation_sensitivity: float = param(
         2.0, "Log-hazard change per unit of motivation below its initial value", "1/unit", ge=0.0, le=50.0,

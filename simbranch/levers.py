@@ -178,9 +178,9 @@ class IncentivesConfig(Section):
     evaluation_interval_days: int = _days(63, "Days between evaluations and payouts")
     weights: ScorecardWeights = Field(default_factory=ScorecardWeights, description="Scorecard weights [section]")
     commission_rate: float = Field(
-        0.07, ge=0.0, le=1.0,
-        description="Commission: share of an AM's sales revenue paid to the AM; 7 % is about 15 % of pay "
-        "in the default branch, like the bonus schemes' pay at risk [share]",
+        0.05, ge=0.0, le=1.0,
+        description="Commission: share of an AM's sales revenue paid to the AM; 5 % is about 15 % of pay "
+        "in the default branch by the ex-ante estimate, like the bonus schemes' pay at risk [share]",
     )
     pay_at_risk: float = share_field(0.15, "Bonus schemes: expected variable pay as a share of salary")
     motivation_response: float = param(

@@ -2,8 +2,8 @@
 
 Leave (docs/model.md, "Absence"): in each year of the run an AM takes `leave_days_per_year` in blocks
 of `leave_block_days`, starting on days drawn uniformly within the year from the AM's own stream (a
-new hire plans the rest of their first year pro rata). Sick days: each working day not on leave, an
-AM is off sick with chance
+new hire plans the rest of their first year pro rata); blocks that would overlap follow each other.
+Sick days: each working day not on leave, an AM is off sick with chance
 
     p = sick_days_per_year / D x sick_factor x exp(stress_sensitivity x sigma + absence_effect x E)
 
@@ -32,24 +32,32 @@ class Absence:
         self.exh_effect = scenario.managers.exhaustion.absence_effect if scenario.managers.exhaustion.enabled else 0.0
 
     def plan_leave(self, m: Manager, day: int) -> None:
-        """Plan the AM's blocks of leave for the rest of the year that `day` falls in."""
+        """Plan the AM's blocks of leave for the rest of the year that `day` falls in (once a year);
+        blocks that would overlap are moved back to follow each other, within the year."""
         cfg, D = self.cfg, self.days_per_year
-        if not self.on or cfg.leave_days_per_year <= 0.0:
+        year = day // D
+        if not self.on or cfg.leave_days_per_year <= 0.0 or m.leave_year == year:
             return
-        year_end = (day // D + 1) * D
+        m.leave_year = year
+        year_end = (year + 1) * D
         days = cfg.leave_days_per_year * (year_end - day) / D
         block = cfg.leave_block_days
         n = int(days // block) + (m.rng.random() < (days % block) / block)
         last = year_end - block
         starts = sorted(day + int(m.rng.random() * max(1, last - day + 1)) for _ in range(n))
-        m.leave_starts.extend(starts)
+        previous = -block
+        for start in starts:
+            start = max(start, previous + block)
+            if start >= year_end:
+                break
+            m.leave_starts.append(start)
+            previous = start
 
     def start_day(self, m: Manager, day: int) -> None:
         """Whether the AM is on leave or off sick today."""
         if not self.on:
             return
-        if day % self.days_per_year == 0 and day > 0:
-            self.plan_leave(m, day)
+        self.plan_leave(m, day)  # at a new year (once a year)
         while m.leave_starts and m.leave_starts[0] <= day:
             m.leave_until = max(m.leave_until, m.leave_starts.pop(0) + self.cfg.leave_block_days - 1)
         m.on_leave = m.leave_until >= day

@@ -47,7 +47,7 @@ from simbranch.model.strain import Strain
 from simbranch.model.turnover import Turnover
 from simbranch.model.workday import Workday
 from simbranch.scenario import Scenario
-from simbranch.streams import Streams, normal, positive_sampler, scalar_sampler, uniform
+from simbranch.streams import Streams, normal, positive_sampler, scalar_sampler
 
 if TYPE_CHECKING:
     from simbranch.policies.allocation import AllocationRule
@@ -132,9 +132,10 @@ class Branch:
         self.client_rng: list[random.Random | None] = []  # None once the client has left
         self.arrival_heap: list[tuple[float, int]] = []  # (next arrival time, client)
         self.churn_draw = streams.keyed("clients.churn")
-        self.leaver_draw = streams.keyed("clients.handover")
+        self.leaver_draw = streams.keyed("clients.follow")  # keyed by client and handovers so far
+        self.handover_draw = streams.keyed("clients.handover")
+        self.misfit_draw = streams.keyed("sales.missell")  # keyed by client and sales so far
         self.rng_inflow = streams.generator("clients.inflow")
-        self.missell_u = streams.draws("sales.missell", uniform)
         self.missell_z = streams.draws("sales.missell.noise", normal)
         complaint_time = types.complaint.service_time
         self.missell_time = streams.draws(
@@ -264,7 +265,10 @@ class Branch:
 
     def _handover(self, c: int, to: int, departure: bool, d: int) -> None:
         """A client changes AM: the relationship is mostly lost, and the client may leave over it."""
-        if self.relationships.leaves_at_handover(c, self.leaver_draw.uniform(c, 2 * d + 1)):
+        book = self.clients
+        k = int(book.handovers[c])
+        book.handovers[c] = k + 1
+        if self.relationships.leaves_at_handover(c, self.handover_draw.uniform(c, k)):
             self._lose_client(c, d)
             return
         self._move(c, to)
@@ -459,9 +463,10 @@ class Branch:
         if self.skills.learning:
             self.skills.learn(m, req.kind)
         if req.kind == SALES and req.sale_u < self.sales.chance(m, c, 0):
+            fit_u = self.misfit_draw.uniform(c, int(book.sales[c]))
             self.record_sale(m, c, self.sales.amount(c, req.sale_z), req.counted, proactive=False)
             weight = self.satisfaction.pressure_weight(float(book.complexity[c]))
-            if self.missell_u() < self.sales.misfit_chance(m, weight):
+            if fit_u < self.sales.misfit_chance(m, weight):
                 if self._closing is not None:  # served in overtime: the complaint comes once all have gone home
                     self._closing.append(c)
                 else:  # the complaint arrives as its own event, once this contact has finished
@@ -746,7 +751,8 @@ class Branch:
         self.tally.day_quits += 1
         self.tally.day_replacement_cost += self.mg.turnover.replacement_cost_share * self.level_salary[m.level]
         for c in self.clients.of_am(p).tolist():
-            if self.relationships.follows_leaver(c, self.leaver_draw.uniform(c, 2 * d)):
+            u = self.leaver_draw.uniform(c, int(self.clients.handovers[c]))
+            if self.relationships.follows_leaver(c, u):
                 self._lose_client(c, d)  # the client follows the leaver
                 continue
             self._move(c, -1)

@@ -32,13 +32,15 @@ class ClientBook:
         self.last_contact_day = np.zeros(capacity, np.int32)
         self.last_sale_day = np.full(capacity, -1_000_000, np.int32)
         self.proactive_n = np.zeros(capacity, np.int64)  # proactive contacts so far (keys their draws)
+        self.handovers = np.zeros(capacity, np.int64)  # changes of AM so far (keys their draws)
         self.requests = np.zeros(capacity, np.int32)
         self.sales = np.zeros(capacity, np.int32)
         self.revenue = np.zeros(capacity)
 
     _COLUMNS = (
         "tier", "domain", "value", "complexity", "disposition", "satisfaction", "relationship", "am", "active",
-        "joined_day", "left_day", "last_contact_day", "last_sale_day", "proactive_n", "requests", "sales", "revenue",
+        "joined_day", "left_day", "last_contact_day", "last_sale_day", "proactive_n", "handovers", "requests",
+        "sales", "revenue",
     )
 
     def _grow(self) -> None:

@@ -56,6 +56,7 @@ class Manager:
         "learn_rate",
         "leave_starts",
         "leave_until",
+        "leave_year",
         "left_day",
         "level",
         "level_since",
@@ -121,6 +122,7 @@ class Manager:
         self.on_leave = False
         self.leave_starts: list[int] = []  # first days of the blocks of annual leave still to come
         self.leave_until = -1  # last day of the block of leave under way
+        self.leave_year = -1  # the last year whose leave is planned
         self.away_days = 0  # whole days left away (training)
         self.in_meeting = False
         self.day_away_h = 0.0  # hours away from clients today on a working day (meetings)

@@ -59,7 +59,7 @@ class ProactiveWork:
         """How many calls `hours` of proactive work make (the fraction of a call by a keyed draw)."""
         n = hours / self.contact_h
         whole = int(n)
-        return whole + (self.count_draw.uniform(m.id, day) < n - whole)
+        return whole + (self.count_draw.uniform(m.position << 16 | m.occupant, day) < n - whole)
 
     def day(self, branch: Branch, day: int, hours: dict[int, float]) -> None:
         """Make today's proactive calls: `hours` maps the position of each AM at work to their hours."""

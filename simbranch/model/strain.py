@@ -27,8 +27,9 @@ al. 2014), with E >= burnout_threshold as burnt out. Exhaustion lowers quality a
 raises sick days and quitting (Swider & Zimmerman 2010); those effects live where quality, sales,
 absence and quits are computed.
 
-Motivation m drifts towards a target: its initial value, plus what the levers add (pay, careers,
-feedback), saturating at `ceiling_gain` so that stacked measures do not add up, minus
+Motivation m drifts towards a target: its initial value, plus what pay for performance adds (the
+incentives lever's bonus; a promotion lifts motivation once, directly), saturating at
+`ceiling_gain` so that stacked gains do not add up, minus
 `motivation_effect` x (E - the initial mean exhaustion): more exhausted than is typical, less driven.
 """
 

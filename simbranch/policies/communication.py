@@ -1,10 +1,11 @@
 """Communication (lever 6): regular team meetings, knowledge sharing and faster escalation.
 
-Every `meeting_interval_days` the AMs at work meet for `meeting_length_h` at the start of the
-day, away from clients. At each meeting every AM below the team's mean in a skill closes a share
-`knowledge_sharing` of the gap to that mean (experience sharing: colleagues pass on what the team
-knows, which lifts the weaker towards the team, not beyond it); AMs at or above the mean gain
-nothing. Escalation channels cut the handling time of complaints by `escalation_speedup`.
+Every `meeting_interval_days` the AMs at work (not sick, on leave or on a course) meet for
+`meeting_length_h` at the start of the day, away from clients. At each meeting every AM below the
+team's mean in a skill closes a share `knowledge_sharing` of the gap to that mean (experience
+sharing: colleagues pass on what the team knows, which lifts the weaker towards the team, not
+beyond it); AMs at or above the mean gain nothing. Escalation channels cut the handling time of
+complaints by `escalation_speedup`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class Meetings:
         cfg = self.cfg
         if day % cfg.meeting_interval_days:
             return
-        present = [m for m in branch.present() if not m.sick_today and m.away_days == 0]
+        present = [m for m in branch.present() if not (m.sick_today or m.on_leave) and m.away_days == 0]
         if not present:
             return
         for area in SKILL_AREAS:

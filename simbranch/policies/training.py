@@ -43,8 +43,9 @@ class Training:
             for g in range(n):
                 self.waiting.append((day + g * cfg.length_days, chosen[g::n]))
         while self.waiting and self.waiting[0][0] <= day:
-            # those who left, or are sick on their group's day, miss the course
-            group = [m for m in self.waiting.pop(0)[1] if branch.positions[m.position] is m and not m.sick_today]
+            # those who left, or are sick or on leave on their group's day, miss the course
+            group = [m for m in self.waiting.pop(0)[1]
+                     if branch.positions[m.position] is m and not (m.sick_today or m.on_leave)]
             self.course(branch, group)
 
     def course(self, branch: Branch, attendees: list[Manager]) -> None:
@@ -66,7 +67,7 @@ class Training:
 
     def attendees(self, branch: Branch, day: int) -> list[Manager]:
         cfg = self.cfg
-        present = [m for m in branch.present() if not m.sick_today]
+        present = [m for m in branch.present() if not (m.sick_today or m.on_leave)]
         assessment: Assessment | None = branch.levers.get("assessment")
         if cfg.attendees == "all":
             chosen = present

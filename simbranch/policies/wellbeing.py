@@ -4,8 +4,8 @@ Each AM uses the programme with chance `reach` (drawn once per AM). For a user t
 e = 1 - exp(-days in programme / ramp_days) grows over weeks (stress-management programmes run
 about 7 weeks: Richardson & Rothstein 2008); then
 
-    recovery rate x (1 + recovery_boost e),  stress build-up x (1 - build_reduction e),
-    sick-day chance x (1 - sick_reduction e)
+    recovery rate x (1 + recovery_boost e)   (from stress, and from exhaustion),
+    stress build-up x (1 - build_reduction e),  sick-day chance x (1 - sick_reduction e)
 
 and the work climate multiplies stress build-up for everyone. Each user costs
 `cost_per_user_per_year`.

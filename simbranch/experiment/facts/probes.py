@@ -130,9 +130,13 @@ def _probe_leavers(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str
     return {"lost_top": lost}
 
 
+#: Full productivity, as ramp-up studies count it: 90 % of the typical seasoned AM's.
+FULL_PRODUCTIVITY = 0.9
+
+
 def _probe_ramp(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str, list[float]]:
-    """Working days until each new hire's selling competence ((sales + product skill) / 2) reaches the
-    median of the AMs with more than two years in the job: the ramp-up to typical output."""
+    """Working days until each new hire's selling competence ((sales + product skill) / 2) reaches 90 %
+    of the median of the AMs with more than two years in the job: the ramp-up to full productivity."""
     from simbranch.run import build_branch
 
     sc = scenario.with_overrides({"branch.horizon_days": 2 * scenario.branch.days_per_year})
@@ -145,7 +149,7 @@ def _probe_ramp(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str, l
         seasoned = [0.5 * (m.sales + m.product) for m in present if m.tenure_days > 2 * b.days_per_year]
         if not seasoned:
             return
-        typical = float(np.median(seasoned))
+        typical = FULL_PRODUCTIVITY * float(np.median(seasoned))
         for m in present:
             if m.occupant == 0:
                 continue

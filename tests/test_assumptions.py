@@ -87,3 +87,16 @@ def test_the_frame_reads_the_scenario_given():
     tiers = {p.split(".")[2] for p in frame["path"] if p.startswith("clients.tiers.")}
     assert tiers == {"all"}
     assert "clients.tiers.all.complexity" in sb.assumed_ranges(changed)
+
+
+def test_the_model_docs_show_the_current_declarations():
+    """docs/model.md's parameter appendix is `markdown_table()`, between its markers: regenerate it with
+    `python -m simbranch.assumptions --write docs/model.md` (`make validate` does) when a coefficient,
+    its source or its range changes."""
+    from pathlib import Path
+
+    from simbranch.assumptions import TABLE_END, TABLE_START, markdown_table
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    shown = text.split(TABLE_START, 1)[1].split(TABLE_END, 1)[0].strip()
+    assert shown == markdown_table().strip()

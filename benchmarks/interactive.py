@@ -4,7 +4,8 @@ Run with `make bench` (or `.venv/bin/python benchmarks/interactive.py [--quick]`
 as a measurement: the exit status is 1 when the median full rerun takes 3 s or more.
 
 The trainer notebook (`notebooks/04_trainer_demo.ipynb`) shows `simbranch.demo.side_by_side` over
-`scenarios/baseline.toml` (250 measured days after a 60-day warm-up), policy B with CRM routing.
+`scenarios/baseline.toml` at class size (`simbranch.demo.class_sized`: 12 AMs with the default book
+per AM; 250 measured days after a 60-day warm-up), policy B with CRM routing.
 Every change of a control calls `SideBySide.update()`: both policies run on the same seed, one
 after the other in the notebook's kernel, then the KPI table and the charts (a PNG drawn with
 matplotlib) are redrawn. Here, headless (matplotlib's Agg backend), after building the demo
@@ -40,7 +41,7 @@ import simpy
 from engine import Clock, git_state, machine, table  # benchmarks/engine.py: this script's directory is on sys.path
 
 import simbranch as sb
-from simbranch.demo import side_by_side
+from simbranch.demo import class_sized, side_by_side
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     git = git_state()
-    scenario = sb.load_scenario(BASELINE).with_overrides(
+    scenario = class_sized(sb.load_scenario(BASELINE)).with_overrides(
         {"branch.horizon_days": HORIZON_DAYS, "branch.warmup_days": WARMUP_DAYS})
     print(f"simbranch {sb.__version__}, matplotlib {matplotlib.__version__} ({matplotlib.get_backend()}), "
           f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} CPUs)")

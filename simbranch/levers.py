@@ -108,8 +108,12 @@ class TrainingConfig(Section):
         3, ge=1, le=1_000,
         description="Attendees go in this many groups, one after another, so clients are never left alone [groups]",
     )
+    ceiling: float = share_field(
+        0.85, "Skill a course can bring an AM to (what it teaches); beyond it only practice and experience "
+        "help, so repeated courses give less and less", source="assumption; Arthur et al. 1998 (diminishing "
+        "returns of repeated training)", plausible=(0.7, 1.0))
     gain: float = share_field(
-        0.12, "Share of the gap to the skill ceiling closed for an attendee who transfers",
+        0.12, "Share of the gap to the course's ceiling closed for an attendee who transfers",
         source="Arthur, Bennett, Edens & Bell 2003 (d about .6 on trained behaviour), fitted: one course moves "
         "the trained skill by 0.3-0.6 SD", plausible=(0.06, 0.2))
     transfer_share: float = share_field(

@@ -121,7 +121,7 @@ def test_figures_stay_out_of_pyplot(cmp):
 def test_forest_one_panel_per_kpi_one_interval_per_policy(cmp):
     paired = cmp.paired()
     fig = plots.forest(paired)
-    kpis = ["satisfaction_mean", "sales_count", "revenue", "profit", "stress_mean", "wait_mean_h"]
+    kpis = ["satisfaction_mean", "sales_count", "revenue", "profit", "exhausted_share", "wait_mean_h"]
     assert len(fig.axes) == len(kpis)
     colors = plots.policy_colors(POLICIES)
     for ax, kpi in zip(fig.axes, kpis, strict=True):

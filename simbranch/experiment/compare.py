@@ -27,7 +27,8 @@ __all__ = ["Comparison", "compare", "comparison_from_records", "remember_compari
 
 #: Daily columns a comparison keeps from every run, for plots over time (`Comparison.daily`).
 SERIES_COLUMNS = ("satisfaction_mean", "nps", "sales_count", "revenue", "wait_mean_h", "utilisation", "queue_length",
-                  "stress_mean", "burnout_share", "skill_mean", "motivation_mean", "headcount", "clients", "cost")
+                  "overtime_h", "proactive_h", "stress_mean", "exhaustion_mean", "exhausted_share", "burnout_share",
+                  "skill_mean", "motivation_mean", "headcount", "clients", "cost")
 
 #: KPIs shown by default in summaries and paired tables.
 HEADLINE_KPIS = ["satisfaction_mean", "nps", "sales_count", "revenue", "profit", "cost_total", "complaints",

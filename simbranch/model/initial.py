@@ -5,7 +5,9 @@ long under the quit hazards (`Turnover.stationary_tenure`), the newest AMs are t
 longest-serving the principals, in the scenario's level shares; skills by level, never below the
 floor that the tenure has built; exhaustion spread around its typical level by each AM's
 susceptibility. The book: tiers, domains, values and needs drawn with their shares; each client's
-owner by the allocation rule; the last contact spread over the tier's expected gap; a relationship
+owner by the allocation rule; the last contact spread over the tier's expected gap; the last
+purchase an exponential time ago with the mean of `sales.need_days` (so the book starts with needs
+partly met, as a book long served does, not every need open at once); a relationship
 as long as the client has been with the AM (at most the AM's tenure); and a disposition drawn as
 churn leaves a book (`ClientChurn.steady_dispositions`), with the satisfaction that service of base
 quality settles it at. Every draw comes from the AMs' own streams and the stream `init.clients`,
@@ -70,6 +72,7 @@ def _book(b: Branch) -> None:
     accept_u = rng.random((n, 8))
     since = rng.random(n)
     age = rng.exponential(1.0, n)
+    since_sale = rng.exponential(1.0, n)
     years = sc.clients.relationships.initial_years * b.days_per_year
     book = b.clients
     for i in range(n):
@@ -77,6 +80,7 @@ def _book(b: Branch) -> None:
         mu, sigma = b.tier_value[t]
         c = b._add_client(t, int(domains[i]), math.exp(mu + sigma * z_value[i]), float(z_complexity[i]), 0.0, 0)
         book.last_contact_day[c] = -int(since[i] * b.satisfaction.gap_days[t])
+        book.last_sale_day[c] = -int(since_sale[i] * sc.sales.need_days)
         am = b.positions[book.am[c]] if book.am[c] >= 0 else None
         if am is not None:
             book.relationship[c] = b.relationships.initial(min(age[i] * years, am.tenure_days))

@@ -2,9 +2,10 @@
 
 Training: every `interval_days` the attendees are chosen and go, in `groups` one after
 another, away from clients for `length_days` each. For each attendee who transfers it (chance
-`transfer_share`), each trained skill closes a share `gain` of its gap to the ceiling:
-x += gain (ceiling - x). The gain then fades like any skill above the AM's floor, unless
-practice keeps it.
+`transfer_share`), each trained skill below the course's ceiling (what it can teach) closes a
+share `gain` of its gap to it: x += gain (ceiling - x); a skill at or above it gains nothing, so
+repeated courses give less and less. The gain then fades like any skill above the AM's floor,
+unless practice keeps it.
 
 Assessment: every `interval_days` each AM gets a score, a weighted mix of tested skill and the
 scorecard result (both standardised across the AMs), measured with noise (`noise_sd` in skill
@@ -31,7 +32,7 @@ class Training:
     def __init__(self, branch: Branch):
         self.cfg = branch.scenario.training
         self.rng = branch.streams.generator("training")
-        self.ceiling = branch.mg.learning.ceiling
+        self.ceiling = self.cfg.ceiling
         self.waiting: list[tuple[int, list[Manager]]] = []  # (start day, group) still to attend
 
     def session(self, branch: Branch, day: int) -> None:
@@ -57,7 +58,8 @@ class Training:
             if self.rng.random() < cfg.transfer_share:
                 for area in cfg.areas:
                     x = getattr(m, area)
-                    setattr(m, area, x + cfg.gain * (self.ceiling - x))
+                    if x < self.ceiling:
+                        setattr(m, area, x + cfg.gain * (self.ceiling - x))
         days = cfg.length_days * len(attendees)
         tally.day_training_hours += days * branch.hours_per_day
         tally.day_training_cost += days * cfg.cost_per_attendee_day

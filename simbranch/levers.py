@@ -113,9 +113,9 @@ class TrainingConfig(Section):
         "help, so repeated courses give less and less", source="assumption; Arthur et al. 1998 (diminishing "
         "returns of repeated training)", plausible=(0.7, 1.0))
     gain: float = share_field(
-        0.12, "Share of the gap to the course's ceiling closed for an attendee who transfers",
+        0.2, "Share of the gap to the course's ceiling closed for an attendee who transfers",
         source="Arthur, Bennett, Edens & Bell 2003 (d about .6 on trained behaviour), fitted: one course moves "
-        "the trained skill by 0.3-0.6 SD", plausible=(0.06, 0.2))
+        "the trained skill by 0.3-0.6 SD", plausible=(0.1, 0.3))
     transfer_share: float = share_field(
         0.62, "Share of attendees who apply the training on the job",
         source="Saks & Belcourt 2006 (62 % apply training at first; 44 % after 6 months, 34 % after a year)",
@@ -300,9 +300,9 @@ class WellbeingConfig(Section):
         0.1, "Cut in how fast stress builds for a user (stress-management skills)", source=_STRESS_MANAGEMENT,
         plausible=(0.05, 0.2))
     sick_reduction: float = share_field(
-        0.25, "Cut in a user's sick days (EAP: lost time 66 -> 40 h/month pre/post, no control: taken at about "
-        "two thirds)", source="Attridge 2016 (EAP users' lost time 66 -> 40 h a month, before-after without "
-        "control), taken at about two thirds", plausible=(0.1, 0.4))
+        0.15, "Cut in a user's sick days (EAP: lost time 66 -> 40 h/month pre/post, no control: taken at under "
+        "half)", source="Attridge 2016 (EAP users' lost time 66 -> 40 h a month, before-after without "
+        "control), taken at under half", plausible=(0.05, 0.4))
     ramp_days: float = param(
         35.0, "Time constant over which the programme takes effect", "working days", gt=0.0, le=1_000.0,
         source="Richardson & Rothstein 2008 (programmes ran 7.4 weeks on average)", plausible=(20.0, 60.0))

@@ -40,7 +40,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -n auto --dist loadfile
 
 validate: $(STAMP)
-	$(PY) -m simbranch.assumptions --write docs/model.md
+	$(PY) -c "from simbranch.assumptions import update_docs; update_docs('docs/model.md')"
 	$(PY) -m simbranch.experiment.facts --size full --out docs/validation.md
 
 lint: $(STAMP)

@@ -117,7 +117,7 @@ def update_docs(path: str = "docs/model.md") -> None:
     page.write_text(f"{head}{TABLE_START}\n{markdown_table()}\n{TABLE_END}{tail}", encoding="utf-8")
 
 
-if __name__ == "__main__":  # `python -m simbranch.assumptions [--write docs/model.md]`
+if __name__ == "__main__":  # `python -m simbranch.assumptions [--write docs/model.md]` (make validate writes it)
     import sys
 
     if sys.argv[1:2] == ["--write"]:

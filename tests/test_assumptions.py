@@ -91,8 +91,8 @@ def test_the_frame_reads_the_scenario_given():
 
 def test_the_model_docs_show_the_current_declarations():
     """docs/model.md's parameter appendix is `markdown_table()`, between its markers: regenerate it with
-    `python -m simbranch.assumptions --write docs/model.md` (`make validate` does) when a coefficient,
-    its source or its range changes."""
+    `simbranch.assumptions.update_docs()` (`make validate` does) when a coefficient, its source or its
+    range changes."""
     from pathlib import Path
 
     from simbranch.assumptions import TABLE_END, TABLE_START, markdown_table

@@ -151,8 +151,11 @@ class ChurnConfig(Section):
 class InflowConfig(Section):
     enabled: bool = Field(True, description="New clients join the branch [on/off]")
     rate_per_year: float = param(
-        0.095, "New clients per year as a share of the initial book", "1/yr", ge=0.0, le=100.0,
-        source="J.D. Power 2012 (replaces the 9.6 % attrition: a stable book)", plausible=(0.05, 0.2))
+        0.075, "New clients per year as a share of the initial book, at the churn's reference satisfaction",
+        "1/yr", ge=0.0, le=100.0,
+        source="J.D. Power 2012 (9.6 % attrition); set so that the default book is about stable: with "
+               "referrals at the default's satisfaction (about 0.83, x1.1) it replaces the 8 % churn",
+        plausible=(0.05, 0.15))
     referral_sensitivity: float = param(
         2.0, "Log-change of the inflow per unit of mean satisfaction above the churn reference", "1/unit",
         ge=0.0, le=50.0, source=A, plausible=(0.0, 5.0))

@@ -9,8 +9,9 @@ owner by the allocation rule; the last contact spread over the tier's expected g
 purchase an exponential time ago with the mean of `sales.need_days` (so the book starts with needs
 partly met, as a book long served does, not every need open at once); a relationship
 as long as the client has been with the AM (at most the AM's tenure); and a disposition drawn as
-churn leaves a book (`ClientChurn.steady_dispositions`), with the satisfaction that service of base
-quality settles it at. Every draw comes from the AMs' own streams and the stream `init.clients`,
+churn leaves a book (`ClientChurn.steady_dispositions`), with the satisfaction that its own AM's
+service settles it at (base quality, the AM's competence and specialty for the client's needs, the
+relationship; not the policy-set parts, effort and motivation, so day 0 is the same under every policy). Every draw comes from the AMs' own streams and the stream `init.clients`,
 so the initial branch is the same under every policy.
 """
 
@@ -75,6 +76,7 @@ def _book(b: Branch) -> None:
     since_sale = rng.exponential(1.0, n)
     years = sc.clients.relationships.initial_years * b.days_per_year
     book = b.clients
+    lift = np.zeros(n)
     for i in range(n):
         t = int(tiers[i])
         mu, sigma = b.tier_value[t]
@@ -84,10 +86,12 @@ def _book(b: Branch) -> None:
         am = b.positions[book.am[c]] if book.am[c] >= 0 else None
         if am is not None:
             book.relationship[c] = b.relationships.initial(min(age[i] * years, am.tenure_days))
+            lift[i] = b.satisfaction.lift(am, c)
     if n:  # the book a branch holds after years of churn: clients who would leave sooner are rarer
         ids = np.arange(n)
-        settled = b.satisfaction.settled(tiers[:, None], candidates, book.relationship[ids][:, None])
+        settled = b.satisfaction.settled(tiers[:, None], candidates, book.relationship[ids][:, None],
+                                         lift[:, None])
         book.disposition[ids] = b.churn_model.steady_dispositions(candidates, settled, book.relationship[ids],
                                                                   accept_u)
         book.satisfaction[ids] = np.clip(b.satisfaction.settled(tiers, book.disposition[ids],
-                                                                book.relationship[ids]), 0.0, 1.0)
+                                                                book.relationship[ids], lift), 0.0, 1.0)

@@ -156,8 +156,19 @@ class Satisfaction:
         """A new client's satisfaction: what service of base quality would settle it at."""
         return min(1.0, max(0.0, self.anchor + self.q_base - self.expected[tier] + disposition))
 
-    def settled(self, tier: np.ndarray, disposition: np.ndarray, relationship: np.ndarray) -> np.ndarray:
-        """Where service of base quality by the own AM settles clients' satisfaction (not clipped)."""
+    def settled(self, tier: np.ndarray, disposition: np.ndarray, relationship: np.ndarray,
+                lift: np.ndarray | float = 0.0) -> np.ndarray:
+        """Where service by the own AM settles clients' satisfaction (not clipped): base quality, the
+        relationship's part, and `lift`, what the AM's competence and specialty add to base."""
         expected = np.asarray(self.expected)[tier]
         rel = self.rel_quality * relationship if self.rel_on else 0.0
-        return self.anchor + self.q_base - expected + disposition + rel
+        return self.anchor + self.q_base - expected + disposition + rel + lift
+
+    def lift(self, m: Manager, c: int) -> float:
+        """What AM `m`'s competence and specialty add to base quality for client `c` in a service contact:
+        the lasting part of quality, which no policy sets on day 0 (unlike effort, motivation or stress)."""
+        if not self.skills_on:
+            return 0.0
+        need = self.ref + self.need_per_k * (self.book.complexity[c] - self.k_mean)
+        q = self.competence * (relevant_skill(m, 0) - need)
+        return q + (self.specialty_bonus if m.specialty == self.book.domain[c] else 0.0)

@@ -88,18 +88,14 @@ class ProactiveWork:
         else:
             seen = due * np.exp(self.memory_sd * ndtri(np.clip(self.memory_draw.uniforms(ids, day), 1e-12, 1 - 1e-12)))
         # reviews: each AM's most overdue clients (as the AM sees them), at least half-way to due
-        order = np.lexsort((-seen, owners))
-        rank = _rank_in_group(owners[order])
-        chosen = order[(rank < reviews_planned[owners[order]]) & (seen[order] >= MIN_DUE)]
+        chosen = _top_per_group(owners, seen, reviews_planned, seen >= MIN_DUE)
         review = np.zeros(len(ids), bool)
         review[chosen] = True
         # sales calls: the rest of the day's calls, to the clients with the most potential
         sells = calls - np.bincount(owners[review], minlength=len(calls))
         potential = book.value[ids] * np.minimum(1.0, (day - book.last_sale_day[ids]) * self.need_rate)
         potential = np.where((since >= RECENT_DAYS) & ~review, potential, -1.0)
-        order = np.lexsort((-potential, owners))
-        rank = _rank_in_group(owners[order])
-        sold_to = order[(rank < sells[owners[order]]) & (potential[order] >= 0.0)]
+        sold_to = _top_per_group(owners, potential, sells, potential >= 0.0)
         self._make_calls(branch, day, ids[chosen], SERVICE)
         self._make_calls(branch, day, ids[sold_to], SALES)
 
@@ -144,11 +140,28 @@ class ProactiveWork:
                 branch.mis_sold(c)
 
 
-def _rank_in_group(groups: np.ndarray) -> np.ndarray:
-    """For a sorted array of group labels, each element's position within its group (0, 1, 2, ...)."""
-    n = len(groups)
-    if n == 0:
-        return np.zeros(0, np.int64)
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    first = np.repeat(starts, np.diff(np.r_[starts, n]))
-    return np.arange(n) - first
+def _top_per_group(groups: np.ndarray, values: np.ndarray, quota: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Positions of each group's `quota[group]` largest eligible values, ordered by group, then value
+    (largest first), then position: the order of `np.lexsort((-values, groups))`, without sorting
+    every client when only a few per AM are called (`eligible` must hold the values above a cut)."""
+    idx = np.flatnonzero(eligible & (quota[groups] > 0))
+    if not len(idx):
+        return idx
+    small = len(quota) < 2**15  # 16-bit labels sort by radix, in linear time
+    idx = idx[np.argsort(groups[idx].astype(np.int16 if small else np.int64), kind="stable")]
+    grp = groups[idx]
+    v = values[idx].astype(np.float64)
+    starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    sizes = np.diff(np.r_[starts, len(idx)])
+    want = np.minimum(quota[grp[starts]], sizes)
+    group_of = np.repeat(np.arange(len(starts)), sizes)
+    picked, round_of = [], []
+    for j in range(int(want.max())):  # each round takes every group's largest value left
+        hits = np.flatnonzero(v == np.maximum.reduceat(v, starts)[group_of])
+        first = hits[np.r_[True, group_of[hits[1:]] != group_of[hits[:-1]]]]
+        first = first[want[group_of[first]] > j]
+        picked.append(first)
+        round_of.append(np.full(len(first), j))
+        v[first] = -np.inf
+    pos = np.concatenate(picked)
+    return idx[pos[np.lexsort((np.concatenate(round_of), group_of[pos]))]]

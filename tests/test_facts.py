@@ -12,7 +12,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from simbranch.experiment.facts import FACTS, SIZES, check_facts, write_validation_report
+import simbranch as sb
+from simbranch.experiment.facts import FACTS, SIZES, check_facts, overload_scan, write_validation_report
 
 
 @pytest.fixture(scope="module")
@@ -37,3 +38,19 @@ def test_the_report_is_a_table_of_every_fact(fast: pd.DataFrame, tmp_path) -> No
     assert f"{int(fast['holds'].sum())} of {len(fast)} facts hold" in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith(("| area", "| ---"))]
     assert len(rows) == len(fast)
+
+
+def test_the_overload_scan_shows_proactive_work_giving_way_then_the_queue_growing() -> None:
+    """A light and a very heavy book (150 and 600 clients per AM, 4 AMs, 80 days, 2 replications):
+    at 600 proactive work is gone, overtime is at its cap and waits are many times longer. The gap is
+    wide (docs/model.md, "Where overload begins": waits of hours past about 450 clients per AM) so
+    that two replications of a small branch cannot blur it."""
+    sc = sb.load_scenario("scenarios/baseline.toml").with_overrides(
+        {"branch.horizon_days": 60, "branch.warmup_days": 20})
+    table = overload_scan(sc, per_am=(150, 600), ams=4, replications=2)
+    assert table.index.tolist() == [150, 600]
+    light, heavy = table.loc[150], table.loc[600]
+    assert heavy["proactive_h_per_am_week"] < 0.1 * light["proactive_h_per_am_week"]
+    assert heavy["overtime_h_per_am_week"] > 2 * light["overtime_h_per_am_week"]
+    assert heavy["wait_mean_h"] > 5 * light["wait_mean_h"]
+    assert heavy["open_at_end_per_am"] > light["open_at_end_per_am"]

@@ -29,11 +29,13 @@ import pandas as pd
 
 from simbranch.experiment.executors import ExecutorLike
 from simbranch.experiment.facts.catalogue import FACTS
+from simbranch.experiment.facts.overload import LOADS, overload_scan
 from simbranch.experiment.facts.study import PRESETS, SIZES, Fact, Size, Study, _Planning
 from simbranch.scenario import Scenario
 
-__all__ = ["EFFECT_KPIS", "FACTS", "POLICY_FACTS", "SIZES", "check_facts", "load_results", "main", "policy_effects",
-           "save_results", "update_policies_doc", "warmup_points", "write_validation_report"]
+__all__ = ["EFFECT_KPIS", "FACTS", "LOADS", "POLICY_FACTS", "SIZES", "check_facts", "load_results", "main",
+           "overload_scan", "policy_effects", "save_results", "update_policies_doc", "warmup_points",
+           "write_validation_report"]
 
 
 #: The KPIs of the table of every named policy's effects (relative for counts and money).

@@ -152,7 +152,8 @@ def fact_convex(study: Study) -> Measured:
     for r in range(study.reps):
         u = np.array([runs[p]["utilisation"].iloc[r] for p in CONVEX_LEVELS])
         e = np.array([runs[p]["exhaustion_mean"].iloc[r] for p in CONVEX_LEVELS])
-        coefs.append(np.polyfit(u, e, 2)[0])
+        finite = np.isfinite(u).all() and np.isfinite(e).all()  # not while the study only plans its runs
+        coefs.append(np.polyfit(u, e, 2)[0] if finite else math.nan)
     value = t_interval(np.array(coefs))
     return (*value, bool(value[0] > 0), "quadratic coefficient of exhaustion in utilisation, 120 to 240 clients "
             "per AM")

@@ -11,8 +11,8 @@ partly met, as a book long served does, not every need open at once); a relation
 as long as the client has been with the AM (at most the AM's tenure); and a disposition drawn as
 churn leaves a book (`ClientChurn.steady_dispositions`), with the satisfaction that its own AM's
 service settles it at (base quality, the AM's competence and specialty for the client's needs, the
-relationship; not the policy-set parts, effort and motivation, so day 0 is the same under every policy). Every draw comes from the AMs' own streams and the stream `init.clients`,
-so the initial branch is the same under every policy.
+relationship; not the parts a policy sets, effort and motivation). Every draw comes from the AMs'
+own streams and the stream `init.clients`, so the initial branch is the same under every policy.
 """
 
 from __future__ import annotations

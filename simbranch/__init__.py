@@ -3,7 +3,8 @@
 The public interface (see README.md): `load_scenario`, `load_policy`, `Scenario`,
 `Policy`, `ScenarioError`, `run`, `RunResult`, `KPI_NAMES`, `register_allocation_rule`,
 `AllocationRule`, `assumptions` and `assumed_ranges` (the model's coefficients with their
-sources and plausible ranges), and the `validation` module with analytic test cases.
+sources and plausible ranges), `load_observed` and `Observed` (a branch's observed KPIs), and
+the `validation` module with analytic test cases.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -11,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from simbranch import validation
 from simbranch.assumptions import assumed_ranges, assumptions
 from simbranch.experiment import Comparison, ResultStore, Sweep, compare, load_comparison, sweep
+from simbranch.experiment.observed import Observed, load_observed
 from simbranch.policies.allocation import AllocationRule, register_allocation_rule
 from simbranch.run import KPI_NAMES, TIER_KPI_PREFIXES, RunResult, kpi_names, run
 from simbranch.scenario import (
@@ -33,6 +35,7 @@ __all__ = [
     "TIER_KPI_PREFIXES",
     "AllocationRule",
     "Comparison",
+    "Observed",
     "Policy",
     "ResultStore",
     "RunResult",
@@ -46,6 +49,7 @@ __all__ = [
     "compare",
     "kpi_names",
     "load_comparison",
+    "load_observed",
     "load_policy",
     "load_scenario",
     "load_scenario_text",

@@ -563,11 +563,24 @@ def _looks_like_policy(path: Path) -> bool:
         return False  # load_scenario reports what is wrong with it
 
 
+def _looks_like_observed(path: Path) -> bool:
+    """A file in an `observed` folder, or one with an `[observed]` table."""
+    if path.absolute().parent.name == "observed":
+        return True
+    try:
+        return "observed" in tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     code = EXIT_OK
     for path in args.files:
         try:
-            if _looks_like_policy(path):
+            if _looks_like_observed(path):
+                obs = sb.load_observed(path)
+                print(f"{path}: ok (observed data, {len(obs)} KPIs{f' of {obs.name}' if obs.name else ''})")
+            elif _looks_like_policy(path):
                 policy = sb.load_policy(path)
                 print(f"{path}: ok (policy {policy.name})")
             else:

@@ -553,34 +553,32 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _looks_like_policy(path: Path) -> bool:
-    """A file in a `policies` folder, or one with a `[policy]` table."""
-    if path.absolute().parent.name == "policies":
-        return True
-    try:
-        return "policy" in tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False  # load_scenario reports what is wrong with it
+#: What a TOML file holds, by the folder it is in or else by a top-level table it has.
+_KINDS = {"policies": "policy", "observed": "observed"}
 
 
-def _looks_like_observed(path: Path) -> bool:
-    """A file in an `observed` folder, or one with an `[observed]` table."""
-    if path.absolute().parent.name == "observed":
-        return True
+def _file_kind(path: Path) -> str:
+    """"policy" (in a `policies` folder, or with a `[policy]` table), "observed" (in an `observed`
+    folder, or with an `[observed]` table) or "scenario"."""
+    kind = _KINDS.get(path.absolute().parent.name)
+    if kind:
+        return kind
     try:
-        return "observed" in tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        tables = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
+        return "scenario"  # load_scenario reports what is wrong with it
+    return next((k for k in ("observed", "policy") if k in tables), "scenario")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     code = EXIT_OK
     for path in args.files:
         try:
-            if _looks_like_observed(path):
+            kind = _file_kind(path)
+            if kind == "observed":
                 obs = sb.load_observed(path)
                 print(f"{path}: ok (observed data, {len(obs)} KPIs{f' of {obs.name}' if obs.name else ''})")
-            elif _looks_like_policy(path):
+            elif kind == "policy":
                 policy = sb.load_policy(path)
                 print(f"{path}: ok (policy {policy.name})")
             else:

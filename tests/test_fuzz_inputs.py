@@ -625,7 +625,8 @@ def test_cli_validate_mutated_file(workdir, m: Mutant):
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(m.payload)
     code, out, err = call(["validate", str(path)])
-    expected = library_outcome(lambda: sb.load_policy(path) if cli._looks_like_policy(path) else sb.load_scenario(path))
+    load = {"policy": sb.load_policy, "observed": sb.load_observed}.get(cli._file_kind(path), sb.load_scenario)
+    expected = library_outcome(lambda: load(path))
     if expected is None:
         record("cli_validate", "ran")
         assert code == 0, err

@@ -82,10 +82,9 @@ class Satisfaction:
         book = self.book
         q = self.q_base
         if self.skills_on:
-            need = self.ref + self.need_per_k * (book.complexity[c] - self.k_mean)
-            q += self.competence * (relevant_skill(m, kind) - need)
-            if m.specialty == book.domain[c]:
-                q += self.specialty_bonus
+            competence, specialty = self._fit(m, c, kind)
+            q += competence
+            q += specialty
         if self.rel_on and m.position == book.am[c]:
             q += self.rel_quality * book.relationship[c]
         if self.stress_on:
@@ -169,6 +168,13 @@ class Satisfaction:
         the lasting part of quality, which no policy sets on day 0 (unlike effort, motivation or stress)."""
         if not self.skills_on:
             return 0.0
-        need = self.ref + self.need_per_k * (self.book.complexity[c] - self.k_mean)
-        q = self.competence * (relevant_skill(m, 0) - need)
-        return q + (self.specialty_bonus if m.specialty == self.book.domain[c] else 0.0)
+        competence, specialty = self._fit(m, c, 0)
+        return competence + specialty
+
+    def _fit(self, m: Manager, c: int, kind: int) -> tuple[float, float]:
+        """How AM `m` fits client `c`'s needs in a contact of `kind`: the competence term (skill against
+        the need the client's complexity sets) and the specialty bonus (0 outside the AM's domain)."""
+        book = self.book
+        need = self.ref + self.need_per_k * (book.complexity[c] - self.k_mean)
+        specialty = self.specialty_bonus if m.specialty == book.domain[c] else 0.0
+        return self.competence * (relevant_skill(m, kind) - need), specialty

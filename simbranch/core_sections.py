@@ -479,6 +479,12 @@ class WorkdayConfig(Section):
     contact_h: float = param(
         0.75, "Length of one proactive contact, preparation included", "h", gt=0.0, le=24.0, source=A,
         plausible=(0.4, 1.5))
+    sales_call_gap_days: float = param(
+        10.0, "A client contacted this recently gets no proactive sales call", "working days", ge=0.0, le=1_000.0,
+        source=A, plausible=(5.0, 30.0))
+    review_min_due: float = param(
+        0.5, "Reviews go only to clients at least this far towards their tier's expected contact gap",
+        "share of the gap", ge=0.0, le=10.0, source=A, plausible=(0.25, 1.0))
     overtime_cap_h: float = param(
         2.0, "Most hours an AM works beyond the contracted day", "h/day", ge=0.0, le=16.0,
         source="Pace Productivity (bankers average 45.4 h a week); legal caps", plausible=(1.0, 3.0))

@@ -76,6 +76,18 @@ class AllocationConfig(Section):
     crm_load_weight: float = Field(
         0.5, ge=0.0, le=100.0, description="CRM routing: weight of an AM's book workload in its score [1/unit]"
     )
+    crm_specialty_bonus: float = param(
+        0.1, "CRM routing: skill-match bonus of an AM in the client's domain", "skill units", ge=0.0, le=1.0,
+        source=A, plausible=(0.0, 0.3))
+    crm_owner_bonus: float = param(
+        0.2, "CRM routing: skill-match bonus of the client's own AM (who keeps the relationship)", "skill units",
+        ge=0.0, le=1.0, source=A, plausible=(0.0, 0.5))
+    specialty_tolerance: float = param(
+        1.25, "By specialty and CRM ownership: a specialist takes the client unless its book load is above this "
+        "multiple of the mean", "ratio", ge=1.0, le=10.0, source=A, plausible=(1.0, 2.0))
+    rebalance_margin: float = param(
+        1.1, "Rebalancing: books above this multiple of the mean load give up clients until they are at it",
+        "ratio", ge=1.0, le=10.0, source=A, plausible=(1.0, 1.5))
 
     @field_validator("rule")
     @classmethod
@@ -233,6 +245,9 @@ class SurveysConfig(Section):
     effect_half_life_days: float = param(
         90.0, "Half-life of a feedback effect", "working days", gt=0.0, le=10_000.0, source=A,
         plausible=(30.0, 250.0))
+    below_team_scale: float = param(
+        0.1, "How far an AM's survey score is below the team's mean when feedback's effect on that AM doubles",
+        "satisfaction", gt=0.0, le=1.0, source=A, plausible=(0.05, 0.2))
     feeds_scorecard: bool = Field(
         False,
         description="The incentive scorecard measures satisfaction by the survey, not the true value [on/off]",

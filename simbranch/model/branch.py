@@ -813,18 +813,19 @@ class Branch:
             heapq.heapreplace(donors, (-loads[p], p))
 
     def _rebalance(self, d: int) -> None:
-        """Move clients off books more than 10 % above the mean workload, by the allocation rule, the
-        cheapest to move (least relationship capital) first."""
+        """Move clients off books above `allocation.rebalance_margin` x the mean workload, by the
+        allocation rule, the cheapest to move (least relationship capital) first."""
         present = self.present()
         if len(present) < 2:
             return
         mean = sum(self.loads[m.position] for m in present) / len(present)
+        margin = self.scenario.allocation.rebalance_margin
         book = self.clients
         for m in present:
-            if self.loads[m.position] <= 1.1 * mean:
+            if self.loads[m.position] <= margin * mean:
                 continue
             clients = self._movable_first(book.of_am(m.position).tolist())
-            while clients and self.loads[m.position] > 1.1 * mean:
+            while clients and self.loads[m.position] > margin * mean:
                 c = clients.pop(0)
                 under = [x for x in present if self.loads[x.position] < mean
                          and (self.cap is None or self.sizes[x.position] < self.cap)]

@@ -36,14 +36,13 @@ if TYPE_CHECKING:
 
 __all__ = ["ProactiveWork"]
 
-RECENT_DAYS = 10  # a client contacted this recently gets no sales call
-MIN_DUE = 0.5  # reviews go to clients at least this far towards their expected contact gap
-
 
 class ProactiveWork:
     def __init__(self, branch: Branch):
         sc = branch.scenario
-        self.contact_h = sc.managers.workday.contact_h
+        wd = sc.managers.workday
+        self.contact_h = wd.contact_h
+        self.sales_gap, self.min_due = wd.sales_call_gap_days, wd.review_min_due
         self.gap_days = np.array([t.contact_gap_days for t in sc.clients.tiers.values()])
         self.follow_up_days = sc.allocation.follow_up_days
         self.memory_sd = sc.allocation.memory_sd
@@ -88,13 +87,13 @@ class ProactiveWork:
         else:
             seen = due * np.exp(self.memory_sd * ndtri(np.clip(self.memory_draw.uniforms(ids, day), 1e-12, 1 - 1e-12)))
         # reviews: each AM's most overdue clients (as the AM sees them), at least half-way to due
-        chosen = _top_per_group(owners, seen, reviews_planned, seen >= MIN_DUE)
+        chosen = _top_per_group(owners, seen, reviews_planned, seen >= self.min_due)
         review = np.zeros(len(ids), bool)
         review[chosen] = True
         # sales calls: the rest of the day's calls, to the clients with the most potential
         sells = calls - np.bincount(owners[review], minlength=len(calls))
         potential = book.value[ids] * np.minimum(1.0, (day - book.last_sale_day[ids]) * self.need_rate)
-        potential = np.where((since >= RECENT_DAYS) & ~review, potential, -1.0)
+        potential = np.where((since >= self.sales_gap) & ~review, potential, -1.0)
         sold_to = _top_per_group(owners, potential, sells, potential >= 0.0)
         self._make_calls(branch, day, ids[chosen], SERVICE)
         self._make_calls(branch, day, ids[sold_to], SALES)

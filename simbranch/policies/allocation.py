@@ -216,7 +216,9 @@ class TierAllocation(AllocationRule):
 class SpecialtyAllocation(AllocationRule):
     """Clients go to an AM specialised in their domain, unless that AM is much busier than others."""
 
-    overload_tolerance: ClassVar[float] = 1.25
+    def __init__(self, config: AllocationConfig, uniform: Callable[[], float]):
+        super().__init__(config, uniform)
+        self.overload_tolerance = config.specialty_tolerance
 
     def assign(self, client: int, candidates: Sequence[Manager], book: BookView) -> Manager:
         best = super().assign(client, candidates, book)
@@ -246,7 +248,9 @@ class CRMRouting(SpecialtyAllocation):
     """CRM routing: clients keep an owner by specialty, and each request goes from one pooled
     queue to the free AM with the best score of skill match minus workload:
 
-        score = w_skill x (match + 0.1 x [specialty] + 0.2 x [own AM]) - w_load x load / mean load
+        score = w_skill x (match + b_s x [specialty] + b_o x [own AM]) - w_load x load / mean load
+
+    (b_s `allocation.crm_specialty_bonus`, b_o `allocation.crm_owner_bonus`).
 
     `match` is the skill the request calls on (`relevant_skill`), `mean load` the mean book
     load of the AMs in position; ties go to the AM free longest.
@@ -261,12 +265,11 @@ class CRMRouting(SpecialtyAllocation):
     """
 
     pooled = True
-    specialty_bonus: ClassVar[float] = 0.1
-    owner_bonus: ClassVar[float] = 0.2  # the client's own AM keeps the relationship
 
     def __init__(self, config: AllocationConfig, uniform: Callable[[], float]):
         super().__init__(config, uniform)
         self.w_skill, self.w_load = config.crm_skill_weight, config.crm_load_weight
+        self.specialty_bonus, self.owner_bonus = config.crm_specialty_bonus, config.crm_owner_bonus
         self._epoch = -1
         self._mean = 1.0
         self._seq = count()

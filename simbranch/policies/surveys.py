@@ -74,7 +74,7 @@ class Surveys:
                 change = -cfg.backfire_effect
             else:
                 below = max(0.0, team - usable[m.id][0])
-                change = cfg.feedback_effect * (1.0 + below / 0.1)
+                change = cfg.feedback_effect * (1.0 + below / cfg.below_team_scale)
             self.effect[m.id] = self.effect.get(m.id, 0.0) + change
             m.quality_bonus = self.effect[m.id]
 

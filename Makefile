@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/experiments.py
 	$(PY) benchmarks/interactive.py
+	$(PY) benchmarks/calibration.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

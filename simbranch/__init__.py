@@ -3,15 +3,28 @@
 The public interface (see README.md): `load_scenario`, `load_policy`, `Scenario`,
 `Policy`, `ScenarioError`, `run`, `RunResult`, `KPI_NAMES`, `register_allocation_rule`,
 `AllocationRule`, `assumptions` and `assumed_ranges` (the model's coefficients with their
-sources and plausible ranges), `load_observed` and `Observed` (a branch's observed KPIs), and
-the `validation` module with analytic test cases.
+sources and plausible ranges), `robustness` and `Robustness` (how a comparison of policies holds
+across those ranges), `load_observed` and `Observed` (a branch's observed KPIs), `calibrate` and
+`Calibration` (the coefficients fitted to those KPIs, with their uncertainty), and the
+`validation` module with analytic test cases.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from simbranch import validation
 from simbranch.assumptions import assumed_ranges, assumptions
-from simbranch.experiment import Comparison, ResultStore, Sweep, compare, load_comparison, sweep
+from simbranch.experiment import (
+    Calibration,
+    Comparison,
+    ResultStore,
+    Robustness,
+    Sweep,
+    calibrate,
+    compare,
+    load_comparison,
+    robustness,
+    sweep,
+)
 from simbranch.experiment.observed import Observed, load_observed
 from simbranch.policies.allocation import AllocationRule, register_allocation_rule
 from simbranch.run import KPI_NAMES, TIER_KPI_PREFIXES, RunResult, kpi_names, run
@@ -34,10 +47,12 @@ __all__ = [
     "KPI_NAMES",
     "TIER_KPI_PREFIXES",
     "AllocationRule",
+    "Calibration",
     "Comparison",
     "Observed",
     "Policy",
     "ResultStore",
+    "Robustness",
     "RunResult",
     "Scenario",
     "ScenarioError",
@@ -46,6 +61,7 @@ __all__ = [
     "__version__",
     "assumed_ranges",
     "assumptions",
+    "calibrate",
     "compare",
     "kpi_names",
     "load_comparison",
@@ -54,6 +70,7 @@ __all__ = [
     "load_scenario",
     "load_scenario_text",
     "register_allocation_rule",
+    "robustness",
     "run",
     "sweep",
     "trace_day",

@@ -35,25 +35,37 @@ from simbranch.analysis.tradeoffs import higher_is_better, pareto_front
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from simbranch.experiment.calibrate import Calibration
     from simbranch.experiment.compare import Comparison
+    from simbranch.experiment.robustness import Robustness
     from simbranch.experiment.sweep import Sweep
     from simbranch.run import RunResult
 
 __all__ = [
     "BASELINE_COLOR",
+    "CALIBRATION_KINDS",
     "COMPARISON_KINDS",
+    "ROBUSTNESS_KINDS",
     "RUN_KINDS",
     "SWEEP_KINDS",
     "am_scatter",
+    "calibration_fit",
+    "calibration_pairs",
+    "calibration_posterior",
+    "calibration_waves",
     "distributions",
     "forest",
     "heatmap",
     "kpi_bars",
     "over_time",
+    "plot_calibration",
     "plot_comparison",
+    "plot_robustness",
     "plot_run",
     "plot_sweep",
     "policy_colors",
+    "ranking_shares",
+    "robustness_effects",
     "sensitivity_bars",
     "tradeoff",
 ]
@@ -234,9 +246,13 @@ def forest(paired: pd.DataFrame, kpis: Sequence[str] | None = None) -> Figure:
     are not: an interval that crosses zero is an effect the replications cannot tell from noise.
 
     `paired` is `Comparison.paired()` (policy, kpi, difference, ci_low, ci_high, significant,
-    baseline_mean). `kpis` defaults to the headline KPIs present (up to 6).
+    baseline_mean). `kpis` defaults to the headline KPIs present (up to 6). From a comparison on
+    several scenarios (columns `interval_low`, `interval_high`), a thin line behind each point
+    shows the range of the effect across the scenarios (parameter uncertainty and noise), and
+    the point and its bar are the expected difference with its CI.
     """
     _need(paired, ["policy", "kpi", "difference", "ci_low", "ci_high"], "forest")
+    ranged = {"interval_low", "interval_high"} <= set(paired.columns)
     kpis = _pick_kpis(paired["kpi"], kpis, HEADLINE)
     policies = list(dict.fromkeys(paired["policy"]))
     colors = policy_colors(policies)
@@ -250,6 +266,11 @@ def forest(paired: pd.DataFrame, kpis: Sequence[str] | None = None) -> Figure:
             significant = getattr(row, "significant", False)
             significant = bool(significant) if pd.notna(significant) else False
             color = colors[row.policy]
+            if ranged and np.isfinite([row.interval_low, row.interval_high]).all():
+                ax.plot([row.interval_low, row.interval_high], [ypos[row.policy]] * 2, color=color, lw=1.0, alpha=0.6,
+                        solid_capstyle="butt", zorder=2)
+                ax.plot([row.interval_low, row.interval_high], [ypos[row.policy]] * 2, "|", color=color, ms=9,
+                        alpha=0.6, zorder=2)
             ax.errorbar([d], [ypos[row.policy]], xerr=[[_finite(d - lo)], [_finite(hi - d)]], fmt="o", ms=7,
                         color=color, mec=color, mfc=color if significant else "white", mew=1.6, elinewidth=2,
                         capsize=3, label=row.policy, zorder=3)
@@ -260,11 +281,19 @@ def forest(paired: pd.DataFrame, kpis: Sequence[str] | None = None) -> Figure:
             title += f"\nbaseline mean {_num(float(rows['baseline_mean'].iloc[0]), 4)}"
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(f"difference from baseline\n{_label(kpi)}")
-        _compact(ax.xaxis, rows[["ci_low", "ci_high", "difference"]].to_numpy(dtype=float))
+        shown = ["ci_low", "ci_high", "difference", *(["interval_low", "interval_high"] if ranged else [])]
+        _compact(ax.xaxis, rows[shown].to_numpy(dtype=float))
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle("Policies against the baseline: mean paired difference with its confidence interval")
-    _legend(fig, [Line2D([], [], color="0.3", marker="o", mfc="0.3", lw=0, label="significant (adjusted p)"),
-                  Line2D([], [], color="0.3", marker="o", mfc="white", lw=0, label="not significant")])
+    handles = [Line2D([], [], color="0.3", marker="o", mfc="0.3", lw=0, label="significant (adjusted p)"),
+               Line2D([], [], color="0.3", marker="o", mfc="white", lw=0, label="not significant")]
+    if ranged:
+        fig.suptitle("Policies against the baseline over the scenarios: expected difference with its confidence "
+                     "interval,\nthin line: the range of the effect across the scenarios")
+        handles.append(Line2D([], [], color="0.3", lw=1.0, alpha=0.6, marker="|", ms=9,
+                              label="range across the scenarios"))
+    else:
+        fig.suptitle("Policies against the baseline: mean paired difference with its confidence interval")
+    _legend(fig, handles)
     return fig
 
 
@@ -318,7 +347,7 @@ def over_time(daily: pd.DataFrame, columns: Sequence[str] | None = None, *, poli
     satisfaction, sales, stress, wait and headcount, those present; `policies` picks some.
     """
     _need(daily, ["day"], "over_time")
-    columns = _pick_kpis([c for c in daily.columns if c not in ("policy", "replication", "day", "warmup")],
+    columns = _pick_kpis([c for c in daily.columns if c not in ("policy", "scenario", "replication", "day", "warmup")],
                          columns, TIME_SERIES, limit=len(TIME_SERIES))
     named = "policy" in daily.columns
     frame = daily if named else daily.assign(policy=UNNAMED)
@@ -333,8 +362,9 @@ def over_time(daily: pd.DataFrame, columns: Sequence[str] | None = None, *, poli
         present = [p for p in present if p in set(policies)]
     colors = _colors(present, named)
     warm = frame.loc[frame["warmup"].astype(bool), "day"] if "warmup" in frame.columns else pd.Series(dtype=float)
-    frame = smooth(frame, columns, smooth_days, by=("policy", "replication"), order="day")
-    reps = int(frame.groupby("policy")["replication"].nunique().max()) if len(frame) else 0
+    frame = smooth(frame, columns, smooth_days, by=("policy", "scenario", "replication"), order="day")
+    runs = ["scenario", "replication"] if "scenario" in frame.columns else ["replication"]
+    reps = int(frame.drop_duplicates(["policy", *runs]).groupby("policy").size().max()) if len(frame) else 0
     fig, axes = _figure(len(columns), ncols=min(3, len(columns)), panel=(4.6, 3.2))
     banded = False
     for ax, column in zip(axes, columns, strict=True):
@@ -355,12 +385,13 @@ def over_time(daily: pd.DataFrame, columns: Sequence[str] | None = None, *, poli
         ax.set_ylabel(_label(column, daily=True))
         ax.grid(alpha=0.3)
         _compact(ax.yaxis, stats["mean"])
-    what = f"mean over {reps} replications" if reps > 1 else "one replication" if named else "one run"
+    unit = "runs (scenarios x replications)" if len(runs) > 1 else "replications"
+    what = f"mean over {reps} {unit}" if reps > 1 else "one replication" if named else "one run"
     smoothed = f", {smooth_days}-day centred mean" if smooth_days > 1 else ""
     fig.suptitle(f"KPIs over time: {what}{smoothed}")
     handles = _policy_handles(colors) if named else []
     if banded:
-        handles.append(Patch(facecolor="0.45", alpha=0.35, label=f"{level:.0%} CI across replications"))
+        handles.append(Patch(facecolor="0.45", alpha=0.35, label=f"{level:.0%} CI across {unit}"))
     if len(warm):
         handles.append(Patch(facecolor="0.93", edgecolor="0.75", hatch="//", label="warm-up (not in KPIs)"))
     _legend(fig, handles)
@@ -578,14 +609,18 @@ def sensitivity_bars(indices: pd.DataFrame, *, kpi: str | None = None) -> Figure
     interactions) side by side with bootstrap CI error bars; ST well above S1 means interactions.
     From a Morris sweep (mu_star, mu_star_conf, sigma): mu* (mean absolute elementary effect, in
     the KPI's unit) with its CI, and sigma (spread of the effects: non-linearity or interactions).
-    With a `policy` column, one panel per policy.
+    From RBD-FAST (S1 and S1_conf only, as `Robustness.sensitivity` gives them): the first-order
+    index alone. With a `policy` or an `output` column, one panel per policy or output.
 
-    `indices` is `Sweep.sensitivity(kpi)`; `kpi` names it in the titles.
+    `indices` is `Sweep.sensitivity(kpi)` or `Robustness.sensitivity(kpi)`; `kpi` names it in the titles.
     """
     _need(indices, ["parameter"], "sensitivity_bars")
     if {"S1", "ST"} <= set(indices.columns):
         bars = [("S1", "S1_conf", "S1 first-order", "#2166ac"), ("ST", "ST_conf", "ST total", "#92c5de")]
         xlabel, what = "Sobol' index (share of the output variance)", "Sobol' indices"
+    elif "S1" in indices.columns:
+        bars = [("S1", "S1_conf", "S1 first-order (RBD-FAST)", "#2166ac")]
+        xlabel, what = "S1: share of the variance across draws", "RBD-FAST indices"
     elif "mu_star" in indices.columns:
         bars = [("mu_star", "mu_star_conf", "mu* (mean |elementary effect|)", "#2166ac"),
                 ("sigma", None, "sigma (spread of the effects)", "#f4a582")]
@@ -595,25 +630,120 @@ def sensitivity_bars(indices: pd.DataFrame, *, kpi: str | None = None) -> Figure
     else:
         raise ValueError("sensitivity_bars takes Sobol' indices (S1, ST, ...) or Morris statistics (mu_star, sigma, "
                          f"...) as Sweep.sensitivity gives them; got columns {', '.join(map(str, indices.columns))}")
-    groups = list(indices.groupby("policy", sort=False)) if "policy" in indices.columns else [(None, indices)]
+    by = "output" if "output" in indices.columns else "policy" if "policy" in indices.columns else None
+    groups = list(indices.groupby(by, sort=False)) if by is not None else [(None, indices)]
     params = list(dict.fromkeys(indices["parameter"]))
+    if by == "output":  # each output shows its own parameters, in its own order (by importance)
+        params = max((list(dict.fromkeys(f["parameter"])) for _, f in groups), key=len)
     fig, axes = _figure(len(groups), ncols=2, panel=(6.0, 1.4 + 0.6 * len(params) * len(bars) / 2))
     height = 0.8 / len(bars)
-    for ax, (policy, frame) in zip(axes, groups, strict=True):
-        frame = frame.set_index("parameter").reindex(params)
+    for ax, (group, frame) in zip(axes, groups, strict=True):
+        names = list(dict.fromkeys(frame["parameter"])) if by == "output" else params
+        frame = frame.set_index("parameter").reindex(names)
         for k, (column, conf, label, color) in enumerate(bars):
-            y = np.arange(len(params)) - 0.4 + height * (k + 0.5)
+            y = np.arange(len(names)) - 0.4 + height * (k + 0.5)
             err = _finite(frame[conf]) if conf and conf in frame else None
             ax.barh(y, frame[column].to_numpy(dtype=float), height=height, xerr=err, color=color, edgecolor="black",
                     linewidth=0.5, capsize=3, label=label)
-        ax.set_yticks(np.arange(len(params)), params)
-        ax.invert_yaxis()
+        ax.set_yticks(np.arange(len(names)), names)
+        if by == "output":  # panels with fewer parameters keep the same bar size
+            ax.set_ylim(len(params) - 0.5, -0.5)
+        else:
+            ax.invert_yaxis()
         ax.axvline(0.0, color="black", lw=0.8)
         ax.set_xlabel(xlabel)
         ax.grid(axis="x", alpha=0.3)
-        ax.set_title(f"{what} of {kpi or 'the KPI'}" + (f"\npolicy {policy}" if policy is not None else ""),
-                     fontsize=11)
+        title = f"{what} of {kpi or 'the KPI'}"
+        if group is not None:
+            title += f"\n{group}" if by == "output" else f"\npolicy {group}"
+        ax.set_title(title, fontsize=11)
     _legend(fig, [Patch(facecolor=color, edgecolor="black", label=label) for _, _, label, color in bars])
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- robustness
+
+
+def robustness_effects(effects: pd.DataFrame, shares: pd.DataFrame, kpis: Sequence[str] | None = None) -> Figure:
+    """How each policy's effect varies across the draws of the assumption ranges.
+
+    One panel per KPI, the policies down the y axis. The small dots are the policy's effect in
+    each draw (the mean paired difference from the baseline over the draw's replications), the
+    bar the 5-95 % range across the draws, the diamond the median; the dashed line is no
+    effect. The label on the right is the share of draws in which the policy beats the
+    baseline (in the KPI's better direction): near 100 % or 0 % the conclusion holds whatever
+    the assumptions, near 50 % it depends on them.
+
+    `effects` is `Robustness.effects` (draw, policy, kpi, difference) and `shares`
+    `Robustness.shares` (policy, kpi, share_better, median, low, high).
+    """
+    _need(effects, ["policy", "kpi", "difference"], "robustness_effects")
+    _need(shares, ["policy", "kpi", "share_better", "median", "low", "high"], "robustness_effects")
+    kpis = _pick_kpis(shares["kpi"], kpis, HEADLINE)
+    policies = list(dict.fromkeys(shares["policy"]))
+    colors = policy_colors(policies)
+    fig, axes = _figure(len(kpis), ncols=2, panel=(6.0, 1.5 + 0.55 * len(policies)))
+    ypos = {name: len(policies) - 1 - i for i, name in enumerate(policies)}
+    jitter = np.random.default_rng(0)  # only where the dots sit on the y axis
+    for ax, kpi in zip(axes, kpis, strict=True):
+        ax.axvline(0.0, color="black", lw=0.9, ls="--", zorder=1)
+        drawn = effects[effects["kpi"] == kpi]
+        for row in shares[shares["kpi"] == kpi].itertuples(index=False):
+            y, color = ypos[row.policy], colors[row.policy]
+            x = drawn.loc[drawn["policy"] == row.policy, "difference"].to_numpy(dtype=float)
+            x = x[np.isfinite(x)]
+            ax.scatter(x, y + jitter.uniform(-0.18, 0.18, len(x)), s=9, color=color, alpha=0.45, lw=0, zorder=2)
+            if np.isfinite([row.low, row.high]).all():
+                ax.plot([row.low, row.high], [y, y], color=color, lw=2.2, zorder=3, solid_capstyle="butt")
+            ax.plot([row.median], [y], "D", color=color, mec="black", mew=0.6, ms=6, zorder=4)
+            share = f"{row.share_better:.0%}" if np.isfinite(row.share_better) else "n/a"
+            ax.annotate(share, (1.0, y), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                        textcoords="offset points", va="center", fontsize=8, color=color)
+        ax.set_yticks(list(ypos.values()), list(ypos))
+        ax.set_ylim(-0.6, len(policies) - 0.4)
+        better = "higher" if higher_is_better(kpi) else "lower"
+        ax.set_title(f"{kpi} ({better} is better)\nright: share of draws where the policy beats the baseline",
+                     fontsize=9)
+        ax.set_xlabel(f"effect: difference from baseline\n{_label(kpi)}")
+        _compact(ax.xaxis, drawn["difference"])
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("Effects across the assumption ranges:\neach draw, median and 5-95 % range")
+    _legend(fig, [Line2D([], [], color="0.3", marker="o", lw=0, ms=4, alpha=0.5, label="one draw"),
+                  Line2D([], [], color="0.3", lw=2.2, label="5-95 % of the draws"),
+                  Line2D([], [], color="0.3", marker="D", mec="black", lw=0, label="median")])
+    return fig
+
+
+def ranking_shares(stability: pd.DataFrame, kpi: str | None = None) -> Figure:
+    """How often each policy is the best across the draws of the assumption ranges.
+
+    Left, the share of draws in which each policy (the baseline among them) is the best on the
+    KPI; right, its mean rank over the draws (1 is the best), both in the order of the overall
+    ranking (best expected value first, marked *). A ranking that holds across the
+    assumptions has one tall bar on the left.
+
+    `stability` is `Robustness.stability` (policy, overall_rank, share_best, mean_rank).
+    """
+    _need(stability, ["policy", "share_best", "mean_rank"], "ranking_shares")
+    if not len(stability):
+        raise ValueError("nothing to draw: no draw has a run of every policy")
+    policies = list(stability["policy"])
+    colors = policy_colors(policies)
+    fig, (left, right) = _figure(2, ncols=2, panel=(4.6, max(2.6, 0.35 * len(policies) + 1.4)))
+    y = np.arange(len(policies))
+    for ax, column, label in ((left, "share_best", "share of draws where it is the best"),
+                              (right, "mean_rank", "mean rank over the draws (1 = best)")):
+        ax.barh(y, stability[column].to_numpy(dtype=float), color=[colors[p] for p in policies], edgecolor="black",
+                linewidth=0.5)
+        ax.set_yticks(y, [f"* {p}" if i == 0 else p for i, p in enumerate(policies)] if ax is left else [""] * len(y))
+        ax.invert_yaxis()
+        ax.set_xlabel(label)
+        ax.grid(axis="x", alpha=0.3)
+    left.set_xlim(0, 1)
+    left.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    right.set_xlim(0, max(len(policies), 1) + 0.5)
+    fig.suptitle(f"Ranking of the policies on {kpi or 'the KPI'} across the assumption ranges "
+                 "(* the best expected value)")
     return fig
 
 
@@ -623,6 +753,8 @@ def sensitivity_bars(indices: pd.DataFrame, *, kpi: str | None = None) -> Figure
 COMPARISON_KINDS = ("forest", "kpis", "time", "tradeoff", "distributions", "scatter")
 #: Figures `Sweep.plot` draws.
 SWEEP_KINDS = ("heatmap", "sensitivity")
+#: Figures `Robustness.plot` draws.
+ROBUSTNESS_KINDS = ("effects", "ranking", "sensitivity")
 #: Figures `RunResult.plot` draws.
 RUN_KINDS = ("daily", "distributions", "scatter")
 
@@ -638,8 +770,9 @@ def plot_comparison(cmp: Comparison, kind: str = "forest", **kwargs: Any) -> Fig
     "forest": `forest(cmp.paired(baseline, kpis, level, adjust))`; "kpis": `kpi_bars(cmp.summary(kpis,
     level))`; "time": `over_time(cmp.daily(columns, warmup=True), policies=, smooth_days=, level=)`;
     "tradeoff": `tradeoff(cmp.summary([x, y], level), x, y, maximize=)`; "distributions" and
-    "scatter": `distributions` / `am_scatter` of `cmp.rerun(policy, replication)` for each of
-    `policies` (default the baseline and the next policies, 4 in all; `replication` default 0).
+    "scatter": `distributions` / `am_scatter` of `cmp.rerun(policy, replication, scenario)` for each
+    of `policies` (default the baseline and the next policies, 4 in all; `replication` and
+    `scenario` default 0).
     """
     _kind(kind, COMPARISON_KINDS, "comparison")
     if kind == "forest":
@@ -660,8 +793,8 @@ def plot_comparison(cmp: Comparison, kind: str = "forest", **kwargs: Any) -> Fig
         return tradeoff(cmp.summary(kpis=[x, y], **options), x, y, **kwargs)
     names = kwargs.pop("policies", None)
     names = list(names) if names is not None else [p.name for p in cmp.policies][:4]
-    replication = kwargs.pop("replication", 0)
-    runs = {name: cmp.rerun(name, replication=replication) for name in names}
+    replication, scenario = kwargs.pop("replication", 0), kwargs.pop("scenario", 0)
+    runs = {name: cmp.rerun(name, replication=replication, scenario=scenario) for name in names}
     if kind == "distributions":
         return distributions({n: r.clients for n, r in runs.items()}, {n: r.managers for n, r in runs.items()},
                              **kwargs)
@@ -688,6 +821,37 @@ def plot_sweep(sw: Sweep, kind: str = "heatmap", kpi: str = "profit", **kwargs: 
     return sensitivity_bars(sw.sensitivity(kpi, **options), kpi=kpi, **kwargs)
 
 
+def plot_robustness(rob: Robustness, kind: str = "effects", **kwargs: Any) -> Figure:
+    """The figure `kind` of a robustness study (what `Robustness.plot` does); see `ROBUSTNESS_KINDS`.
+
+    "effects": `robustness_effects(rob.effects, rob.shares, kpis=)`; "ranking":
+    `ranking_shares(rob.stability, rob.kpi)`; "sensitivity": `sensitivity_bars` of
+    `rob.sensitivity(kpi=, num_resamples=)`, the `top` (default 10) assumptions of each output,
+    `outputs=` picking some outputs.
+    """
+    _kind(kind, ROBUSTNESS_KINDS, "robustness study")
+    if kind == "effects":
+        return robustness_effects(rob.effects, rob.shares, kwargs.pop("kpis", None), **kwargs)
+    if kind == "ranking":
+        return ranking_shares(rob.stability, rob.kpi, **kwargs)
+    kpi = kwargs.pop("kpi", None) or rob.kpi
+    top, outputs = kwargs.pop("top", 10), kwargs.pop("outputs", None)
+    options = {k: kwargs.pop(k) for k in ("num_resamples", "conf_level") if k in kwargs}
+    indices = rob.sensitivity(kpi, **options)
+    if outputs is not None:
+        outputs = [outputs] if isinstance(outputs, str) else list(outputs)
+        unknown = [o for o in outputs if o not in set(indices["output"])]
+        if unknown:
+            raise ValueError(f"no output {', '.join(map(repr, unknown))}; outputs: "
+                             f"{', '.join(dict.fromkeys(indices['output']))}")
+        indices = indices[indices["output"].isin(outputs)]
+    indices = indices[indices["rank"] <= top]
+    if not len(indices):
+        raise ValueError("no sensitivity index to draw: every output is the same in every draw, or too few draws "
+                         "have their runs")
+    return sensitivity_bars(indices, kpi=kpi, **kwargs)
+
+
 def plot_run(result: RunResult, kind: str = "daily", **kwargs: Any) -> Figure:
     """The figure `kind` of one run (what `RunResult.plot` does); see `RUN_KINDS`.
 
@@ -700,3 +864,101 @@ def plot_run(result: RunResult, kind: str = "daily", **kwargs: Any) -> Figure:
     if kind == "distributions":
         return distributions(result.clients, result.managers, **kwargs)
     return am_scatter(result.managers, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------- calibration
+
+CALIBRATION_KINDS = ("fit", "posterior", "pairs", "waves")
+
+
+def calibration_fit(fit: pd.DataFrame) -> Figure:
+    """Observed against simulated, one row per KPI, in standard deviations of the observation: the
+    observed value at 0 with its 1 and 2 sd bands, the posterior-predictive mean and 90 % interval
+    of the simulated KPI, and the mean at the best point (a frame like `Calibration.fit`)."""
+    _need(fit, ["observed", "sd", "simulated", "low", "high", "best"], "calibration_fit")
+    fig, (ax,) = _figure(1, panel=(7.5, 0.45 * len(fit) + 1.2))
+    y = np.arange(len(fit))[::-1]
+    scale = fit["sd"].to_numpy(dtype=float)
+    obs = fit["observed"].to_numpy(dtype=float)
+    ax.axvspan(-2, 2, color="#e8e8e8", lw=0)
+    ax.axvspan(-1, 1, color="#cfcfcf", lw=0)
+    ax.axvline(0, color="black", lw=1)
+    z = lambda col: (fit[col].to_numpy(dtype=float) - obs) / scale  # noqa: E731
+    ax.hlines(y, z("low"), z("high"), color="#1f77b4", lw=3, alpha=0.6)
+    ax.plot(z("simulated"), y, "o", color="#1f77b4", label="simulated: mean and 90 % of posterior draws")
+    ax.plot(z("best"), y, "D", color="#d62728", ms=5, label="simulated at the best point")
+    labels = [f"{k}\nobserved {_num(o)} ± {_num(s)}" for k, o, s in zip(fit.index, obs, scale, strict=True)]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("distance from the observed value (observation sd; bands: 1 and 2 sd)")
+    ax.set_title("How the calibrated model reproduces what the branch observed")
+    _legend(fig, ax.get_legend_handles_labels()[0])
+    return fig
+
+
+def calibration_posterior(posterior: pd.DataFrame, identifiability: pd.DataFrame,
+                          best: Mapping[str, float] | None = None) -> Figure:
+    """Each parameter's posterior (weighted histogram) over its prior range (the flat line), with
+    the 90 % interval shaded and the best point marked (frames like `Calibration.posterior` and
+    `.identifiability`)."""
+    _need(identifiability, ["parameter", "low", "high", "q05", "q95", "status"], "calibration_posterior")
+    rows = list(identifiability.itertuples(index=False))
+    fig, axes = _figure(len(rows), ncols=3, panel=(4.0, 2.8))
+    weights = posterior["weight"].to_numpy(dtype=float)
+    for ax, row in zip(axes, rows, strict=True):
+        values = posterior[row.parameter].to_numpy(dtype=float)
+        ax.hist(values, bins=30, range=(row.low, row.high), weights=weights, density=True, color="#1f77b4",
+                alpha=0.75)
+        ax.axhline(1.0 / (row.high - row.low), color=BASELINE_COLOR, ls="--", lw=1, label="prior")
+        ax.axvspan(row.q05, row.q95, color="#1f77b4", alpha=0.12, lw=0)
+        if best is not None and row.parameter in best:
+            ax.axvline(best[row.parameter], color="#d62728", lw=1.5, label="best point")
+        ax.set_xlim(row.low, row.high)
+        ax.set_title(f"{row.parameter}\n{row.status}", fontsize=8)
+        ax.set_ylabel("posterior density")
+        ax.set_yticks([])
+    _legend(fig, axes[0].get_legend_handles_labels()[0])
+    return fig
+
+
+def calibration_pairs(posterior: pd.DataFrame, identifiability: pd.DataFrame, max_draws: int = 1500) -> Figure:
+    """Pairs of parameters as weighted posterior draws (darker = more weight): a ridge shows two
+    parameters the data pin down only together."""
+    names = list(identifiability["parameter"])
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    if not pairs:
+        raise ValueError("pairs need at least two parameters")
+    top = posterior.nlargest(max_draws, "weight")
+    fig, axes = _figure(len(pairs), ncols=min(3, len(pairs)), panel=(3.6, 3.2))
+    bounds = identifiability.set_index("parameter")
+    shade = (top["weight"] / top["weight"].max()).to_numpy()
+    for ax, (a, b) in zip(axes, pairs, strict=True):
+        ax.scatter(top[a], top[b], c=shade, cmap="Blues", vmin=0, vmax=1, s=6, lw=0)
+        ax.set_xlim(bounds.loc[a, "low"], bounds.loc[a, "high"])
+        ax.set_ylim(bounds.loc[b, "low"], bounds.loc[b, "high"])
+        ax.set_xlabel(a, fontsize=7)
+        ax.set_ylabel(b, fontsize=7)
+    return fig
+
+
+def calibration_waves(waves: pd.DataFrame) -> Figure:
+    """The share of the prior box still plausible after each wave of history matching."""
+    rows = waves[waves["wave"] != "check"]
+    fig, (ax,) = _figure(1, panel=(5.0, 3.2))
+    ax.bar([str(w) for w in rows["wave"]], rows["plausible_share"] * 100, color="#1f77b4")
+    ax.set_xlabel("wave")
+    ax.set_ylabel("plausible share of the prior box (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title("History matching: what the data leave plausible")
+    return fig
+
+
+def plot_calibration(cal: Calibration, kind: str = "fit", **kwargs: Any) -> Figure:
+    """A figure of a `Calibration` by kind: "fit", "posterior", "pairs" or "waves"."""
+    _kind(kind, CALIBRATION_KINDS, "calibration")
+    if kind == "fit":
+        return calibration_fit(cal.fit)
+    if kind == "posterior":
+        return calibration_posterior(cal.posterior, cal.identifiability, cal.best)
+    if kind == "pairs":
+        return calibration_pairs(cal.posterior, cal.identifiability, **kwargs)
+    return calibration_waves(cal.waves)

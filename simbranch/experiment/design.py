@@ -2,24 +2,27 @@
 
 Replication r of every policy gets the same seed, `SeedSequence(seed, spawn_key=(r,))`:
 common random numbers across policies, and replication r's seed does not depend on how many
-replications there are, so an experiment can be grown later. A spec's key hashes everything
-that determines its result (scenario, seed, replication, model fingerprint), so a store can
-tell a run it already holds.
+replications there are, so an experiment can be grown later. On several scenarios (draws of
+uncertain parameters, `scenario_specs`) each draw has seeds of its own, shared by the policies
+within the draw (`draw_seed_index`). A spec's key hashes everything that determines its result
+(scenario, seed, replication, model fingerprint), so a store can tell a run it already holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from simbranch.scenario import Policy, Scenario, load_policy
+from simbranch.scenario import Policy, Scenario, ScenarioError, load_policy
 
-__all__ = ["PRESETS", "RunSpec", "model_fingerprint", "resolve_policies", "run_specs"]
+__all__ = ["PRESETS", "RunSpec", "draw_replication", "draw_seed_index", "model_fingerprint", "resolve_policies",
+           "run_specs", "scenario_specs"]
 
 #: Folder of the named policies of the source document (`scenarios/policies` in the repository).
 PRESETS = Path(__file__).resolve().parents[2] / "scenarios" / "policies"
@@ -30,6 +33,8 @@ class RunSpec:
     """One run to do, in plain values that pickle and serialise cheaply."""
 
     policy: str
+    #: the seed's replication index, `SeedSequence(seed, spawn_key=(replication,))` (on several
+    #: scenarios `draw_seed_index(point, r)` of the draw's replication r)
     replication: int
     seed: int
     scenario_json: str
@@ -94,6 +99,61 @@ def run_specs(scenario: Scenario, policies: list[Policy], replications: range, s
                  for p in policies}
     return [RunSpec(p.name, r, seed, scenarios[p.name], fingerprint=fingerprint, series=series)
             for r in replications for p in policies]
+
+
+def draw_seed_index(scenario: int, replication: int) -> int:
+    """The replication index of the seed of replication `replication` of scenario (draw) `scenario` in a
+    comparison on several scenarios: the run's seed is `SeedSequence(seed, spawn_key=(index,))`.
+
+    The index is the Cantor pairing (s + r)(s + r + 1) / 2 + r of s = `scenario` and r = `replication`:
+    one distinct index for every (scenario, replication), so every draw has seeds of its own (the
+    draws are independent), shared by the policies of the draw (common random numbers within it).
+    It is a function of s and r alone, not of how many scenarios or replications there are, so a
+    spec's key does not change when a comparison is given more replications per scenario or more
+    scenarios (appended at the end): the runs already stored are reused, as with one scenario. (The
+    plainer s * R + r would tie every key to R, and s + S * r to S.) `draw_replication` inverts it.
+    """
+    if scenario < 0 or replication < 0:
+        raise ValueError(f"scenario and replication must be non-negative, got {scenario!r} and {replication!r}")
+    w = scenario + replication
+    return w * (w + 1) // 2 + replication
+
+
+def draw_replication(index: int) -> tuple[int, int]:
+    """The (scenario, replication) whose seed index is `index` (the inverse of `draw_seed_index`)."""
+    if index < 0:
+        raise ValueError(f"a seed index is non-negative, got {index!r}")
+    w = (math.isqrt(8 * index + 1) - 1) // 2
+    replication = index - w * (w + 1) // 2
+    return w - replication, replication
+
+
+def scenario_specs(scenarios: list[Scenario], policies: list[Policy], replications: range, seed: int,
+                   series: tuple[str, ...] = (), label: str = "scenario") -> list[RunSpec]:
+    """Every (scenario, policy, replication) run of a comparison on several scenarios, as `RunSpec`s.
+
+    Scenario i is the spec's `point`. Replication r of scenario i runs on seed index
+    `draw_seed_index(i, r)` (the spec's `replication`): every draw has seeds of its own, and the
+    policies of a draw share them (paired within the draw). Independent draws are what lets the
+    spread of the effect across them count all the noise: with seeds shared across draws, the luck
+    of seed r would move the effect in every draw alike, and the spread across draws would miss it.
+    Replication-major, then scenario, then policy, so early results cover every scenario. Every
+    scenario is checked under every policy first: one that a policy's levers make invalid raises
+    `ScenarioError` naming it (`label` and its index) and the policy, before anything runs.
+    """
+    fingerprint = model_fingerprint()
+    texts: list[list[str]] = []
+    for i, scenario in enumerate(scenarios):
+        row = []
+        for p in policies:
+            try:
+                row.append((scenario if p.name == "baseline" else scenario.with_policy(p)).canonical_json())
+            except ScenarioError as exc:
+                raise ScenarioError(f"{label} {i} under {exc.source}", exc.problems) from None
+        texts.append(row)
+    return [RunSpec(p.name, draw_seed_index(i, r), seed, texts[i][j], point=i, fingerprint=fingerprint,
+                    series=series)
+            for r in replications for i in range(len(scenarios)) for j, p in enumerate(policies)]
 
 
 def scenario_from_spec(spec: RunSpec) -> Scenario:

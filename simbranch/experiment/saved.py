@@ -1,9 +1,9 @@
 """Comparisons read back from a result store, without running anything.
 
-`compare(..., store=FILE)` notes in the store what it compared (scenario, policies, seed,
-replications). From that note the comparison's runs are found again by their keys, so a report
-can be made later, on another machine, from the store file alone. Runs made by another model
-version have other keys and are never mixed in.
+`compare(..., store=FILE)` notes in the store what it compared (scenario, or every scenario of a
+comparison on several, policies, seed, replications). From that note the comparison's runs are
+found again by their keys, so a report can be made later, on another machine, from the store
+file alone. Runs made by another model version have other keys and are never mixed in.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from simbranch.experiment.compare import SERIES_COLUMNS, Comparison, comparison_from_records
-from simbranch.experiment.design import model_fingerprint, run_specs
+from simbranch.experiment.design import model_fingerprint, run_specs, scenario_specs
 from simbranch.experiment.store import ResultStore, StoreError
 from simbranch.scenario import Policy, Scenario
 
@@ -24,13 +24,15 @@ _PREFIX = "comparison:"
 
 
 def saved_comparisons(store: str | Path) -> pd.DataFrame:
-    """The comparisons noted in a store, newest first: name, seed, replications, policies, saved_at."""
+    """The comparisons noted in a store, newest first: name, seed, replications (per scenario), policies,
+    saved_at, scenarios (how many: more than 1 for a comparison on several)."""
     with _open(store) as db:
         notes = db.meta(_PREFIX)
     rows = [{"name": name.removeprefix(_PREFIX), "seed": note["seed"], "replications": note["replications"],
              "policies": ", ".join(p["name"] for p in note["policies"]),
-             "saved_at": pd.Timestamp(note["saved_at"], unit="s")} for name, note in notes.items()]
-    frame = pd.DataFrame(rows, columns=["name", "seed", "replications", "policies", "saved_at"])
+             "saved_at": pd.Timestamp(note["saved_at"], unit="s"), "scenarios": len(note.get("scenarios", [1]))}
+            for name, note in notes.items()]
+    frame = pd.DataFrame(rows, columns=["name", "seed", "replications", "policies", "saved_at", "scenarios"])
     return frame.sort_values("saved_at", ascending=False, ignore_index=True)
 
 
@@ -52,9 +54,13 @@ def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
             known = ", ".join(n.removeprefix(_PREFIX) for n in notes)
             raise StoreError(f"{store}: no comparison {name!r}; it holds: {known}")
         note = notes[key]
-        scenario = Scenario.model_validate(json.loads(note["scenario"]))
         policies = [Policy.model_validate(p) for p in note["policies"]]
-        specs = run_specs(scenario, policies, range(note["replications"]), note["seed"], SERIES_COLUMNS)
+        if "scenarios" in note:  # a comparison on several scenarios
+            scenarios = [Scenario.model_validate(json.loads(text)) for text in note["scenarios"]]
+            specs = scenario_specs(scenarios, policies, range(note["replications"]), note["seed"], SERIES_COLUMNS)
+        else:
+            scenarios = [Scenario.model_validate(json.loads(note["scenario"]))]
+            specs = run_specs(scenarios[0], policies, range(note["replications"]), note["seed"], SERIES_COLUMNS)
         records = db.records({s.key for s in specs}, with_series=True)
         others = {fp: n for fp, n in db.fingerprints(f"compare:{note['seed']}").items() if fp != model_fingerprint()}
     if len(records) < len(specs):
@@ -65,7 +71,7 @@ def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
                          f"({model_fingerprint()}){older}; running the same comparison with this store completes it")
     order = {s.key: i for i, s in enumerate(specs)}
     records.sort(key=lambda r: order[r["key"]])
-    return comparison_from_records(scenario, policies, records, note["seed"])
+    return comparison_from_records(scenarios, policies, records, note["seed"])
 
 
 def _open(store: str | Path) -> ResultStore:

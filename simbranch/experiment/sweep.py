@@ -334,7 +334,7 @@ def _parse(path: str, spec: Any, current: Mapping[str, Any] | None) -> _Param:
     raise ValueError(f"space[{path!r}] = {spec!r}: give a (low, high) range or a list of values")
 
 
-def _check_values(scenario: Scenario, param: _Param) -> None:
+def _check_values(scenario: Scenario, param: _Param, what: str = "sweep space") -> None:
     """Both ends of a range and every category, each alone on the scenario: a value out of its field's
     bounds, not allowed, or a path that is no field fails now, even when this design does not draw it
     (a bigger `n` later would, hours into the sweep). Only problems of the parameter's own field count
@@ -352,7 +352,7 @@ def _check_values(scenario: Scenario, param: _Param) -> None:
         except ScenarioError as exc:
             own = [p for p in exc.problems if p[0] == param.path or p[0].startswith(param.path + ".")]
             if own:
-                raise ScenarioError(f"sweep space {param.path} ({param.describe()})", own) from None
+                raise ScenarioError(f"{what} {param.path} ({param.describe()})", own) from None
 
 
 def _is_number(v: Any) -> bool:

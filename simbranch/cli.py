@@ -9,6 +9,7 @@ traceback), 1 internal error (a message and the traceback: that is a bug).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -16,17 +17,25 @@ import shlex
 import sys
 import tomllib
 import traceback
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import simbranch as sb
 from simbranch.experiment import StoreError
 from simbranch.experiment.design import PRESETS
 from simbranch.scenario import scenario_json_schema
 
-__all__ = ["BASELINE", "format_kpis", "format_paired", "main", "main_comparison", "parse_override", "parse_reps",
-           "preset_names", "resolve_policy_args"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simbranch.experiment.calibrate import Calibration
+    from simbranch.experiment.robustness import Robustness
+
+__all__ = ["BASELINE", "format_calibration", "format_kpis", "format_paired", "format_robustness", "main",
+           "main_comparison", "parse_override", "parse_reps", "parse_study_param", "preset_names",
+           "resolve_policy_args"]
 
 #: The scenario of the main job (`make run`), in the repository next to the package.
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -235,12 +244,87 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR", help="write table.csv (and sensitivity CSVs) here")
     p.set_defaults(handler=_cmd_sweep)
     _one_line_errors(p)
+
+    p = sub.add_parser("calibrate", help="fit uncertain coefficients of a scenario to a branch's observed KPIs")
+    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file: the branch as far as known")
+    p.add_argument("observed", metavar="OBSERVED", type=Path,
+                   help="observed-data TOML file (KPI = { value, sd }; see scenarios/observed/example.toml)")
+    p.add_argument("--out", type=Path, metavar="DIR", required=True,
+                   help="write calibrated.toml, posterior.csv, fit.csv, identifiability.csv, design.csv and "
+                        "report.html here")
+    p.add_argument("--param", dest="params", metavar="PATH[=LOW:HIGH]", type=parse_study_param, action="append",
+                   default=[], help="a parameter to fit with its prior range (clients.churn.sensitivity=0.5:2), or "
+                   "a path alone for its declared plausible range; repeatable (default: the declared drivers of "
+                   "the observed KPIs, at most 6)")
+    p.add_argument("--waves", type=_positive_int, default=3, metavar="N", help="history-matching waves (default 3)")
+    p.add_argument("--points", type=_positive_int, metavar="N",
+                   help="settings simulated per wave (default 10 per parameter)")
+    p.add_argument("--reps", type=_positive_int, default=2, metavar="N", help="runs per setting (default 2)")
+    p.add_argument("--check-draws", type=_positive_int, default=20, metavar="N",
+                   help="posterior draws simulated to check the fit (default 20)")
+    p.add_argument("--best-reps", type=_positive_int, default=10, metavar="N",
+                   help="runs of the best point (default 10)")
+    p.add_argument("--observed-runs", type=_positive_int, default=1, metavar="N",
+                   help="how many horizons each observed value averages (default 1: one year of one branch)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    _add_execution(p)
+    _add_set(p)
+    p.set_defaults(handler=_cmd_calibrate)
+    _one_line_errors(p)
+
+    p = sub.add_parser("robustness", help="how a comparison of policies holds across the assumption ranges")
+    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file: the baseline")
+    p.add_argument("--policy", dest="policies", metavar="P", action="append", default=[],
+                   help="a preset name, a policy file, or 'all'; repeatable (default: all, every preset)")
+    p.add_argument("--n", type=_positive_int, default=64, metavar="N",
+                   help="draws of the assumptions (default 64; a power of 2 for sobol)")
+    p.add_argument("--method", choices=["lhs", "sobol"], default="lhs", help="how to draw them (default lhs)")
+    p.add_argument("--param", dest="params", metavar="PATH[=LOW:HIGH]", type=parse_study_param, action="append",
+                   default=[], help="an assumption to vary: a range (PATH=LOW:HIGH), values (PATH=A,B,...), or a "
+                   "path alone for its declared plausible range; repeatable (default: every declared range)")
+    p.add_argument("--reps", type=_positive_int, default=2, metavar="N", help="replications per draw (default 2)")
+    p.add_argument("--kpi", dest="kpis", action="append", default=[], metavar="KPI",
+                   help="KPI the conclusions are about; repeatable, the first ranks the policies (default profit)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    _add_execution(p)
+    _add_set(p)
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="write design, table, effects, shares, stability, ranking and sensitivity CSVs and "
+                        "report.html here")
+    p.set_defaults(handler=_cmd_robustness)
+    _one_line_errors(p)
     return parser
+
+
+def _add_execution(p: argparse.ArgumentParser) -> None:
+    """Where the runs go (--executor, or its shorthands --serial and --workers N), the store and progress."""
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--executor", choices=list(EXECUTORS), default="process",
+                     help="a local process pool over every core (default), or this process")
+    how.add_argument("--serial", dest="executor", action="store_const", const="serial",
+                     help="run in this process (--executor serial)")
+    how.add_argument("--workers", type=_positive_int, metavar="N", help="a local process pool of N workers")
+    p.add_argument("--store", type=Path, metavar="FILE",
+                   help="result store (SQLite): finished runs are kept, and not run again (resume)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (there is none when stderr is "
+                   "not a terminal)")
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", metavar="PATH=VALUE", type=parse_override, action="append",
                    default=[], help="change one field of the scenario, e.g. --set clients.count=100 (repeatable)")
+
+
+def parse_study_param(text: str) -> tuple[str, Any]:
+    """--param of calibrate and robustness: `path=low:high`, `path=a,b,c` (as for sweep), or `path` alone,
+    (path, None): its declared plausible range."""
+    if "=" not in text:
+        path = text.strip()
+        if not path or any(c.isspace() for c in path):
+            raise argparse.ArgumentTypeError(f"{text!r} is not PATH, PATH=LOW:HIGH or PATH=A,B,...")
+        return path, None
+    path, spec = parse_sweep_param(text)
+    return path.strip(), spec
 
 
 def parse_sweep_param(text: str) -> tuple[str, Any]:
@@ -648,6 +732,291 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     for path in written:
         print(f"wrote {path}")
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------- calibrate and robustness
+
+
+def _scenario_arg(args: argparse.Namespace) -> sb.Scenario:
+    """The SCENARIO argument with its --set overrides."""
+    sc = sb.load_scenario(args.scenario)
+    if args.overrides:
+        sc = sc.with_overrides(dict(args.overrides), source="override (--set)")
+    return sc
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Any]:
+    """The executor the options ask for: `--workers N` is a process pool of N that this command owns."""
+    if args.workers is None:
+        yield EXECUTORS[args.executor]
+        return
+    import concurrent.futures as cf
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    pool = cf.ProcessPoolExecutor(max_workers=args.workers, mp_context=context)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return sys.stderr.isatty() and not args.no_progress
+
+
+def _how(args: argparse.Namespace) -> str:
+    where = f"{args.workers} worker processes" if args.workers else (
+        "this process" if args.executor == "serial" else "a process pool over every core")
+    return where + (f", store {args.store}" if args.store is not None else "")
+
+
+def _study_space(sc: sb.Scenario, params: Sequence[tuple[str, Any]], ranges_only: bool) -> dict[str, Any]:
+    """The --param arguments as a checked space {path: (low, high) or [values]}: a path alone takes its
+    declared plausible range; every range is checked at both ends (and every value) on the scenario
+    before anything runs, so a path that is no field or a value out of the field's bounds is bad input."""
+    from simbranch.assumptions import assumed_ranges
+    from simbranch.experiment.sweep import _check_values, _parse
+
+    declared = assumed_ranges(sc)
+    current = sc.to_dict()
+    space: dict[str, Any] = {}
+    for path, spec in params:
+        shown = path if spec is None else f"{path}=" + (f"{spec[0]}:{spec[1]}" if isinstance(spec, tuple)
+                                                        else ",".join(map(str, spec)))
+        if path in space:
+            raise BadInput(f"--param {path}: given twice")
+        if spec is None:
+            if path not in declared:
+                raise BadInput(f"--param {path}: no declared plausible range for this path; give one as "
+                               f"{path}=LOW:HIGH (simbranch.assumed_ranges() lists the declared ones)")
+            spec = tuple(declared[path])
+        elif isinstance(spec, list) and ranges_only:
+            raise BadInput(f"--param {shown}: a calibration parameter is a range, PATH=LOW:HIGH "
+                           "(for example clients.churn.sensitivity=0.5:2)")
+        elif isinstance(spec, tuple) and not spec[0] < spec[1]:
+            raise BadInput(f"--param {shown}: LOW must be below HIGH")
+        try:
+            param = _parse(path, spec, current)
+        except ValueError as exc:
+            raise BadInput(f"--param {shown}: {exc}") from None
+        _check_values(sc, param, what="--param")
+        space[path] = spec
+    return space
+
+
+def _check_kpis(sc: sb.Scenario, kpis: Sequence[str]) -> None:
+    known = sb.kpi_names(sc)
+    unknown = [k for k in kpis if k not in known]
+    if unknown:
+        raise BadInput(f"unknown KPI {unknown[0]!r} (--kpi); allowed: {', '.join(known)}")
+
+
+def _write_frames(frames: Mapping[str, tuple[Any, bool]], out: Path) -> list[Path]:
+    """Each frame as out/<name>.csv (with its index where the flag says so)."""
+    written = []
+    for name, (frame, index) in frames.items():
+        path = out / f"{name}.csv"
+        try:
+            frame.to_csv(path, index=index)
+        except OSError as exc:
+            raise BadInput(f"cannot write {str(path)!r}: {_reason(exc)}") from None
+        written.append(path)
+    return written
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    """Plain aligned columns: a header, a rule and the rows."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(f"{c:>{w}}" if r else f"{c:<{w}}" for c, w, r in zip(cells, widths, right, strict=True)
+                         ).rstrip()
+
+    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def format_calibration(cal: Calibration) -> str:
+    """A calibration for people: a header, the fit table, the parameter table and the warnings."""
+    sc = cal.base
+    runs = int(cal.provenance.get("runs", cal.waves["runs"].sum()))
+    header = (f"{sc.branch.name}: {_plural(len(cal.parameters), 'parameter')} fitted to "
+              f"{_plural(len(cal.observed), 'observed KPI')}"
+              + (f" of {cal.observed.name}" if cal.observed.name else "")
+              + f"; {_plural(runs, 'run')} in {_plural(int((cal.waves['wave'] != 'check').sum()), 'wave')} and a "
+              f"check, seed {cal.seed}, {cal.provenance.get('wall_time_s', float('nan')):.1f} s")
+    rows = [(str(kpi), f"{format_value(r.observed)} ± {format_value(r.sd)}",
+             f"{format_value(r.simulated)} [{format_value(r.low)}, {format_value(r.high)}]",
+             "n/a" if not math.isfinite(r.z) else f"{r.z + 0.0:+.2f}", "" if r.within_sd else "*")
+            for kpi, r in zip(cal.fit.index, cal.fit.itertuples(index=False), strict=True)]
+    lines = [header, ""]
+    lines += _table(("KPI", "observed ± sd", "simulated mean [90 % interval]", "z", ""), rows,
+                    (False, True, True, True, False))
+    lines += ["z: (simulated mean - observed) / sd over the posterior draws; * more than one sd away", ""]
+    rows = [(r.parameter, format_value(cal.best[r.parameter]), f"[{format_value(r.q05)}, {format_value(r.q95)}]",
+             f"[{format_value(r.low)}, {format_value(r.high)}]", r.status)
+            for r in cal.identifiability.itertuples(index=False)]
+    lines += _table(("parameter", "best", "90 % interval", "prior range", "status"), rows,
+                    (False, True, True, True, False))
+    if cal.warnings:
+        lines += ["", "warnings:", *(f"- {w}" for w in cal.warnings)]
+    return "\n".join(lines)
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from simbranch.experiment.calibrate import calibrate, default_parameters
+    from simbranch.report import write_calibration_report
+
+    if args.scenario.is_file() and _file_kind(args.scenario) == "observed":
+        raise BadInput(f"{args.scenario} holds observed data, not a scenario: the scenario comes first "
+                       "(simbranch calibrate SCENARIO OBSERVED --out DIR)")
+    sc = _scenario_arg(args)
+    observed = sb.load_observed(args.observed, sc)
+    if args.params:
+        space = _study_space(sc, args.params, ranges_only=True)
+    else:
+        space = default_parameters(observed, sc)
+        if not space:
+            raise BadInput(f"{args.observed}: none of its KPIs ({', '.join(observed.values)}) has declared drivers; "
+                           "name the parameters to fit with --param PATH=LOW:HIGH")
+    d = len(space)
+    points = args.points if args.points is not None else 10 * d
+    if points < d + 2:
+        raise BadInput(f"--points {points}: at least {d + 2} are needed for {_plural(d, 'parameter')}")
+    _make_dir(args.out)  # fail on an unwritable folder before the runs, not after them
+    _say(f"calibrating {', '.join(space)} of {sc.branch.name!r} to {', '.join(observed.values)}: "
+         f"{_plural(args.waves, 'wave')} of {_plural(points, 'point')} x {_plural(args.reps, 'run')}, "
+         f"seed {args.seed}, {_how(args)}")
+    with warnings.catch_warnings(record=True) as caught, _executor(args) as executor:
+        warnings.simplefilter("always")
+        try:
+            cal = calibrate(sc, observed, space, waves=args.waves, points=points, replications=args.reps,
+                            check_draws=args.check_draws, best_replications=args.best_reps,
+                            observed_runs=args.observed_runs, seed=args.seed, executor=executor, store=args.store,
+                            progress=_progress(args))
+        except StoreError as exc:
+            raise BadInput(str(exc)) from None
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        if message not in cal.warnings:
+            _say(f"warning: {message}")
+    print(format_calibration(cal))
+    print()
+    try:
+        written = [cal.write(args.out / "calibrated.toml")]
+    except OSError as exc:
+        raise BadInput(f"cannot write {str(args.out / 'calibrated.toml')!r}: {_reason(exc)}") from None
+    written += _write_frames({"posterior": (cal.posterior, False), "fit": (cal.fit, True),
+                              "identifiability": (cal.identifiability, False), "design": (cal.design, False)},
+                             args.out)
+    _say("drawing the report")
+    try:
+        written.append(write_calibration_report(cal, args.out, command=args.argv))
+    except OSError as exc:
+        raise BadInput(f"cannot write {str(args.out / 'report.html')!r}: {_reason(exc)}") from None
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _top_assumptions(indices: pd.DataFrame, top: int = 3) -> list[str]:
+    """Per output, its `top` assumptions by S1 ("effect of crm_routing: a 0.31, b 0.12, ...")."""
+    lines = []
+    for output, frame in indices.groupby("output", sort=False):
+        frame = frame[(frame["rank"] <= top) & (frame["S1"] > 0)]
+        shown = ", ".join(f"{r.parameter} {r.S1:.2f}" for r in frame.itertuples()) or "no assumption stands out"
+        lines.append(f"  {output}: {shown}")
+    return lines
+
+
+def format_robustness(rob: Robustness, indices: pd.DataFrame) -> str:
+    """A robustness study for people: per KPI and policy the share of draws beating the baseline and
+    the median effect with its 5-95 % range; the best policy and how often it stays best; the
+    assumptions that matter most."""
+    from simbranch.analysis.tradeoffs import higher_is_better
+
+    sc = rob.comparison.scenario
+    policies = len(rob.policies) - 1
+    runs = rob.n * (policies + 1) * rob.replications
+    lines = [f"{sc.branch.name}: {_plural(policies, 'policy')} against the baseline over {rob.n} {rob.method} "
+             f"draws of {_plural(len(rob.ranges), 'assumption')} x {_plural(rob.replications, 'replication')} "
+             f"= {_plural(runs, 'run')}, seed {rob.seed}"
+             + (f", {len(rob.failures)} failed" if len(rob.failures) else "")]
+    for kpi in rob.kpis:
+        shares = rob.shares[rob.shares["kpi"] == kpi]
+        rows = [(r.policy, "n/a" if not math.isfinite(r.share_better) else f"{r.share_better:.0%}",
+                 _signed(r.median, None), f"[{_signed(r.low, None)}, {_signed(r.high, None)}]")
+                for r in shares.itertuples(index=False)]
+        lines += ["", f"{kpi} ({'higher' if higher_is_better(kpi) else 'lower'} is better):"]
+        lines += _table(("policy", "draws beating baseline", "median effect", "5-95 % range"), rows,
+                        (False, True, True, True))
+    lines.append("")
+    if rob.best_policy is not None:
+        lines.append(f"best on {rob.kpi} (expected over the draws): {rob.best_policy}, the best in "
+                     f"{rob.best_share:.0%} of the draws")
+    else:
+        lines.append(f"no best policy on {rob.kpi}: no draw has a run of every policy")
+    ranked = indices[indices["rank"].notna()] if len(indices) else indices
+    if len(ranked):
+        lines.append("assumptions that matter most (RBD-FAST first-order index S1, top 3 per output):")
+        lines += _top_assumptions(ranked)
+    else:
+        lines.append(f"assumptions that matter most: not measurable with {_plural(rob.n, 'draw')} "
+                     "(64 or more rank them)")
+    lines.append("effect: policy minus baseline on the same seeds within a draw, mean over its replications")
+    return "\n".join(lines)
+
+
+def _cmd_robustness(args: argparse.Namespace) -> int:
+    from simbranch.report import write_robustness_report
+
+    sc = _scenario_arg(args)
+    policies = resolve_policy_args(args.policies or ["all"])
+    kpis = list(dict.fromkeys(args.kpis or ["profit"]))
+    _check_kpis(sc, kpis)
+    if args.n < 2:
+        raise BadInput(f"--n {args.n}: at least 2 draws are needed (64 or more to rank the assumptions)")
+    if args.method == "sobol" and args.n & (args.n - 1):
+        low = 1 << (args.n.bit_length() - 1)
+        raise BadInput(f"--n {args.n}: --method sobol needs a power of 2 (use {low} or {2 * low}), or --method lhs")
+    space = _study_space(sc, args.params, ranges_only=False) if args.params else None
+    if args.out is not None:
+        _make_dir(args.out)
+    ranges = _plural(len(space), "given assumption range") if space else "every declared assumption range"
+    _say(f"robustness of {_plural(len(policies), 'policy')} on {sc.branch.name!r}: {args.n} {args.method} draws of "
+         f"{ranges} x {_plural(args.reps, 'replication')}, seed {args.seed}, {_how(args)}")
+    with _executor(args) as executor:
+        try:
+            rob = sb.robustness(sc, policies, n=args.n, parameters=space, method=args.method,
+                                replications=args.reps, seed=args.seed, executor=executor, store=args.store,
+                                progress=_progress(args), kpi=kpis)
+        except StoreError as exc:
+            raise BadInput(str(exc)) from None
+    indices = rob.sensitivity()
+    print(format_robustness(rob, indices))
+    if len(rob.failures):
+        print()
+        first = rob.failures.iloc[0]
+        error = str(first["error"]).strip().splitlines()
+        print(f"failed runs: {len(rob.failures)} (first: draw {first['scenario']}, {first['policy']} replication "
+              f"{first['replication']}: {error[-1] if error else 'no message'})")
+    if args.out is not None:
+        frames = {"design": (rob.design, False), "table": (rob.comparison.table, False),
+                  "effects": (rob.effects, False), "shares": (rob.shares, False),
+                  "stability": (rob.stability, False), "ranking": (rob.ranking, False),
+                  "sensitivity": (indices, False)}
+        if len(rob.failures):
+            frames["failures"] = (rob.failures, False)
+        print()
+        written = _write_frames(frames, args.out)
+        _say("drawing the report")
+        try:
+            written.append(write_robustness_report(rob, args.out, command=args.argv, sensitivity=indices))
+        except OSError as exc:
+            raise BadInput(f"cannot write {str(args.out / 'report.html')!r}: {_reason(exc)}") from None
+        for path in written:
+            print(f"wrote {path}")
+    return EXIT_INTERNAL if len(rob.failures) else EXIT_OK
 
 
 def _silence_stdout() -> None:

@@ -8,5 +8,5 @@ from simbranch.experiment.saved import load_comparison, saved_comparisons
 from simbranch.experiment.store import ResultStore, StoreError
 from simbranch.experiment.sweep import Sweep, sweep
 
-__all__ = ["Calibration", "Comparison", "ResultStore", "Robustness", "StoreError", "Sweep", "calibrate", "compare", "load_comparison",
-           "robustness", "saved_comparisons", "sweep"]
+__all__ = ["Calibration", "Comparison", "ResultStore", "Robustness", "StoreError", "Sweep", "calibrate", "compare",
+           "load_comparison", "robustness", "saved_comparisons", "sweep"]

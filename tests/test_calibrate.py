@@ -141,3 +141,13 @@ def test_bad_arguments(small: sb.Scenario) -> None:
         calibrate(small, {"nps": (10.0, 2.0)}, {"sales.base_conversion": (0.2, 7.0)})
     with pytest.raises(ValueError, match="range"):
         calibrate(small, {"nps": (10.0, 2.0)}, {"allocation.rule": ["pooled", "tiered"]})
+
+
+def test_a_kpi_undefined_in_most_runs_is_left_out_with_a_warning(small: sb.Scenario) -> None:
+    """With no hires within a short horizon the new-hire quit rate has no value: it cannot be fitted."""
+    short = small.with_overrides({"branch.horizon_days": 10, "branch.warmup_days": 0})
+    with pytest.warns(UserWarning, match="new_hire_quit_12m"):
+        cal = calibrate(short, {"sales_count": (40.0, 5.0), "new_hire_quit_12m": (0.3, 0.1)},
+                        {"sales.base_conversion": (0.15, 0.5)}, waves=1, points=5, replications=1, check_draws=2,
+                        best_replications=1, executor="serial", progress=False)
+    assert list(cal.fit.index) == ["sales_count"]

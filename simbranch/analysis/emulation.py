@@ -92,29 +92,33 @@ def fit_emulator(u: np.ndarray, runs: np.ndarray, point: np.ndarray, kpis: list[
     runs = np.asarray(runs, dtype=float)
     point = np.asarray(point)
     n, d = u.shape
-    counts = np.bincount(point, minlength=n).astype(float)
-    if (counts == 0).any():
+    if (np.bincount(point, minlength=n) == 0).any():
         raise ValueError("every design point needs at least one finished run")
-    sums = np.zeros((n, runs.shape[1]))
-    np.add.at(sums, point, runs)
-    means = sums / counts[:, None]
-    squares = np.zeros_like(sums)
-    np.add.at(squares, point, (runs - means[point]) ** 2)
-    repeated = counts >= 2
-    half = (counts[repeated] - 1) / 2
-    gps, var_gps = [], []
+    gps, var_gps, means = [], [], np.full((n, runs.shape[1]), np.nan)
     for j in range(runs.shape[1]):
+        ok = np.isfinite(runs[:, j])  # a KPI can be undefined in a run (no hires: no new-hire quit rate)
+        counts = np.bincount(point[ok], minlength=n).astype(float)
+        seen = counts > 0
+        if seen.sum() < d + 2:
+            raise ValueError(f"{kpis[j]!r} has a value at only {int(seen.sum())} of {n} settings; an emulator "
+                             f"of {d} parameters needs at least {d + 2}")
+        sums = np.bincount(point[ok], weights=runs[ok, j], minlength=n)
+        means[seen, j] = sums[seen] / counts[seen]
+        squares = np.bincount(point[ok], weights=(runs[ok, j] - means[point[ok], j]) ** 2, minlength=n)
+        repeated = counts >= 2
         var_gp = None
         noise = np.zeros(n)
-        if repeated.sum() >= d + 2 and squares[repeated, j].max() > 0:
-            sample = squares[repeated, j] / (counts[repeated] - 1)
+        if repeated.sum() >= d + 2 and squares[repeated].max() > 0:
+            half = (counts[repeated] - 1) / 2
+            sample = squares[repeated] / (counts[repeated] - 1)
             floor = 1e-3 * sample[sample > 0].min()
             logs = np.log(np.maximum(sample, floor)) - digamma(half) + np.log(half)  # unbiased for log variance
             spread = float(np.var(logs)) or 1.0
             var_gp = _fitted(_gp(d, polygamma(1, half) / spread, seed + 1000 + j), u[repeated], logs)
             noise = np.exp(var_gp.predict(u))
-        scale = float(np.var(means[:, j])) or 1.0
-        gps.append(_fitted(_gp(d, np.maximum(noise / counts, 1e-12 * scale) / scale, seed + j), u, means[:, j]))
+        scale = float(np.var(means[seen, j])) or 1.0
+        alpha = np.maximum(noise[seen] / counts[seen], 1e-12 * scale) / scale
+        gps.append(_fitted(_gp(d, alpha, seed + j), u[seen], means[seen, j]))
         var_gps.append(var_gp)
     return Emulator(kpis=list(kpis), gps=gps, var_gps=var_gps, x=u, y=means)
 

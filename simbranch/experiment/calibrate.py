@@ -286,6 +286,17 @@ def calibrate(scenario: Scenario, observed: Any, parameters: Mapping[str, tuple[
         u_all = np.vstack([u_all, u])
         wave_of += [wave + 1] * len(u)
         runs = pd.concat([runs, new], ignore_index=True)
+        if wave == 0:
+            defined = runs.groupby("point")[kpis].count().gt(0).sum()
+            undefined = [k for k in kpis if defined[k] < d + 2]
+            if len(undefined) == len(kpis):
+                raise ValueError(f"none of the observed KPIs ({', '.join(kpis)}) has a value in enough runs to fit "
+                                 "(see the run errors in the store, or lengthen the horizon)")
+            if undefined:
+                notes.append(f"left out of the fit, undefined in most runs of this scenario: {', '.join(undefined)} "
+                             "(e.g. no hires within the horizon for new_hire_quit_12m)")
+                keep = [i for i, k in enumerate(kpis) if k not in undefined]
+                kpis, obs, sd = [kpis[i] for i in keep], obs[keep], sd[keep]
         emulator = _fit(u_all, runs, kpis, seed)
         emulators.append(emulator)
         pool, box, share = _plausible(emulators, obs, sd, observed_runs, box, seed + wave + 1, d)
@@ -364,7 +375,7 @@ def _frame(records: list[dict[str, Any]], kpis: list[str]) -> pd.DataFrame:
     errors = [r for r in records if r["status"] != "ok"]
     if errors and not rows:
         raise RuntimeError(f"every calibration run failed; the first error:\n{errors[0]['error']}")
-    return frame.dropna()
+    return frame
 
 
 def _fit(u_all: np.ndarray, runs: pd.DataFrame, kpis: list[str], seed: int) -> Emulator:
@@ -455,7 +466,9 @@ def _fit_table(kpis: list[str], obs: np.ndarray, sd: np.ndarray, check: pd.DataF
     frame["covered"] = (frame["observed"] >= frame["low"]) & (frame["observed"] <= frame["high"])
     means, variances, noise = emulator.predict(u_check[check["point"].to_numpy() - first])
     errors = (sim.to_numpy() - means) / np.sqrt(variances + noise / runs)
-    frame["emulator_ok"] = (np.abs(errors) <= CUTOFF).mean(axis=0)
+    judged = np.isfinite(errors)
+    frame["emulator_ok"] = (np.abs(np.where(judged, errors, 0.0)) <= CUTOFF).sum(axis=0) / np.maximum(
+        judged.sum(axis=0), 1)
     return frame
 
 

@@ -152,7 +152,9 @@ class Calibration:
         return self.base.with_overrides(self.best, source="calibrated scenario")
 
     def scenarios(self, n: int = 30, seed: int | None = None) -> list[Scenario]:
-        """`n` posterior draws (resampled by weight, systematic) as Scenarios, e.g. for `compare`."""
+        """`n` posterior draws (resampled by weight, systematic) as Scenarios, e.g. for `compare`. With
+        the default `seed` (the calibration's) and `n` equal to `check_draws` they are the settings
+        the fit was checked on: a comparison then runs on draws whose fit was seen."""
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         rows = _resample(self.posterior["weight"].to_numpy(), n, self.seed if seed is None else seed)
@@ -217,7 +219,7 @@ def calibrate(scenario: Scenario, observed: Any, parameters: Mapping[str, tuple[
         the assumed coefficients that drive the observed KPIs (`default_parameters`).
     waves, points, replications : int
         History-matching waves; settings simulated per wave (default 10 per parameter, the rule of
-        thumb of Loeppky et al. 2009); runs per setting, on common seeds.
+        thumb of Loeppky et al. 2009); runs per setting, each on a seed of its own.
     check_draws, best_replications : int
         Posterior draws simulated to check the fit (one run each), and runs of the best point.
     seed, executor, store, progress

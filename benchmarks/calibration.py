@@ -78,6 +78,7 @@ def recovery(scenario: sb.Scenario) -> dict:
     return {"wall_s": time.perf_counter() - started, "truth": TRUTH, "covered": inside,
             "covered_count": sum(inside.values()), "width_share": ident["width_share"].to_dict(),
             "status": ident["status"].to_dict(), "within_sd": int(cal.fit["within_sd"].sum()),
+            "covered_kpis": int(cal.fit["covered"].sum()), "z": cal.fit["z"].round(2).to_dict(),
             "kpis": len(RECOVERY_KPIS), "runs": int(cal.waves["runs"].sum()), "ess": cal.ess}
 
 
@@ -143,7 +144,9 @@ def main() -> None:
     if args.only in (None, "recovery"):
         r = out["recovery"] = recovery(scenario)
         print(f"recovery on the default branch: {r['covered_count']}/{len(TRUTH)} true values inside the 90 % "
-              f"intervals, {r['within_sd']}/{r['kpis']} KPIs within their sd, {r['runs']} runs, "
+              f"intervals, {r['within_sd']}/{r['kpis']} KPIs within their sd (z: "
+              + ", ".join(f"{k} {z:+.1f}" for k, z in r["z"].items())
+              + f"), {r['covered_kpis']}/{r['kpis']} inside the 90 % predictive interval, {r['runs']} runs, "
               f"{r['wall_s'] / 60:.1f} min; width share "
               + ", ".join(f"{p.rsplit('.', 1)[-1]} {w:.2f}" for p, w in r["width_share"].items()))
     if args.only in (None, "dask"):

@@ -538,15 +538,7 @@ def _write_comparison(cmp: sb.Comparison, out: Path) -> list[Path]:
         frames["paired"] = cmp.paired()
     if len(cmp.failures):
         frames["failures"] = cmp.failures
-    written = []
-    for name, frame in frames.items():
-        path = out / f"{name}.csv"
-        try:
-            frame.to_csv(path, index=False)
-        except OSError as exc:
-            raise BadInput(f"cannot write {str(path)!r}: {_reason(exc)}") from None
-        written.append(path)
-    return written
+    return _write_frames({name: (frame, False) for name, frame in frames.items()}, out)
 
 
 def _report_comparison(cmp: sb.Comparison, out: Path | None, command: str = "",

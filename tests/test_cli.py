@@ -306,3 +306,15 @@ def test_subprocess_bad_file_exits_2_without_traceback(tmp_path):
     assert "managers.stress.recovery_rate = 1.5" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    """`python -m simbranch` is the `simbranch` command: same output, same exit codes."""
+    root = Path(__file__).resolve().parents[1]
+    ok = subprocess.run([sys.executable, "-m", "simbranch", "validate", "scenarios/observed/example.toml"],
+                        cwd=root, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "observed data" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "simbranch", "no-such-command"], cwd=root, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

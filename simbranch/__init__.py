@@ -5,13 +5,14 @@ The public interface (see README.md): `load_scenario`, `load_policy`, `Scenario`
 `AllocationRule`, `assumptions` and `assumed_ranges` (the model's coefficients with their
 sources and plausible ranges), `robustness` and `Robustness` (how a comparison of policies holds
 across those ranges), `load_observed` and `Observed` (a branch's observed KPIs), `calibrate` and
-`Calibration` (the coefficients fitted to those KPIs, with their uncertainty), and the
-`validation` module with analytic test cases.
+`Calibration` (the coefficients fitted to those KPIs, with their uncertainty), `kpis` (every KPI
+with its labels in English and Chinese, unit, better direction and number format, from the
+`meanings` registry), and the `validation` module with analytic test cases.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from simbranch import validation
+from simbranch import meanings, validation
 from simbranch.assumptions import assumed_ranges, assumptions
 from simbranch.experiment import (
     Calibration,
@@ -26,6 +27,7 @@ from simbranch.experiment import (
     sweep,
 )
 from simbranch.experiment.observed import Observed, load_observed
+from simbranch.meanings import kpis
 from simbranch.policies.allocation import AllocationRule, register_allocation_rule
 from simbranch.run import KPI_NAMES, TIER_KPI_PREFIXES, RunResult, kpi_names, run
 from simbranch.scenario import (
@@ -64,11 +66,13 @@ __all__ = [
     "calibrate",
     "compare",
     "kpi_names",
+    "kpis",
     "load_comparison",
     "load_observed",
     "load_policy",
     "load_scenario",
     "load_scenario_text",
+    "meanings",
     "register_allocation_rule",
     "robustness",
     "run",

@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import simbranch as sb
 from simbranch.experiment import StoreError
-from simbranch.experiment.design import PRESETS
-from simbranch.scenario import scenario_json_schema
+from simbranch.scenario import PRESETS, preset_names, scenario_json_schema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -398,11 +397,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- compare and main
-
-
-def preset_names() -> list[str]:
-    """The named policies of the source document: the file names (stems) in scenarios/policies."""
-    return sorted(path.stem for path in PRESETS.glob("*.toml"))
 
 
 def resolve_policy_args(items: Sequence[str]) -> list[sb.Policy]:

@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from simbranch import meanings
 from simbranch.analysis.bands import band, smooth
 from simbranch.analysis.tradeoffs import higher_is_better, pareto_front
 
@@ -81,33 +82,6 @@ UNNAMED_COLOR = "#222222"
 UNNAMED = "run"
 _DOMINATED_COLOR = "#c4c4c4"
 
-#: Units of KPIs and daily series, for axis labels. Daily flows are per day; run KPIs over the measured days.
-_UNITS = {
-    "satisfaction_mean": "0-1", "satisfaction": "0-1", "client_satisfaction": "0-1", "stress_mean": "0-1",
-    "stress": "0-1", "skill_mean": "0-1", "motivation_mean": "0-1", "motivation": "0-1",
-    "burnout_share": "share of AMs", "utilisation": "share of available hours", "nps": "-100 to 100",
-    "survey_nps": "-100 to 100", "wait_mean_h": "hours", "wait_p90_h": "hours", "wait_all_mean_h": "hours",
-    "service_mean_h": "hours", "training_hours": "hours", "meeting_hours": "hours", "busy_h": "hours",
-    "available_h": "hours", "revenue": "currency", "profit": "currency", "cost_total": "currency",
-    "cost": "currency", "salary_cost": "currency", "training_cost": "currency", "bonus_cost": "currency",
-    "wellbeing_cost": "currency", "other_cost": "currency", "revenue_per_am": "currency per AM-year",
-    "client_churn_rate": "per year", "am_turnover_rate": "per year", "headcount": "AMs", "headcount_mean": "AMs",
-    "clients": "clients", "clients_end": "clients", "queue_length": "requests", "sales_count": "sales",
-    "complaints": "complaints", "requests_arrived": "requests", "requests_served": "requests",
-    "requests_abandoned": "requests", "requests_open_at_end": "requests", "follow_ups": "follow-ups",
-    "promotions": "promotions", "arrived": "requests", "served": "requests", "abandoned": "requests",
-    "exhaustion_mean": "0-1", "exhaustion": "0-1", "exhausted_share": "share of AMs", "wait_served_mean_h": "hours",
-    "overtime_hours": "hours", "proactive_hours": "hours", "admin_hours": "hours", "overtime_h": "hours",
-    "proactive_h": "hours", "admin_h": "hours", "backlog_h": "hours", "proactive_sales": "sales",
-    "proactive_contacts": "calls", "time_away_cost": "currency", "new_hire_quit_12m": "share of new hires",
-    "on_leave": "AMs",
-}
-#: Daily columns that are flows (a count or amount per day) rather than levels.
-_FLOWS = {"sales_count", "revenue", "cost", "arrived", "served", "abandoned", "complaints", "churned", "new_clients",
-          "overtime_h", "proactive_h", "admin_h", "proactive_sales", "proactive_contacts", "time_away_cost",
-          "quits", "hires", "training_hours", "meeting_hours", "follow_ups", "promotions", "salary_cost",
-          "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "busy_h", "available_h"}
-
 #: Qualitative palette for policies: tab10 then the light shades of tab20, greys left out (grey is the baseline's).
 _PALETTE = [mpl.colors.to_hex(c) for i, c in enumerate(mpl.colormaps["tab10"].colors) if i != 7] + [
     mpl.colors.to_hex(c) for i, c in enumerate(mpl.colormaps["tab20"].colors) if i % 2 and i != 15]
@@ -134,11 +108,12 @@ def _colors(names: Sequence[str], named: bool = True) -> dict[str, str]:
 
 
 def _label(name: str, *, daily: bool = False) -> str:
-    """An axis label: the column name with its unit (per day for daily flows)."""
-    unit = _UNITS.get(name)
-    if daily and name in _FLOWS:
-        unit = f"{unit or 'amount'} per day"
-    return f"{name} ({unit})" if unit else name
+    """An axis label: the column name with its unit from `simbranch.meanings` (per day for daily flows)."""
+    found = meanings.find(name)
+    if found is None:
+        return name
+    unit = f"{found.unit_en} per day" if daily and found.flow else found.unit_en
+    return f"{name} ({unit})"
 
 
 _ipython_ready = False

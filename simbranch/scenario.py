@@ -234,8 +234,24 @@ def load_scenario_text(text: str, source: str = "<text>") -> Scenario:
     return _validate(data, source)
 
 
+#: Folder of the named policies of the source document (`scenarios/policies` in the repository).
+PRESETS = Path(__file__).resolve().parents[1] / "scenarios" / "policies"
+
+
+def preset_names() -> list[str]:
+    """The names of the preset policies (`load_policy` and `compare` take them)."""
+    return sorted(path.stem for path in PRESETS.glob("*.toml"))
+
+
 def load_policy(path: str | Path) -> Policy:
-    """Read a policy TOML file: lever sections only, plus an optional `[policy]` name/description."""
+    """Read a policy TOML file (lever sections only, plus an optional `[policy]` name/description), or
+    a preset by its name (`load_policy("crm_routing")`; `preset_names()` lists them)."""
+    if not Path(path).suffix and not Path(path).exists():
+        if (PRESETS / f"{path}.toml").is_file():
+            path = PRESETS / f"{path}.toml"
+        else:
+            raise ScenarioError(str(path), [("", _MISSING, "neither a policy file nor a preset name; presets: "
+                                             + ", ".join(preset_names()))])
     source = str(path)
     data = _read_toml(path)
     meta = data.pop("policy", {})

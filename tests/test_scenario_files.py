@@ -46,3 +46,13 @@ def test_validation_case_is_mmc_scenario(path: Path) -> None:
     numbers = [float(x) for x in args.split(",")]
     expected = sb.validation.mmc_scenario(int(numbers[0]), *numbers[1:])
     assert sb.load_scenario(path) == expected
+
+
+def test_load_policy_takes_a_preset_name() -> None:
+    """`load_policy("crm_routing")` is the preset file; a name that is neither says what presets there are."""
+    from simbranch.scenario import PRESETS, preset_names
+
+    assert sb.load_policy("crm_routing") == sb.load_policy(PRESETS / "crm_routing.toml")
+    assert "crm_routing" in preset_names()
+    with pytest.raises(sb.ScenarioError, match="presets: all_measures"):
+        sb.load_policy("crm_routin")

@@ -5,24 +5,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["LOWER_IS_BETTER", "LOWER_IS_BETTER_PREFIXES", "higher_is_better", "pareto_front"]
+from simbranch import meanings
 
-#: KPIs where a smaller value is the better one (waits, stress, exhaustion, overtime, costs, losses).
-LOWER_IS_BETTER: frozenset[str] = frozenset({
-    "requests_abandoned", "requests_open_at_end", "wait_mean_h", "wait_p90_h", "wait_all_mean_h",
-    "wait_served_mean_h", "service_mean_h", "overtime_hours", "complaints", "client_churn_rate", "am_turnover_rate",
-    "new_hire_quit_12m", "stress_mean", "exhaustion_mean", "exhausted_share", "burnout_share", "salary_cost",
-    "time_away_cost", "training_cost", "bonus_cost", "wellbeing_cost", "other_cost", "cost_total", "cost",
-    "queue_length",
-})
-
-#: Prefixes of per-tier KPIs where a smaller value is the better one (`client_churn_rate_<tier>`).
-LOWER_IS_BETTER_PREFIXES: tuple[str, ...] = ("client_churn_rate_",)
+__all__ = ["higher_is_better", "pareto_front"]
 
 
 def higher_is_better(kpi: str) -> bool:
-    """Whether a larger value of `kpi` is better (False for waits, stress, costs and the like)."""
-    return kpi not in LOWER_IS_BETTER and not kpi.startswith(LOWER_IS_BETTER_PREFIXES)
+    """Whether a larger value of `kpi` is better, as `simbranch.meanings.better` says: False for
+    waits, stress, costs, losses and the like. A KPI with no better direction ("neither", such as
+    requests arrived or hours in training) and a name the registry does not know count larger as
+    better, so that shares of draws "better" and dominance read as "larger" for them."""
+    found = meanings.find(kpi)
+    return found is None or found.better != "lower"
 
 
 def pareto_front(summary: pd.DataFrame, x: str, y: str, maximize: tuple[bool, bool] = (True, True)) -> pd.DataFrame:

@@ -19,14 +19,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from simbranch.scenario import Policy, Scenario, ScenarioError, load_policy
+from simbranch.scenario import PRESETS, Policy, Scenario, ScenarioError, load_policy
 
 __all__ = ["PRESETS", "RunSpec", "draw_replication", "draw_seed_index", "model_fingerprint", "resolve_policies",
            "run_specs", "scenario_specs"]
-
-#: Folder of the named policies of the source document (`scenarios/policies` in the repository).
-PRESETS = Path(__file__).resolve().parents[2] / "scenarios" / "policies"
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -76,13 +72,7 @@ def resolve_policies(policies: list[Policy | str | Path] | None) -> list[Policy]
     """Policy objects from objects, file paths or preset names; the baseline always comes first."""
     resolved = [Policy(name="baseline", description="the scenario's own levers")]
     for item in policies or []:
-        if isinstance(item, Policy):
-            policy = item
-        else:
-            path = Path(item)
-            if not path.suffix and not path.exists():
-                path = PRESETS / f"{item}.toml"
-            policy = load_policy(path)
+        policy = item if isinstance(item, Policy) else load_policy(item)  # a file, or a preset's name
         if policy.name == "baseline":
             continue
         if any(p.name == policy.name for p in resolved):

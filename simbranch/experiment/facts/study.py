@@ -14,7 +14,6 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,11 +21,10 @@ import pandas as pd
 from scipy import stats
 
 from simbranch.experiment.executors import ExecutorLike
-from simbranch.scenario import Policy, Scenario, load_policy
+from simbranch.scenario import PRESETS, Policy, Scenario, load_policy
 
 __all__ = ["PRESETS", "SIZES", "Fact", "Measured", "Size", "Study", "t_interval"]
 
-PRESETS = Path(__file__).resolve().parents[3] / "scenarios" / "policies"
 
 #: What a measurement returns: value, low and high end of its 95 % interval, whether it holds, a note.
 Measured = tuple[float, float, float, bool, str]

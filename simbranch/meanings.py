@@ -319,9 +319,10 @@ def find(name: str) -> Measure | None:
     """The meaning of a KPI or result column, or None if the registry does not know `name`.
 
     A per-tier KPI (`satisfaction_<tier>`, `client_churn_rate_<tier>`, for any tier name) is its
-    base KPI with the tier's name in the label."""
+    base KPI with the tier's name in the label; a lever section or preset policy is no KPI, whatever
+    its name begins with."""
     found = MEASURES.get(name)
-    if found is not None:
+    if found is not None or _named(name) is not None:  # a policy such as satisfaction_surveys is no tier KPI
         return found
     for prefix, base in TIER_BASES.items():
         tier = name[len(prefix):]

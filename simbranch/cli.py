@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import simbranch as sb
 from simbranch.experiment import StoreError
+from simbranch.experiment.design import MAX_SEED
 from simbranch.scenario import PRESETS, preset_names, scenario_json_schema
 
 if TYPE_CHECKING:
@@ -108,8 +109,8 @@ def _seed(text: str) -> int:
         seed = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"{seed} is negative; a seed is 0 or more")
+    if not 0 <= seed <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{seed} is out of range; a seed is a whole number from 0 to {MAX_SEED}")
     return seed
 
 

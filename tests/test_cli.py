@@ -318,3 +318,9 @@ def test_python_dash_m_runs_the_same_command() -> None:
     bad = subprocess.run([sys.executable, "-m", "simbranch", "no-such-command"], cwd=root, capture_output=True,
                          text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_a_seed_beyond_the_store_s_integers_is_bad_input(capsys) -> None:
+    """2**63 would overflow SQLite's integers when the runs are stored: refused as bad input, exit 2."""
+    assert main(["run", "scenarios/baseline.toml", "--seed", str(2**63)]) == 2
+    assert "out of range" in capsys.readouterr().err

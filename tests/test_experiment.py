@@ -396,3 +396,31 @@ def test_mser5_edge_cases():
     assert mser5([5.0, 1.0, 2.0]) == 0
     assert mser5(np.r_[np.full(20, 10.0), np.zeros(200), [np.nan] * 5]) == 20
 
+
+
+@pytest.mark.parametrize("seed", [None, -1, 1.5, "abc", True, 2**63])
+def test_a_seed_that_is_not_a_whole_number_in_range_is_refused_before_any_run(seed) -> None:
+    """None would draw fresh entropy per run (no common random numbers, two calls differ); the rest
+    would fail in every run or overflow the store. Each is a clear ValueError, up front."""
+    from simbranch.experiment.calibrate import calibrate
+
+    sc = sb.Scenario().with_overrides({"clients.count": 50, "managers.count": 2, "branch.horizon_days": 2,
+                                       "branch.warmup_days": 0})
+    for call in (lambda: sb.compare(sc, replications=1, seed=seed, executor="serial", progress=False),
+                 lambda: sb.sweep(sc, {"sales.base_conversion": (0.2, 0.3)}, n=2, seed=seed, executor="serial",
+                                  progress=False),
+                 lambda: sb.robustness(sc, n=2, parameters={"sales.base_conversion": (0.2, 0.3)}, seed=seed,
+                                       executor="serial", progress=False),
+                 lambda: calibrate(sc, {"sales_count": (5.0, 1.0)}, {"sales.base_conversion": (0.2, 0.3)},
+                                   seed=seed, executor="serial", progress=False)):
+        with pytest.raises(ValueError, match="seed must be a whole number"):
+            call()
+
+
+def test_a_numpy_integer_seed_is_a_seed() -> None:
+    sc = sb.Scenario().with_overrides({"clients.count": 50, "managers.count": 2, "branch.horizon_days": 2,
+                                       "branch.warmup_days": 0})
+    a = sb.compare(sc, replications=1, seed=np.int64(7), executor="serial", progress=False)
+    b = sb.compare(sc, replications=1, seed=7, executor="serial", progress=False)
+    pd.testing.assert_frame_equal(a.table.drop(columns=["wall_time_s"], errors="ignore"),
+                                  b.table.drop(columns=["wall_time_s"], errors="ignore"))

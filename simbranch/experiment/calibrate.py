@@ -40,7 +40,7 @@ import pandas as pd
 
 from simbranch.analysis.emulation import CUTOFF, Emulator, fit_emulator, implausibility, log_likelihood
 from simbranch.experiment.compare import provenance, run_experiment
-from simbranch.experiment.design import RunSpec, model_fingerprint
+from simbranch.experiment.design import RunSpec, check_seed, model_fingerprint
 from simbranch.experiment.executors import ExecutorLike
 from simbranch.experiment.observed import Observed
 from simbranch.experiment.observed import observed as as_observed
@@ -238,6 +238,7 @@ def calibrate(scenario: Scenario, observed: Any, parameters: Mapping[str, tuple[
     if not isinstance(scenario, Scenario):
         raise TypeError(f"calibrate() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
     data = as_observed(observed, scenario)
+    seed = check_seed(seed)
     for name, value in (("waves", waves), ("replications", replications), ("check_draws", check_draws),
                         ("best_replications", best_replications), ("max_parameters", max_parameters),
                         ("observed_runs", observed_runs)):

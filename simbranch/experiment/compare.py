@@ -29,6 +29,7 @@ from simbranch.analysis.uncertainty import (
 from simbranch.analysis.warmup import mser5
 from simbranch.experiment.design import (
     RunSpec,
+    check_seed,
     draw_replication,
     draw_seed_index,
     model_fingerprint,
@@ -317,6 +318,7 @@ def compare(scenario: Scenario | Sequence[Scenario], policies: Sequence[Policy |
     (sequential procedure after Hoad, Robinson & Davies 2010), up to `max_replications`.
     """
     scenarios = _as_scenarios(scenario)
+    seed = check_seed(seed)
     resolved = resolve_policies(list(policies or []))
     if len(scenarios) > 1:
         if replications is None:

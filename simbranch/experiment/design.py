@@ -19,10 +19,29 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from simbranch.scenario import PRESETS, Policy, Scenario, ScenarioError, load_policy
 
-__all__ = ["PRESETS", "RunSpec", "draw_replication", "draw_seed_index", "model_fingerprint", "resolve_policies",
-           "run_specs", "scenario_specs"]
+__all__ = ["MAX_SEED", "PRESETS", "RunSpec", "check_seed", "draw_replication", "draw_seed_index", "model_fingerprint",
+           "resolve_policies", "run_specs", "scenario_specs"]
+
+#: Seeds go into the store as SQLite integers (signed 64-bit).
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: object) -> int:
+    """`seed` as the int every experiment needs, or a ValueError saying why not. None is refused: it
+    would make numpy draw fresh entropy for every run, breaking common random numbers and making
+    two identical calls differ; a negative, fractional or huge seed is refused too."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        hint = " (None would draw fresh entropy per run: no common random numbers, no reproducibility)" \
+            if seed is None else ""
+        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}{hint}")
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+    return int(seed)
+
 
 @dataclass(frozen=True)
 class RunSpec:

@@ -42,7 +42,7 @@ from simbranch.analysis.uncertainty import (
     scenario_differences,
 )
 from simbranch.experiment.compare import Comparison, compare_scenarios, provenance
-from simbranch.experiment.design import resolve_policies
+from simbranch.experiment.design import check_seed, resolve_policies
 from simbranch.experiment.executors import ExecutorLike
 from simbranch.experiment.sweep import _check_values, _parse
 from simbranch.run import kpi_names
@@ -249,7 +249,7 @@ def robustness(scenario: Scenario, policies: Sequence[Policy | str | Path] | Non
     for name, value in (("n", n), ("replications", replications)):
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    n, replications, seed = int(n), int(replications), int(seed)
+    n, replications, seed = int(n), int(replications), check_seed(seed)
     if n < 2:
         raise ValueError(f"n must be at least 2 draws (64 or more to rank assumptions), got {n}")
     if method == "sobol" and n & (n - 1):

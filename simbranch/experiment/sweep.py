@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from simbranch.experiment.compare import HEADLINE_KPIS, provenance, run_experiment
-from simbranch.experiment.design import RunSpec, model_fingerprint, resolve_policies
+from simbranch.experiment.design import RunSpec, check_seed, model_fingerprint, resolve_policies
 from simbranch.experiment.executors import ExecutorLike
 from simbranch.experiment.store import records_to_frame
 from simbranch.run import KPI_NAMES
@@ -271,7 +271,7 @@ def sweep(scenario: Scenario, space: Mapping[str, Any], method: str = "lhs", n: 
     for name, value in (("n", n), ("replications", replications)):
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    n, replications, seed = int(n), int(replications), int(seed)
+    n, replications, seed = int(n), int(replications), check_seed(seed)
     if not isinstance(space, Mapping) or not space:
         raise ValueError("space must map at least one dotted scenario path to (low, high) or a list of values")
     current = scenario.to_dict()

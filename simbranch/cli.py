@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import simbranch as sb
 from simbranch.experiment import StoreError
 from simbranch.experiment.design import MAX_SEED
-from simbranch.scenario import PRESETS, preset_names, scenario_json_schema
+from simbranch.scenario import PRESETS, _printable, preset_names, scenario_json_schema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,6 +70,12 @@ def format_value(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _terminal(lines: Sequence[str]) -> str:
+    """Lines for a terminal: a character that is not printable (ESC, NUL, a right-to-left override,
+    as a branch or policy name may hold) is shown escaped instead of acting on the terminal."""
+    return "\n".join(_printable(line) for line in lines)
+
+
 def format_kpis(result: sb.RunResult) -> str:
     """The KPI table of one run, with a one-line header (branch, seed, horizon, wall time)."""
     sc = result.scenario
@@ -83,7 +89,7 @@ def format_kpis(result: sb.RunResult) -> str:
     wv = max(len("value"), *(len(v) for v in values))
     lines = [header, "", f"{'KPI':<{wn}}  {'value':>{wv}}", f"{'-' * wn}  {'-' * wv}"]
     lines += [f"{n:<{wn}}  {v:>{wv}}" for n, v in zip(names, values, strict=True)]
-    return "\n".join(lines)
+    return _terminal(lines)
 
 
 # --------------------------------------------------------------------------- arguments
@@ -515,7 +521,7 @@ def format_paired(cmp: sb.Comparison, level: float = 0.95) -> str:
               f"difference: policy minus baseline, mean over the paired replications (same seeds); {ci}: t interval",
               f"p adj.: paired t-test, Benjamini-Hochberg adjusted over the {len(paired)} comparisons; "
               f"* p adj. < {1 - level:.2g}"]
-    return "\n".join(lines)
+    return _terminal(lines)
 
 
 def _format_failures(cmp: sb.Comparison) -> str:
@@ -648,10 +654,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             kind = _file_kind(path)
             if kind == "observed":
                 obs = sb.load_observed(path)
-                print(f"{path}: ok (observed data, {len(obs)} KPIs{f' of {obs.name}' if obs.name else ''})")
+                whose = f" of {obs.name}" if obs.name else ""
+                print(_terminal([f"{path}: ok (observed data, {len(obs)} KPIs{whose})"]))
             elif kind == "policy":
                 policy = sb.load_policy(path)
-                print(f"{path}: ok (policy {policy.name})")
+                print(_terminal([f"{path}: ok (policy {policy.name})"]))
             else:
                 sb.load_scenario(path)
                 print(f"{path}: ok (scenario)")
@@ -848,7 +855,7 @@ def format_calibration(cal: Calibration) -> str:
                     (False, True, True, True, False))
     if cal.warnings:
         lines += ["", "warnings:", *(f"- {w}" for w in cal.warnings)]
-    return "\n".join(lines)
+    return _terminal(lines)
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -951,7 +958,7 @@ def format_robustness(rob: Robustness, indices: pd.DataFrame) -> str:
         lines.append(f"assumptions that matter most: not measurable with {_plural(rob.n, 'draw')} "
                      "(64 or more rank them)")
     lines.append("effect: policy minus baseline on the same seeds within a draw, mean over its replications")
-    return "\n".join(lines)
+    return _terminal(lines)
 
 
 def _cmd_robustness(args: argparse.Namespace) -> int:

@@ -324,3 +324,17 @@ def test_a_seed_beyond_the_store_s_integers_is_bad_input(capsys) -> None:
     """2**63 would overflow SQLite's integers when the runs are stored: refused as bad input, exit 2."""
     assert main(["run", "scenarios/baseline.toml", "--seed", str(2**63)]) == 2
     assert "out of range" in capsys.readouterr().err
+
+
+def test_names_with_terminal_escapes_are_shown_escaped(capsys) -> None:
+    """A branch or policy name holding ESC, NUL or a right-to-left override reaches the terminal escaped."""
+    nasty = "evil\x1b[2J\x00\u202ename"
+    sc = sb.Scenario().with_overrides({"branch.name": nasty, "clients.count": 50, "managers.count": 2,
+                                       "branch.horizon_days": 2, "branch.warmup_days": 0})
+    text = cli.format_kpis(sb.run(sc, seed=1))
+    assert "\x1b" not in text and "\x00" not in text and "\u202e" not in text
+    assert "\\x1b[2J" in text
+    policy = sb.Policy(name=nasty, levers={"training": {"enabled": True}})
+    cmp = sb.compare(sc, [policy], replications=2, executor="serial", progress=False)
+    shown = cli.format_paired(cmp)
+    assert "\x1b" not in shown and "\u202e" not in shown and "\\u202e" in shown

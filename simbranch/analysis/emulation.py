@@ -7,10 +7,11 @@ stochastic agent-based models) needs a few hundred: a GP per KPI learns the mode
 over the parameter box from a space-filling design, and the emulator, not the model, is asked
 about the thousands of candidate points.
 
-- `fit_emulator`: one scikit-learn `GaussianProcessRegressor` per KPI (Matern 5/2 with a length
-  scale per parameter, on the unit cube), fitted to the mean of each design point's replications,
-  with the known noise of that mean; the variance of one run (pooled over points) is kept, since
-  an observed year of a real branch is one realisation, not a mean.
+- `fit_emulator`: per KPI two scikit-learn `GaussianProcessRegressor`s (Matern 5/2 with a length
+  scale per parameter, on the unit cube): one of the log of one run's variance (the noise of a
+  busy setting differs from a quiet one's; an observed year of a real branch is one realisation,
+  so that noise enters the fit), and one of the mean of each design point's runs, with the
+  emulated noise of that mean as its nugget.
 - `implausibility`: |observed - emulated mean| / sqrt(sd_obs^2 + run variance + emulator variance)
   per KPI; a point is ruled out when the largest exceeds the cut-off (3, Pukelsheim's three-sigma
   rule for unimodal distributions).

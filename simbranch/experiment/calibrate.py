@@ -113,7 +113,9 @@ def default_parameters(observed: Observed, scenario: Scenario | None = None,
 
 def _generic(kpi: str) -> str:
     """A per-tier KPI (satisfaction_vip) is driven like its branch-wide one (satisfaction_mean)."""
-    for prefix, generic in (("satisfaction_", "satisfaction_mean"), ("client_churn_rate_", "client_churn_rate")):
+    from simbranch.meanings import TIER_BASES
+
+    for prefix, generic in TIER_BASES.items():
         if kpi.startswith(prefix) and kpi not in DRIVERS:
             return generic
     return kpi
@@ -158,12 +160,10 @@ class Calibration:
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         rows = _resample(self.posterior["weight"].to_numpy(), n, self.seed if seed is None else seed)
-        return [self.base.with_overrides(self._values(self.posterior.iloc[i]), source=f"posterior draw {k}")
+        params = _params(self.base, self.parameters)  # once: each draw's values keep their field's type
+        return [self.base.with_overrides({p.path: p.value(float(self.posterior.iloc[i][p.path])) for p in params},
+                                         source=f"posterior draw {k}")
                 for k, i in enumerate(rows)]
-
-    def _values(self, row: pd.Series) -> dict[str, Any]:
-        params = _params(self.base, self.parameters)
-        return {p.path: p.value(float(row[p.path])) for p in params}
 
     def to_toml(self) -> str:
         """The calibrated scenario (best point) as TOML, with the posterior intervals as comments."""
@@ -491,9 +491,12 @@ def _identifiability(posterior: pd.DataFrame, params: list[_Param]) -> pd.DataFr
         share = (q95 - q05) / (0.9 * (p.high - p.low))
         partners = [f"{names[k]} ({corr[j, k]:+.2f})" for k in range(len(params))
                     if k != j and abs(corr[j, k]) >= CORRELATED]
-        status = ("not pinned down" if share > WIDE else
-                  "pinned down only with " + ", ".join(n.split(" ")[0] for n in partners) if partners else
-                  "pinned down")
+        if share > WIDE:
+            status = "not pinned down"
+        elif partners:
+            status = "pinned down only with " + ", ".join(partner.split(" ")[0] for partner in partners)
+        else:
+            status = "pinned down"
         rows.append({"parameter": p.path, "low": p.low, "high": p.high, "mean": mean[j], "median": q50,
                      "q05": q05, "q95": q95, "width_share": share, "correlated_with": "; ".join(partners),
                      "status": status})

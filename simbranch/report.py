@@ -53,19 +53,19 @@ pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.8em; }
 
 
 def write_report(cmp: Comparison, path: str | Path, *, command: str | None = None, title: str | None = None,
-                 store: str | Path | None = None, highlight: Sequence[str] | None = None) -> Path:
+                 store: str | Path | None = None, highlight: Sequence[str] | None = None, lang: str = "en") -> Path:
     """Write `report_html(cmp, ...)` to `path` (a file, or a folder that gets `report.html`); return the file."""
     path = Path(path)
     if path.is_dir() or not path.suffix:
         path = path / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_html(cmp, command=command, title=title, store=store, highlight=highlight),
+    path.write_text(report_html(cmp, command=command, title=title, store=store, highlight=highlight, lang=lang),
                     encoding="utf-8")
     return path
 
 
 def report_html(cmp: Comparison, *, command: str | None = None, title: str | None = None,
-                store: str | Path | None = None, highlight: Sequence[str] | None = None) -> str:
+                store: str | Path | None = None, highlight: Sequence[str] | None = None, lang: str = "en") -> str:
     """The report as one HTML page.
 
     `highlight` names the policies drawn over time and in the distributions (besides the
@@ -420,15 +420,16 @@ def _figures(figures: Sequence[tuple[str, Any, str]]) -> str:
 
 
 def write_calibration_report(cal: Calibration, out_dir: str | Path, *, command: str | None = None,
-                             title: str | None = None) -> Path:
+                             title: str | None = None, lang: str = "en") -> Path:
     """Write the HTML report of a calibration to `out_dir`/report.html (or to `out_dir` itself when it
     names an .html file); return the file. One self-contained page, as `write_report`'s."""
     path = _report_path(out_dir)
-    path.write_text(calibration_report_html(cal, command=command, title=title), encoding="utf-8")
+    path.write_text(calibration_report_html(cal, command=command, title=title, lang=lang), encoding="utf-8")
     return path
 
 
-def calibration_report_html(cal: Calibration, *, command: str | None = None, title: str | None = None) -> str:
+def calibration_report_html(cal: Calibration, *, command: str | None = None, title: str | None = None,
+                            lang: str = "en") -> str:
     """The report of a calibration as one HTML page: the branch and what it observed, the method, the
     fit, the parameters and what the data pin down, the posterior, the waves, the warnings and the
     provenance."""
@@ -593,18 +594,19 @@ def _identifiability_sentences(cal: Calibration) -> str:
 
 
 def write_robustness_report(rob: Robustness, out_dir: str | Path, *, command: str | None = None,
-                            title: str | None = None, sensitivity: pd.DataFrame | None = None) -> Path:
+                            title: str | None = None, sensitivity: pd.DataFrame | None = None,
+                            lang: str = "en") -> Path:
     """Write the HTML report of a robustness study to `out_dir`/report.html (or to `out_dir` itself when
     it names an .html file); return the file. `sensitivity` reuses `rob.sensitivity()` when already
     computed."""
     path = _report_path(out_dir)
-    path.write_text(robustness_report_html(rob, command=command, title=title, sensitivity=sensitivity),
+    path.write_text(robustness_report_html(rob, command=command, title=title, sensitivity=sensitivity, lang=lang),
                     encoding="utf-8")
     return path
 
 
 def robustness_report_html(rob: Robustness, *, command: str | None = None, title: str | None = None,
-                           sensitivity: pd.DataFrame | None = None) -> str:
+                           sensitivity: pd.DataFrame | None = None, lang: str = "en") -> str:
     """The report of a robustness study as one HTML page: per policy how often it beats the baseline and
     its range of effects, how stable the ranking is, which assumptions matter, and the provenance."""
     from simbranch import plots

@@ -11,7 +11,7 @@ STAMP   = $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test validate lint bench lab constraints clean
+.PHONY: help install run test browser validate lint bench lab constraints clean
 
 help:
 	@echo "make install      create $(VENV) and install simbranch[$(EXTRAS)] pinned by constraints.txt"
@@ -36,8 +36,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/simbranch main
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q -n auto --dist loadfile
+
+# The report's browser check needs Chromium: Debian's package where this machine can install it
+# (as root, with apt), else the check is skipped and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; } && \
+	  echo "installed chromium (Debian) for the report's browser check"; } || \
+	echo "no chromium: the report's browser check will be skipped"
 
 validate: $(STAMP)
 	$(PY) -c "from simbranch.assumptions import update_docs; update_docs('docs/model.md')"

@@ -23,9 +23,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import simbranch as sb
+from simbranch import meanings
 from simbranch.experiment import StoreError
 from simbranch.experiment.design import MAX_SEED
 from simbranch.scenario import PRESETS, _printable, preset_names, scenario_json_schema
+from simbranch.terminal import (
+    LANGS,
+    NAME_MODES,
+    better_word,
+    format_value,
+    kpi_name,
+    pad,
+    places,
+    policy_name,
+    relative,
+    table,
+    value,
+    width,
+    word,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,9 +49,9 @@ if TYPE_CHECKING:
     from simbranch.experiment.calibrate import Calibration
     from simbranch.experiment.robustness import Robustness
 
-__all__ = ["BASELINE", "format_calibration", "format_kpis", "format_paired", "format_robustness", "main",
-           "main_comparison", "parse_override", "parse_reps", "parse_study_param", "preset_names",
-           "resolve_policy_args"]
+__all__ = ["BASELINE", "format_calibration", "format_kpis", "format_paired", "format_robustness", "format_sweep",
+           "format_value", "main", "main_comparison", "parse_override", "parse_reps", "parse_study_param",
+           "preset_names", "resolve_policy_args"]
 
 #: The scenario of the main job (`make run`), in the repository next to the package.
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -59,37 +75,28 @@ class BadInput(Exception):
 # --------------------------------------------------------------------------- formatting
 
 
-def format_value(value: float) -> str:
-    """A KPI value for people: thousands separators when large, 3 significant digits when small."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if abs(value) >= 1_000 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
 def _terminal(lines: Sequence[str]) -> str:
     """Lines for a terminal: a character that is not printable (ESC, NUL, a right-to-left override,
     as a branch or policy name may hold) is shown escaped instead of acting on the terminal."""
     return "\n".join(_printable(line) for line in lines)
 
 
-def format_kpis(result: sb.RunResult) -> str:
-    """The KPI table of one run, with a one-line header (branch, seed, horizon, wall time)."""
+def _unit(kpi: str, lang: str) -> str:
+    """The unit of `kpi` in `lang`, or "" for a KPI the registry does not know."""
+    return meanings.unit(kpi, lang) if meanings.find(kpi) is not None else ""
+
+
+def format_kpis(result: sb.RunResult, lang: str = "en", names: str = "label") -> str:
+    """The KPI table of one run, with a one-line header (branch, seed, horizon, wall time): each KPI's
+    label (its code name with `names="code"`), value, unit and better direction, in `lang`."""
     sc = result.scenario
-    header = (
-        f"{sc.branch.name}: seed {result.seed}, {sc.branch.horizon_days} days measured "
-        f"after {sc.branch.warmup_days} warm-up days, {result.wall_time_s:.2f} s"
-    )
-    names = [str(name) for name in result.kpis.index]
-    values = [format_value(v) for v in result.kpis.to_numpy(dtype=float)]
-    wn = max(len("KPI"), *(len(n) for n in names))
-    wv = max(len("value"), *(len(v) for v in values))
-    lines = [header, "", f"{'KPI':<{wn}}  {'value':>{wv}}", f"{'-' * wn}  {'-' * wv}"]
-    lines += [f"{n:<{wn}}  {v:>{wv}}" for n, v in zip(names, values, strict=True)]
-    return _terminal(lines)
+    header = word("run_header", lang, branch=sc.branch.name, seed=result.seed, days=sc.branch.horizon_days,
+                  warmup=sc.branch.warmup_days, seconds=result.wall_time_s)
+    rows = [(kpi_name(str(kpi), lang, names), value(str(kpi), float(x), lang), _unit(str(kpi), lang),
+             better_word(str(kpi), lang))
+            for kpi, x in result.kpis.items()]
+    heads = (word("kpi", lang), word("value", lang), word("unit", lang), word("better", lang))
+    return _terminal([header, "", *table(heads, rows, "<><<")])
 
 
 # --------------------------------------------------------------------------- arguments
@@ -175,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     _add_set(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="write kpis/daily/managers/clients CSVs")
+    _add_language(p, report=False)
     p.set_defaults(handler=_cmd_run)
     _one_line_errors(p)
 
@@ -198,6 +206,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="write table.csv, summary.csv, paired.csv and the HTML report report.html here")
     p.add_argument("--executor", choices=list(EXECUTORS), default="process",
                    help="a local process pool over every core (default), or this process")
+    _add_language(p)
     p.set_defaults(handler=_cmd_compare)
     _one_line_errors(p)
 
@@ -208,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR", default=MAIN_OUT,
                    help=f"folder for the CSV files, report.html and the result store results.sqlite (default "
                         f"{MAIN_OUT})")
+    _add_language(p)
     p.set_defaults(handler=_cmd_main)
     _one_line_errors(p)
 
@@ -219,6 +229,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the comparisons in the store and stop")
     p.add_argument("--out", type=Path, metavar="FILE|DIR",
                    help="where to write the report (default report.html next to the store)")
+    _add_language(p, names=False)
     p.set_defaults(handler=_cmd_report)
     _one_line_errors(p)
 
@@ -248,6 +259,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", choices=list(EXECUTORS), default="process")
     _add_set(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="write table.csv (and sensitivity CSVs) here")
+    _add_language(p, report=False)
     p.set_defaults(handler=_cmd_sweep)
     _one_line_errors(p)
 
@@ -275,6 +287,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     _add_execution(p)
     _add_set(p)
+    _add_language(p)
     p.set_defaults(handler=_cmd_calibrate)
     _one_line_errors(p)
 
@@ -297,6 +310,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="write design, table, effects, shares, stability, ranking and sensitivity CSVs and "
                         "report.html here")
+    _add_language(p)
     p.set_defaults(handler=_cmd_robustness)
     _one_line_errors(p)
     return parser
@@ -314,6 +328,18 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
                    help="result store (SQLite): finished runs are kept, and not run again (resume)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (there is none when stderr is "
                    "not a terminal)")
+
+
+def _add_language(p: argparse.ArgumentParser, names: bool = True, report: bool = True) -> None:
+    """--lang (the language of the tables and of the report) and, for a command that prints tables, --names."""
+    what = "the tables and the HTML report" if names and report else "the HTML report" if report else "the tables"
+    p.add_argument("--lang", choices=LANGS, default="en",
+                   help=f"language of {what}: en (English, default) or zh (Chinese)")
+    if names:
+        p.add_argument("--names", choices=NAME_MODES, default="label",
+                       help="how the tables name KPIs and preset policies: label (what they are called in --lang, "
+                            "default) or code (satisfaction_mean, crm_routing: the names that --kpi, --policy and "
+                            "the CSV files use, for scripts); a policy of your own keeps its name either way")
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
@@ -383,23 +409,28 @@ def _write_csvs(result: sb.RunResult, out: Path) -> list[Path]:
     return written
 
 
-def _run_and_report(sc: sb.Scenario, seed: int, out: Path | None) -> None:
+def _wrote(paths: Sequence[Path], lang: str) -> None:
+    """Say on stdout which files were written ("wrote out/table.csv")."""
+    for path in paths:
+        print(_terminal([word("wrote", lang, path=path)]))
+
+
+def _run_and_report(sc: sb.Scenario, seed: int, out: Path | None, lang: str = "en", names: str = "label") -> None:
     if out is not None:
         _make_dir(out)  # fail on an unwritable folder before the run, not after it
     _say(f"running {sc.branch.name!r} with seed {seed}")
     result = sb.run(sc, seed=seed)
-    print(format_kpis(result))
+    print(format_kpis(result, lang, names))
     if out is not None:
         print()
-        for path in _write_csvs(result, out):
-            print(f"wrote {path}")
+        _wrote(_write_csvs(result, out), lang)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     sc = sb.load_scenario(args.scenario)
     if args.overrides:
         sc = sc.with_overrides(dict(args.overrides), source="override (--set)")
-    _run_and_report(sc, args.seed, args.out)
+    _run_and_report(sc, args.seed, args.out, args.lang, args.names)
     return EXIT_OK
 
 
@@ -456,20 +487,12 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
-def _decimals(half_width: float) -> int | None:
-    """Decimals that show a CI half-width to two significant digits (negative: tens, hundreds, ...)."""
-    if not math.isfinite(half_width) or half_width <= 0:
-        return None
-    return min(6, 1 - math.floor(math.log10(half_width)))
-
-
-def _signed(value: float, decimals: int | None) -> str:
-    if not math.isfinite(value):
-        return "n/a"
-    if decimals is None:  # no interval to round to: three significant digits
-        return f"{value:+,.0f}" if abs(value) >= 1_000 else f"{value + 0.0:+.3g}"
-    rounded = round(value, decimals) + 0.0  # + 0.0: no "-0"
-    return f"{rounded:+,.{max(decimals, 0)}f}"
+def _counted(n: int, noun: str, lang: str) -> str:
+    """"3 policies" in English; in Chinese the number with its measure word ("3 项政策")."""
+    if lang != "zh":
+        return _plural(n, noun)
+    return f"{n} " + {"policy": "项政策", "replication": "次重复", "run": "次运行", "parameter": "个参数",
+                      "observed KPI": "项观测指标", "wave": "轮", "assumption": "项假设", "draw": "次抽样"}[noun]
 
 
 def _p_value(p: float) -> str:
@@ -482,54 +505,88 @@ def _has_baseline(cmp: sb.Comparison) -> bool:
     return bool(len(cmp.table)) and bool((cmp.table["policy"] == "baseline").any())
 
 
-def format_paired(cmp: sb.Comparison, level: float = 0.95) -> str:
-    """The paired differences of every policy from the baseline on the headline KPIs, for people:
-    a header, one line per policy and KPI (baseline mean, difference, CI, adjusted p, a mark when
-    significant), and a legend."""
+def _level(level: float, lang: str) -> str:
+    """A confidence level as the tables write it: "95 %" in English, "95%" in Chinese."""
+    return f"{level:.0%}".replace("%", " %") if lang == "en" else f"{level:.0%}"
+
+
+def _verdict(kpi: str, difference: float, significant: bool, lang: str) -> str:
+    """The mark of a paired difference: "better" or "worse" when significant, in the KPI's better
+    direction or against it; "*" when significant for a KPI with no better direction; else ""."""
+    if not significant:
+        return ""
+    found = meanings.find(kpi)
+    if found is None or found.better == "neither" or not math.isfinite(difference) or difference == 0:
+        return "*"
+    good = (difference > 0) == (found.better == "higher")
+    return word("verdict_better" if good else "verdict_worse", lang)
+
+
+def _interval(lows: Sequence[str | None], highs: Sequence[str | None], missing: str) -> list[str]:
+    """"[low, high]" cells whose lows and highs line up among themselves; `missing` where there is
+    no interval (None: a single replication)."""
+    lo = max((width(x) for x in lows if x is not None), default=0)
+    hi = max((width(x) for x in highs if x is not None), default=0)
+    return [missing if a is None or b is None else f"[{pad(a, lo, '>')}, {pad(b, hi, '>')}]"
+            for a, b in zip(lows, highs, strict=True)]
+
+
+def _paired_rows(paired: pd.DataFrame, policies: Sequence[str], lang: str, names: str) -> list[Sequence[str] | str]:
+    """The rows of the paired table: per policy a title line, then one row per KPI (indented)."""
+    rows: list[Sequence[str] | str] = []
+    cells: list[list[str]] = []
+    lows: list[str | None] = []
+    highs: list[str | None] = []
+    for policy in policies:
+        if rows:
+            rows.append("")
+        rows.append(policy_name(policy, lang, names))
+        for r in paired[paired["policy"] == policy].itertuples():
+            digits = places(r.kpi, (r.ci_high - r.ci_low) / 2)
+            cells.append(["  " + kpi_name(r.kpi, lang, names, unit=names != "code"),
+                          value(r.kpi, r.baseline_mean, lang),
+                          value(r.kpi, r.difference, lang, difference=True, decimals=digits),
+                          relative(r.kpi, r.difference, r.baseline_mean, lang), "",
+                          _p_value(r.p_adjusted), _verdict(r.kpi, r.difference, bool(r.significant), lang)])
+            known = math.isfinite(r.ci_low) and math.isfinite(r.ci_high)
+            lows.append(value(r.kpi, r.ci_low, lang, difference=True, decimals=digits) if known else None)
+            highs.append(value(r.kpi, r.ci_high, lang, difference=True, decimals=digits) if known else None)
+            rows.append(cells[-1])
+    for row, interval in zip(cells, _interval(lows, highs, word("n/a", lang)), strict=True):
+        row[4] = interval
+    return rows
+
+
+def format_paired(cmp: sb.Comparison, level: float = 0.95, lang: str = "en", names: str = "label") -> str:
+    """The paired differences of every policy from the baseline on the headline KPIs, for people, in
+    `lang`: a header; per policy its name, then one line per KPI (label and unit, baseline mean,
+    difference, relative change where one makes sense, CI, adjusted p, and "better" or "worse"
+    when significant); and a legend. `names="code"` names KPIs and policies by their code names."""
     sc = cmp.scenario
-    header = (f"{sc.branch.name}: seed {cmp.seed}, {_plural(len(cmp.policies) - 1, 'policy')} x "
-              f"{_plural(cmp.replications, 'replication')}, {sc.branch.horizon_days} days measured after "
-              f"{sc.branch.warmup_days} warm-up days")
+    header = word("paired_header", lang, branch=sc.branch.name, seed=cmp.seed,
+                  policies=_counted(len(cmp.policies) - 1, "policy", lang),
+                  replications=_counted(cmp.replications, "replication", lang), days=sc.branch.horizon_days,
+                  warmup=sc.branch.warmup_days)
     if not _has_baseline(cmp):
-        return header + "\n\nno run of the baseline succeeded: nothing to compare"
+        return _terminal([header, "", word("no_baseline", lang)])
     paired = cmp.paired(level=level)
-    ci = f"{level:.0%} CI".replace("%", " %")
-    rows = []
-    for policy in (p.name for p in cmp.policies[1:]):
-        for i, r in enumerate(paired[paired["policy"] == policy].itertuples()):
-            places = _decimals((r.ci_high - r.ci_low) / 2)
-            rows.append((policy if i == 0 else "", r.kpi, format_value(r.baseline_mean), _signed(r.difference, places),
-                         _signed(r.ci_low, places), _signed(r.ci_high, places), _p_value(r.p_adjusted),
-                         "*" if r.significant else ""))
-    names = ("policy", "KPI", "baseline", "difference", ci, "p adj.", "")
-    w = [max(len(names[i]), *(len(row[i]) for row in rows)) if rows else len(names[i]) for i in range(4)]
-    lo = max((len(row[4]) for row in rows), default=0)
-    hi = max((len(row[5]) for row in rows), default=0)
-    w.append(max(len(ci), lo + hi + 4))
-    w.append(max(len("p adj."), *(len(row[6]) for row in rows)) if rows else len("p adj."))
-    lines = [header, "",
-             f"{names[0]:<{w[0]}}  {names[1]:<{w[1]}}  {names[2]:>{w[2]}}  {names[3]:>{w[3]}}  {ci:^{w[4]}}  "
-             f"{names[5]:>{w[5]}}",
-             "  ".join("-" * width for width in w)]
-    for row in rows:
-        if row[0] and len(lines) > 4:
-            lines.append("")
-        interval = f"[{row[4]:>{lo}}, {row[5]:>{hi}}]"
-        lines.append(f"{row[0]:<{w[0]}}  {row[1]:<{w[1]}}  {row[2]:>{w[2]}}  {row[3]:>{w[3]}}  {interval:>{w[4]}}  "
-                     f"{row[6]:>{w[5]}} {row[7]}".rstrip())
-    lines += ["",
-              f"difference: policy minus baseline, mean over the paired replications (same seeds); {ci}: t interval",
-              f"p adj.: paired t-test, Benjamini-Hochberg adjusted over the {len(paired)} comparisons; "
-              f"* p adj. < {1 - level:.2g}"]
+    ci = word("ci", lang, level=_level(level, lang))
+    rows = _paired_rows(paired, [p.name for p in cmp.policies[1:]], lang, names)
+    heads = (word("kpi", lang), word("baseline", lang), word("difference", lang), word("relative", lang), ci,
+             word("p_adj", lang), "")
+    lines = [header, "", *table(heads, rows, "<>>>>><"), "", word("paired_difference", lang, ci=ci)]
+    if any(not isinstance(r, str) and r[3] for r in rows):
+        lines.append(word("paired_relative", lang))
+    lines.append(word("paired_p", lang, n=len(paired), alpha=f"{1 - level:.2g}"))
     return _terminal(lines)
 
 
-def _format_failures(cmp: sb.Comparison) -> str:
+def _format_failures(cmp: sb.Comparison, lang: str = "en") -> str:
     total = len(cmp.table) + len(cmp.failures)
     first = cmp.failures.iloc[0]
     error = str(first["error"]).strip().splitlines()
-    return (f"failed runs: {len(cmp.failures)} of {total} (first: {first['policy']} replication "
-            f"{first['replication']}: {error[-1] if error else 'no message'})")
+    return _terminal([word("failed_runs", lang, n=len(cmp.failures), total=total, policy=first["policy"],
+                           replication=first["replication"], error=error[-1] if error else "no message")])
 
 
 def _write_comparison(cmp: sb.Comparison, out: Path) -> list[Path]:
@@ -542,28 +599,27 @@ def _write_comparison(cmp: sb.Comparison, out: Path) -> list[Path]:
     return _write_frames({name: (frame, False) for name, frame in frames.items()}, out)
 
 
-def _report_comparison(cmp: sb.Comparison, out: Path | None, command: str = "",
-                       store: Path | None = None) -> int:
+def _report_comparison(cmp: sb.Comparison, out: Path | None, command: str = "", store: Path | None = None,
+                       lang: str = "en", names: str = "label") -> int:
     """Print the paired table (and failed runs), write the CSVs and the HTML report; exit 1 when a
     run failed (a bug)."""
-    print(format_paired(cmp))
+    print(format_paired(cmp, lang=lang, names=names))
     if len(cmp.failures):
         print()
-        print(_format_failures(cmp))
+        print(_format_failures(cmp, lang))
     if out is not None:
         print()
-        for path in _write_comparison(cmp, out):
-            print(f"wrote {path}")
-        print(f"wrote {_write_report(cmp, out / 'report.html', command, store)}")
+        _wrote(_write_comparison(cmp, out), lang)
+        _wrote([_write_report(cmp, out / "report.html", command, store, lang)], lang)
     return EXIT_INTERNAL if len(cmp.failures) else EXIT_OK
 
 
-def _write_report(cmp: sb.Comparison, path: Path, command: str, store: Path | None) -> Path:
+def _write_report(cmp: sb.Comparison, path: Path, command: str, store: Path | None, lang: str = "en") -> Path:
     from simbranch.report import write_report
 
     _say("drawing the report")
     try:
-        return write_report(cmp, path, command=command or None, store=store)
+        return write_report(cmp, path, command=command or None, store=store, lang=lang)
     except OSError as exc:
         raise BadInput(f"cannot write {str(path)!r}: {_reason(exc)}") from None
 
@@ -576,7 +632,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.out is not None:
         _make_dir(args.out)  # fail on an unwritable folder before the runs, not after them
     cmp = _compare(sc, policies, args.reps, args.seed, args.executor, args.store, args.target, args.max_reps)
-    return _report_comparison(cmp, args.out, args.argv, args.store)
+    return _report_comparison(cmp, args.out, args.argv, args.store, args.lang, args.names)
 
 
 def _main_scenario() -> sb.Scenario:
@@ -594,19 +650,20 @@ def main_comparison(out: Path = MAIN_OUT, seed: int = 0, replications: int | str
                     out / "results.sqlite")
 
 
-def _main_report(cmp: sb.Comparison, out: Path, command: str = "simbranch main") -> int:
+def _main_report(cmp: sb.Comparison, out: Path, command: str = "simbranch main", lang: str = "en",
+                 names: str = "label") -> int:
     """What `main` shows and writes from its comparison: the paired table on stdout, the CSVs and
     the HTML report in `out`."""
-    code = _report_comparison(cmp, out, command, out / "results.sqlite")
-    print(f"result store: {out / 'results.sqlite'} (running `simbranch main` again reuses its runs)")
-    print(f"report: {(out / 'report.html').resolve()}")
+    code = _report_comparison(cmp, out, command, out / "results.sqlite", lang, names)
+    print(_terminal([word("main_store", lang, path=out / "results.sqlite"),
+                     word("main_report", lang, path=(out / "report.html").resolve())]))
     return code
 
 
 def _cmd_main(args: argparse.Namespace) -> int:
     _make_dir(args.out)
     cmp = main_comparison(args.out, args.seed, args.reps)
-    return _main_report(cmp, args.out, args.argv)
+    return _main_report(cmp, args.out, args.argv, args.lang, args.names)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -626,7 +683,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         out = out / "report.html"
     else:
         _make_dir(out.parent)
-    print(f"wrote {_write_report(cmp, out, args.argv, args.store)}")
+    _wrote([_write_report(cmp, out, args.argv, args.store, args.lang)], args.lang)
     return EXIT_OK
 
 
@@ -704,28 +761,66 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         if isinstance(exc, sb.ScenarioError):
             raise
         raise BadInput(f"sweep: {exc}") from None
-    table = result.table
-    print(f"{args.method} sweep of {len(args.params)} parameters: {result.design.shape[0]} points x "
-          f"{args.reps} replications = {len(table)} runs" + (f", {len(result.failures)} failed" if len(result.failures)
-                                                              else ""))
-    by_point = table.groupby("point")[kpis].mean()
+    runs = result.table
+    print(_terminal([_sweep_header(args.method, len(args.params), result.design.shape[0], args.reps, len(runs),
+                                   len(result.failures), args.lang)]))
     design = result.design.set_index("point") if "point" in result.design else result.design
-    print(design.join(by_point).to_string(max_rows=20, float_format=lambda v: f"{v:,.4g}"))
+    print(format_sweep(design, runs.groupby("point")[kpis].mean(), args.lang, args.names))
     written = []
     if args.out is not None:
         written.append(args.out / "table.csv")
-        table.to_csv(written[-1], index=False)
+        runs.to_csv(written[-1], index=False)
     if args.method in ("sobol", "morris"):
         for kpi in kpis:
             indices = result.sensitivity(kpi)
-            print(f"\nsensitivity of {kpi} ({args.method}):")
+            print()
+            print(_terminal([word("sensitivity_of", args.lang, kpi=kpi_name(kpi, args.lang, args.names),
+                                  method=args.method)]))
             print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
             if args.out is not None:
                 written.append(args.out / f"sensitivity_{kpi}.csv")
                 indices.to_csv(written[-1], index=False)
-    for path in written:
-        print(f"wrote {path}")
+    _wrote(written, args.lang)
     return EXIT_OK
+
+
+def _sweep_header(method: str, params: int, points: int, reps: int, runs: int, failed: int, lang: str) -> str:
+    if lang == "zh":
+        return (f"{method} 扫描 {params} 个参数:{points} 个点 × 每点 {reps} 次重复 = {runs} 次运行"
+                + (f",{failed} 次失败" if failed else ""))
+    return (f"{method} sweep of {params} parameters: {points} points x {reps} replications = {runs} runs"
+            + (f", {failed} failed" if failed else ""))
+
+
+def _parameter_value(x: Any) -> str:
+    """A parameter's value at a point of a design: a number to 4 significant digits (thousands
+    separated), anything else as it is."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return str(x)
+    if not math.isfinite(x) or float(x).is_integer() or abs(x) >= 1_000:
+        return format_value(float(x))
+    return f"{x:.4g}"
+
+
+#: Rows of a sweep's table shown in full; a longer table shows its first and last half of these.
+SWEEP_ROWS = 20
+
+
+def format_sweep(design: pd.DataFrame, means: pd.DataFrame, lang: str = "en", names: str = "label") -> str:
+    """A sweep for people: per point of the design (its index) the parameters' values and the mean
+    of each KPI of `means` over the point's replications, the KPIs by their label in `lang` (code
+    name with `names="code"`). Beyond `SWEEP_ROWS` points, the first and last ones and "..." between."""
+    frame = design.join(means)
+    kpis = list(means.columns)
+    rows: list[Sequence[str] | str] = []
+    for point, r in zip(frame.index, frame.itertuples(index=False), strict=True):
+        cells = dict(zip(frame.columns, r, strict=True))
+        rows.append([str(point), *(_parameter_value(cells[c]) for c in design.columns),
+                     *(value(k, float(cells[k]), lang) for k in kpis)])
+    if len(rows) > SWEEP_ROWS:
+        rows = [*rows[:SWEEP_ROWS // 2], "...", *rows[-SWEEP_ROWS // 2:]]
+    heads = (word("point", lang), *map(str, design.columns), *(kpi_name(k, lang, names) for k in kpis))
+    return _terminal(table(heads, rows, ">" * len(heads)))
 
 
 # --------------------------------------------------------------------------- calibrate and robustness
@@ -820,41 +915,53 @@ def _write_frames(frames: Mapping[str, tuple[Any, bool]], out: Path) -> list[Pat
     return written
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
-    """Plain aligned columns: a header, a rule and the rows."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(f"{c:>{w}}" if r else f"{c:<{w}}" for c, w, r in zip(cells, widths, right, strict=True)
-                         ).rstrip()
-
-    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+def _spread(kpi: str, x: float, lang: str) -> str:
+    """A standard deviation of `kpi`: no sign, and a share's in percentage points."""
+    return value(kpi, x, lang, difference=True).removeprefix("+")
 
 
-def format_calibration(cal: Calibration) -> str:
-    """A calibration for people: a header, the fit table, the parameter table and the warnings."""
+def _calibration_header(cal: Calibration, lang: str) -> str:
     sc = cal.base
     runs = int(cal.provenance.get("runs", cal.waves["runs"].sum()))
-    header = (f"{sc.branch.name}: {_plural(len(cal.parameters), 'parameter')} fitted to "
-              f"{_plural(len(cal.observed), 'observed KPI')}"
-              + (f" of {cal.observed.name}" if cal.observed.name else "")
-              + f"; {_plural(runs, 'run')} in {_plural(int((cal.waves['wave'] != 'check').sum()), 'wave')} and a "
-              f"check, seed {cal.seed}, {cal.provenance.get('wall_time_s', float('nan')):.1f} s")
-    rows = [(str(kpi), f"{format_value(r.observed)} ± {format_value(r.sd)}",
-             f"{format_value(r.simulated)} [{format_value(r.low)}, {format_value(r.high)}]",
-             "n/a" if not math.isfinite(r.z) else f"{r.z + 0.0:+.2f}", "" if r.within_sd else "*")
+    waves = int((cal.waves["wave"] != "check").sum())
+    seconds = cal.provenance.get("wall_time_s", float("nan"))
+    if lang == "zh":
+        whose = f"(来自 {cal.observed.name})" if cal.observed.name else ""
+        return (f"{sc.branch.name}:{_counted(len(cal.parameters), 'parameter', lang)}拟合 "
+                f"{_counted(len(cal.observed), 'observed KPI', lang)}{whose};{_counted(runs, 'run', lang)},"
+                f"{_counted(waves, 'wave', lang)}及一次检验,随机种子 {cal.seed},用时 {seconds:.1f} 秒")
+    return (f"{sc.branch.name}: {_plural(len(cal.parameters), 'parameter')} fitted to "
+            f"{_plural(len(cal.observed), 'observed KPI')}"
+            + (f" of {cal.observed.name}" if cal.observed.name else "")
+            + f"; {_plural(runs, 'run')} in {_plural(waves, 'wave')} and a check, seed {cal.seed}, {seconds:.1f} s")
+
+
+def _status(status: str, lang: str) -> str:
+    """An identifiability status of `simbranch.calibrate` ("pinned down only with a, b") in `lang`."""
+    for key in ("not pinned down", "pinned down only with", "pinned down"):
+        if status.startswith(key):
+            return word(key, lang) + (" " + status[len(key):].strip() if status != key and lang == "en"
+                                      else status[len(key):].strip())
+    return status
+
+
+def format_calibration(cal: Calibration, lang: str = "en", names: str = "label") -> str:
+    """A calibration for people, in `lang`: a header, the fit table (each observed KPI by its label, or
+    its code name with `names="code"`), the parameter table and the warnings."""
+    rows = [(kpi_name(str(kpi), lang, names), f"{value(str(kpi), r.observed, lang)} ± {_spread(str(kpi), r.sd, lang)}",
+             f"{value(str(kpi), r.simulated, lang)} [{value(str(kpi), r.low, lang)}, {value(str(kpi), r.high, lang)}]",
+             word("n/a", lang) if not math.isfinite(r.z) else f"{r.z + 0.0:+.2f}", "" if r.within_sd else "*")
             for kpi, r in zip(cal.fit.index, cal.fit.itertuples(index=False), strict=True)]
-    lines = [header, ""]
-    lines += _table(("KPI", "observed ± sd", "simulated mean [90 % interval]", "z", ""), rows,
-                    (False, True, True, True, False))
-    lines += ["z: (simulated mean - observed) / sd over the posterior draws; * more than one sd away", ""]
+    lines = [_calibration_header(cal, lang), ""]
+    lines += table((word("kpi", lang), word("observed", lang), word("simulated", lang), "z", ""), rows, "<>>><")
+    lines += [word("calibration_z", lang), ""]
     rows = [(r.parameter, format_value(cal.best[r.parameter]), f"[{format_value(r.q05)}, {format_value(r.q95)}]",
-             f"[{format_value(r.low)}, {format_value(r.high)}]", r.status)
+             f"[{format_value(r.low)}, {format_value(r.high)}]", _status(r.status, lang))
             for r in cal.identifiability.itertuples(index=False)]
-    lines += _table(("parameter", "best", "90 % interval", "prior range", "status"), rows,
-                    (False, True, True, True, False))
+    lines += table((word("parameter", lang), word("best", lang), word("interval90", lang), word("prior", lang),
+                    word("status", lang)), rows, "<>>><")
     if cal.warnings:
-        lines += ["", "warnings:", *(f"- {w}" for w in cal.warnings)]
+        lines += ["", word("warnings", lang), *(f"- {w}" for w in cal.warnings)]
     return _terminal(lines)
 
 
@@ -894,7 +1001,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     for message in dict.fromkeys(str(w.message) for w in caught):
         if message not in cal.warnings:
             _say(f"warning: {message}")
-    print(format_calibration(cal))
+    print(format_calibration(cal, args.lang, args.names))
     print()
     try:
         written = [cal.write(args.out / "calibrated.toml")]
@@ -905,59 +1012,88 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                              args.out)
     _say("drawing the report")
     try:
-        written.append(write_calibration_report(cal, args.out, command=args.argv))
+        written.append(write_calibration_report(cal, args.out, command=args.argv, lang=args.lang))
     except OSError as exc:
         raise BadInput(f"cannot write {str(args.out / 'report.html')!r}: {_reason(exc)}") from None
-    for path in written:
-        print(f"wrote {path}")
+    _wrote(written, args.lang)
     return EXIT_OK
 
 
-def _top_assumptions(indices: pd.DataFrame, top: int = 3) -> list[str]:
-    """Per output, its `top` assumptions by S1 ("effect of crm_routing: a 0.31, b 0.12, ...")."""
+def _output_name(output: str, lang: str, names: str) -> str:
+    """An output of `Robustness.sensitivity` ("effect of crm_routing", "ranking margin") in `lang`."""
+    from simbranch.experiment.robustness import MARGIN
+
+    if output.startswith("effect of "):
+        return word("effect of", lang, policy=policy_name(output.removeprefix("effect of "), lang, names))
+    return word("ranking margin", lang) if output == MARGIN else output
+
+
+def _top_assumptions(indices: pd.DataFrame, top: int = 3, lang: str = "en", names: str = "label") -> list[str]:
+    """Per output, its `top` assumptions by S1 ("effect of CRM routing: a 0.31, b 0.12, ...")."""
     lines = []
     for output, frame in indices.groupby("output", sort=False):
         frame = frame[(frame["rank"] <= top) & (frame["S1"] > 0)]
-        shown = ", ".join(f"{r.parameter} {r.S1:.2f}" for r in frame.itertuples()) or "no assumption stands out"
-        lines.append(f"  {output}: {shown}")
+        shown = ", ".join(f"{r.parameter} {r.S1:.2f}" for r in frame.itertuples()) or word(
+            "no assumption stands out", lang)
+        lines.append(f"  {_output_name(str(output), lang, names)}: {shown}")
     return lines
 
 
-def format_robustness(rob: Robustness, indices: pd.DataFrame) -> str:
-    """A robustness study for people: per KPI and policy the share of draws beating the baseline and
-    the median effect with its 5-95 % range; the best policy and how often it stays best; the
-    assumptions that matter most."""
-    from simbranch.analysis.tradeoffs import higher_is_better
-
+def _robustness_header(rob: Robustness, lang: str) -> str:
     sc = rob.comparison.scenario
     policies = len(rob.policies) - 1
     runs = rob.n * (policies + 1) * rob.replications
-    lines = [f"{sc.branch.name}: {_plural(policies, 'policy')} against the baseline over {rob.n} {rob.method} "
-             f"draws of {_plural(len(rob.ranges), 'assumption')} x {_plural(rob.replications, 'replication')} "
-             f"= {_plural(runs, 'run')}, seed {rob.seed}"
-             + (f", {len(rob.failures)} failed" if len(rob.failures) else "")]
+    if lang == "zh":
+        failed = f",{len(rob.failures)} 次失败" if len(rob.failures) else ""
+        return (f"{sc.branch.name}:{_counted(policies, 'policy', lang)}与基准比较,{rob.n} 次 {rob.method} 抽样 × "
+                f"{_counted(len(rob.ranges), 'assumption', lang)} × {_counted(rob.replications, 'replication', lang)}"
+                f" = {_counted(runs, 'run', lang)},随机种子 {rob.seed}{failed}")
+    return (f"{sc.branch.name}: {_plural(policies, 'policy')} against the baseline over {rob.n} {rob.method} "
+            f"draws of {_plural(len(rob.ranges), 'assumption')} x {_plural(rob.replications, 'replication')} "
+            f"= {_plural(runs, 'run')}, seed {rob.seed}"
+            + (f", {len(rob.failures)} failed" if len(rob.failures) else ""))
+
+
+def _robustness_rows(rob: Robustness, kpi: str, lang: str, names: str) -> list[Sequence[str]]:
+    """Per policy: the share of draws beating the baseline on `kpi`, the median effect and its 5-95 % range,
+    rounded to two significant digits of the range's half-width."""
+    rows = []
+    for r in rob.shares[rob.shares["kpi"] == kpi].itertuples(index=False):
+        digits = places(kpi, (r.high - r.low) / 2)
+        rows.append((policy_name(r.policy, lang, names),
+                     word("n/a", lang) if not math.isfinite(r.share_better) else f"{r.share_better:.0%}",
+                     value(kpi, r.median, lang, difference=True, decimals=digits),
+                     f"[{value(kpi, r.low, lang, difference=True, decimals=digits)}, "
+                     f"{value(kpi, r.high, lang, difference=True, decimals=digits)}]"))
+    return rows
+
+
+def format_robustness(rob: Robustness, indices: pd.DataFrame, lang: str = "en", names: str = "label") -> str:
+    """A robustness study for people, in `lang`: per KPI and policy the share of draws beating the
+    baseline and the median effect with its 5-95 % range; the best policy and how often it stays
+    best; the assumptions that matter most. `names="code"` names KPIs and policies by code name."""
+    from simbranch.analysis.tradeoffs import higher_is_better
+
+    lines = [_robustness_header(rob, lang)]
+    heads = (word("policy", lang), word("beating", lang), word("median_effect", lang), word("range", lang))
     for kpi in rob.kpis:
-        shares = rob.shares[rob.shares["kpi"] == kpi]
-        rows = [(r.policy, "n/a" if not math.isfinite(r.share_better) else f"{r.share_better:.0%}",
-                 _signed(r.median, None), f"[{_signed(r.low, None)}, {_signed(r.high, None)}]")
-                for r in shares.itertuples(index=False)]
-        lines += ["", f"{kpi} ({'higher' if higher_is_better(kpi) else 'lower'} is better):"]
-        lines += _table(("policy", "draws beating baseline", "median effect", "5-95 % range"), rows,
-                        (False, True, True, True))
+        direction = word("higher" if higher_is_better(kpi) else "lower", lang)
+        lines += ["", word("is_better", lang, kpi=kpi_name(kpi, lang, names), better=direction)]
+        lines += table(heads, _robustness_rows(rob, kpi, lang, names), "<>>>")
     lines.append("")
+    kpi = kpi_name(rob.kpi, lang, names)
     if rob.best_policy is not None:
-        lines.append(f"best on {rob.kpi} (expected over the draws): {rob.best_policy}, the best in "
-                     f"{rob.best_share:.0%} of the draws")
+        lines.append(word("best_policy", lang, kpi=kpi, policy=policy_name(rob.best_policy, lang, names),
+                          share=f"{rob.best_share:.0%}"))
     else:
-        lines.append(f"no best policy on {rob.kpi}: no draw has a run of every policy")
+        lines.append(word("no_best", lang, kpi=kpi))
     ranked = indices[indices["rank"].notna()] if len(indices) else indices
     if len(ranked):
-        lines.append("assumptions that matter most (RBD-FAST first-order index S1, top 3 per output):")
-        lines += _top_assumptions(ranked)
+        lines.append(word("assumptions", lang))
+        lines += _top_assumptions(ranked, lang=lang, names=names)
     else:
-        lines.append(f"assumptions that matter most: not measurable with {_plural(rob.n, 'draw')} "
-                     "(64 or more rank them)")
-    lines.append("effect: policy minus baseline on the same seeds within a draw, mean over its replications")
+        lines.append(word("assumptions_none", lang, draws=_plural(rob.n, "draw") if lang == "en" else rob.n))
+    lines.append(word("robustness_effect", lang))
     return _terminal(lines)
 
 
@@ -987,13 +1123,14 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
         except StoreError as exc:
             raise BadInput(str(exc)) from None
     indices = rob.sensitivity()
-    print(format_robustness(rob, indices))
+    print(format_robustness(rob, indices, args.lang, args.names))
     if len(rob.failures):
         print()
         first = rob.failures.iloc[0]
         error = str(first["error"]).strip().splitlines()
-        print(f"failed runs: {len(rob.failures)} (first: draw {first['scenario']}, {first['policy']} replication "
-              f"{first['replication']}: {error[-1] if error else 'no message'})")
+        print(_terminal([word("failed_draws", args.lang, n=len(rob.failures), draw=first["scenario"],
+                              policy=first["policy"], replication=first["replication"],
+                              error=error[-1] if error else "no message")]))
     if args.out is not None:
         frames = {"design": (rob.design, False), "table": (rob.comparison.table, False),
                   "effects": (rob.effects, False), "shares": (rob.shares, False),
@@ -1005,11 +1142,11 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
         written = _write_frames(frames, args.out)
         _say("drawing the report")
         try:
-            written.append(write_robustness_report(rob, args.out, command=args.argv, sensitivity=indices))
+            written.append(write_robustness_report(rob, args.out, command=args.argv, sensitivity=indices,
+                                                   lang=args.lang))
         except OSError as exc:
             raise BadInput(f"cannot write {str(args.out / 'report.html')!r}: {_reason(exc)}") from None
-        for path in written:
-            print(f"wrote {path}")
+        _wrote(written, args.lang)
     return EXIT_INTERNAL if len(rob.failures) else EXIT_OK
 
 

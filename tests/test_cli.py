@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import simbranch as sb
-from simbranch import cli
+from simbranch import cli, meanings
 from simbranch.cli import main, parse_override
 
 
@@ -42,15 +42,21 @@ def rows(path: Path) -> list[list[str]]:
 
 
 def test_run_prints_the_kpi_table(scenario_file, tiny_args, capsys):
-    """`run` prints a header (branch, seed, horizon) and one line per KPI on stdout."""
+    """`run` prints a header (branch, seed, horizon) and one line per KPI on stdout, by its label;
+    `--names code` by its code name."""
     code = main(["run", str(scenario_file), "--seed", "3", *tiny_args])
     out, err = capsys.readouterr()
     assert code == 0
     first = out.splitlines()[0]
     assert "Riverside" in first and "seed 3" in first and "5 days" in first
+    lines = out.splitlines()
     for name in sb.KPI_NAMES:
-        assert name in out
+        assert sum(line.startswith(meanings.label(name) + "  ") for line in lines) == 1, name
     assert "Traceback" not in err
+    assert main(["run", str(scenario_file), "--seed", "3", "--names", "code", *tiny_args]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for name in sb.KPI_NAMES:
+        assert sum(line.startswith(name + " ") for line in lines) == 1, name
 
 
 def test_run_with_set_and_out_writes_four_csvs(scenario_file, tiny_args, tmp_path, capsys):
@@ -190,7 +196,7 @@ def test_main_runs_the_baseline_file(tmp_path, monkeypatch, capsys):
     code = main(["main", "--seed", "2", "--reps", "1", "--out", str(tmp_path / "out")])
     out, err = capsys.readouterr()
     assert code == 0
-    assert "satisfaction_mean" in out
+    assert "Client satisfaction (0-1)" in out
     for name in ("table.csv", "summary.csv", "paired.csv", "results.sqlite"):
         assert (tmp_path / "out" / name).is_file(), name
     assert "not found" not in err
@@ -207,7 +213,7 @@ def test_main_falls_back_to_defaults(tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert code == 0
     assert "missing.toml not found" in err
-    assert "satisfaction_mean" in out
+    assert "Client satisfaction (0-1)" in out
 
 
 def test_main_baseline_path_is_next_to_the_package():

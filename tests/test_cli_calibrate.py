@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 import simbranch as sb
-from simbranch.cli import main
+from simbranch import meanings
+from simbranch.cli import format_calibration, main
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 SMALL = ["--set", "clients.count=300", "--set", "managers.count=3", "--set", "branch.horizon_days=30",
@@ -81,11 +82,24 @@ def calibrated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
 def test_calibrate_exits_0_and_prints_the_fit_and_the_parameters(calibrated: SimpleNamespace) -> None:
     assert calibrated.code == 0, calibrated.stderr
     assert "Traceback" not in calibrated.stderr
-    for word in ("observed ± sd", "simulated mean [90 % interval]", "nps", "sales_count", *PARAMS, "status"):
+    for word in ("observed ± sd", "simulated mean [90 % interval]", meanings.label("nps"),
+                 meanings.label("sales_count"), *PARAMS, "status"):
         assert word in calibrated.stdout
     for status in calibrated.cal.identifiability["status"]:
         assert status in calibrated.stdout
     assert calibrated.store.exists()
+
+
+def test_the_calibration_table_in_chinese(calibrated: SimpleNamespace) -> None:
+    """The same calibration for a Chinese reader: the observed KPIs by their Chinese labels, the statuses
+    and the table's words in Chinese; `--names code` (names="code") the KPIs' code names."""
+    text = format_calibration(calibrated.cal, lang="zh")
+    assert "随机种子 1" in text.splitlines()[0] and "观测值 ± 标准差" in text
+    for kpi in ("nps", "sales_count"):
+        assert re.search(rf"^{re.escape(meanings.label(kpi, 'zh'))}\s", text, flags=re.MULTILINE), kpi
+    assert re.search(r"(已确定|未能确定|仅与以下参数共同确定)", text)
+    assert "pinned down" not in text
+    assert re.search(r"^sales_count\s", format_calibration(calibrated.cal, names="code"), flags=re.MULTILINE)
 
 
 def test_calibrate_writes_its_files(calibrated: SimpleNamespace) -> None:
@@ -155,8 +169,8 @@ def test_robustness_runs_and_writes_its_report(tmp_path: Path) -> None:
                                  "--kpi", "profit", "--kpi", "satisfaction_mean", "--workers", "2",
                                  "--out", str(tmp_path), *SMALL])
     assert code == 0, stderr
-    assert "crm_routing" in stdout and "draws beating baseline" in stdout and "5-95 % range" in stdout
-    assert "best on profit" in stdout
+    assert meanings.label("crm_routing") in stdout and "draws beating baseline" in stdout and "5-95 % range" in stdout
+    assert "best on Profit" in stdout
     for name in ("design", "table", "effects", "shares", "stability", "ranking", "sensitivity"):
         assert (tmp_path / f"{name}.csv").exists(), name
     assert len(pd.read_csv(tmp_path / "design.csv")) == 4

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 import simbranch as sb
-from simbranch import cli
+from simbranch import cli, meanings, terminal
 from simbranch.cli import main
 from simbranch.experiment.design import PRESETS
+from simbranch.terminal import kpi_name
 
 compare_module = importlib.import_module("simbranch.experiment.compare")
 
@@ -50,11 +51,11 @@ def test_compare_prints_the_paired_table_and_writes_csvs(tmp_path, capsys):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("Baseline branch: seed 4, 3 policies x 2 replications")
-    assert re.match(r"policy\s+KPI\s+baseline\s+difference\s+95 % CI\s+p adj\.", lines[2])
-    for name in ("crm_routing", "sales_commission", "team_meetings"):
-        assert sum(line.startswith(name) for line in lines) == 1
+    assert re.match(r"KPI\s+baseline\s+difference\s+relative\s+95 % CI\s+p adj\.", lines[2])
+    for name in ("crm_routing", "sales_commission", "team_meetings"):  # a title line per policy, by its label
+        assert lines.count(meanings.label(name)) == 1
     for kpi in HEADLINE:
-        assert sum(f"  {kpi}  " in line for line in lines) == 3
+        assert sum(line.startswith(f"  {kpi_name(kpi, unit=True)}  ") for line in lines) == 3
     assert "Benjamini-Hochberg" in out
     assert "failed runs" not in out
     assert "Traceback" not in err
@@ -82,22 +83,24 @@ def test_the_printed_numbers_are_the_paired_differences(tmp_path, capsys):
     """Each printed line shows the baseline mean, the difference and CI rounded to the CI's
     precision, and the adjusted p value; large numbers have thousands separators."""
     code = main(compare_cli("--policy", "sales_commission", "--reps", "3", "--executor", "serial",
-                            "--out", str(tmp_path)))
+                            "--names", "code", "--out", str(tmp_path)))
     out, _ = capsys.readouterr()
     assert code == 0
     paired = pd.read_csv(tmp_path / "paired.csv").set_index("kpi")
-    line = next(line for line in out.splitlines() if "  revenue  " in line)
+    line = next(line for line in out.splitlines() if line.startswith("  revenue  "))
     row = paired.loc["revenue"]
     assert f"{row['baseline_mean']:,.0f}" in line
-    numbers = re.findall(r"[+-][\d,]+(?:\.\d+)?", line)
-    difference, low, high = (float(n.replace(",", "")) for n in numbers[:3])
+    number = r"([+-]?[\d,]+(?:\.\d+)?)"
+    difference = float(re.findall(number, line)[1].replace(",", ""))
+    low, high = (float(n.replace(",", "")) for n in re.search(rf"\[{number}, {number}\]", line).groups())
     half = (row["ci_high"] - row["ci_low"]) / 2
     assert difference == pytest.approx(row["difference"], abs=half / 10)
     assert low == pytest.approx(row["ci_low"], abs=half / 10)
     assert high == pytest.approx(row["ci_high"], abs=half / 10)
+    assert f"{row['difference'] / row['baseline_mean']:+.1%}" in line  # revenue: a relative change makes sense
     p = row["p_adjusted"]
     assert ("<0.001" if p < 0.001 else f"{p:.3f}") in line
-    assert line.rstrip().endswith("*") == bool(row["significant"])
+    assert line.rstrip().endswith(("better", "worse")) == bool(row["significant"])
 
 
 def test_policy_all_compares_every_preset(tmp_path, capsys):
@@ -216,22 +219,27 @@ def test_failed_runs_are_counted_and_exit_1(tmp_path, crm_run_fails, capsys):
     out, _ = capsys.readouterr()
     assert code == 1
     assert "failed runs: 1 of 4 (first: crm_routing replication 1: RuntimeError: the engine stalled)" in out
-    assert "satisfaction_mean" in out
+    assert "Client satisfaction" in out
     failures = pd.read_csv(tmp_path / "failures.csv")
     assert list(failures["policy"]) == ["crm_routing"]
     assert len(pd.read_csv(tmp_path / "table.csv")) == 3
 
 
 def test_rounding_helpers():
-    """Differences are rounded to two significant digits of the CI half-width, with a sign."""
-    assert cli._decimals(0.0021) == 4
-    assert cli._decimals(96_000) == -3
-    assert cli._decimals(0.0) is None
-    assert cli._signed(0.04321, 4) == "+0.0432"
-    assert cli._signed(142_123.0, -3) == "+142,000"
-    assert cli._signed(-0.00001, 3) == "+0.000"
-    assert cli._signed(1234.5, None) == "+1,234"
-    assert cli._signed(float("nan"), 2) == "n/a"
+    """Differences are rounded to two significant digits of the CI half-width (in percentage points for
+    a share), at most one digit more than the registry shows of a value, and written by the registry."""
+    assert terminal.places("stress_mean", 0.0021) == 4
+    assert terminal.places("stress_mean", 0.000021) == 4  # the registry's 3 digits and one more
+    assert terminal.places("revenue", 96_000) == -3
+    assert terminal.places("client_churn_rate", 0.0021) == 2  # 0.21 pp
+    assert terminal.places("revenue", 0.0) is None
+    assert terminal.value("stress_mean", 0.04321, difference=True, decimals=4) == "+0.0432"
+    assert terminal.value("revenue", 142_123.0, difference=True, decimals=-3) == "+142,000"
+    assert terminal.value("client_churn_rate", 0.012345, difference=True, decimals=2) == "+1.23 pp"
+    assert terminal.value("stress_mean", -0.00001, difference=True, decimals=3) == "0.000"
+    assert terminal.value("revenue", -8.94e-05, difference=True) == "0"  # no -8.94e-05
+    assert terminal.signed(1234.5, None) == "+1,234"
+    assert terminal.signed(float("nan"), 2) == "n/a"
     assert cli._p_value(0.0004) == "<0.001"
     assert cli._p_value(0.04567) == "0.046"
 
@@ -256,7 +264,7 @@ def test_main_compares_every_preset_with_a_store(tiny_baseline, tmp_path, capsys
     assert main(["main", "--reps", "2", "--out", str(out_dir)]) == 0
     out, err = capsys.readouterr()
     assert out.startswith(f"Tiny: seed 0, {len(PRESET_NAMES)} policies x 2 replications")
-    assert all(any(line.startswith(name) for line in out.splitlines()) for name in PRESET_NAMES)
+    assert all(meanings.label(name) in out.splitlines() for name in PRESET_NAMES)
     for name in ("table", "summary", "paired"):
         assert f"wrote {out_dir / name}.csv" in out
     assert str(out_dir / "results.sqlite") in out

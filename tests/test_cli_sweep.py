@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from simbranch import meanings
 from simbranch.cli import main, parse_sweep_param
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -35,7 +36,7 @@ def test_morris_sweep_prints_indices(tmp_path: Path, capsys: pytest.CaptureFixtu
                  "--method", "morris", "--n", "2", "--kpi", "wait_mean_h", *TINY, "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "sensitivity of wait_mean_h (morris)" in out and "mu_star" in out
+    assert f"sensitivity of {meanings.label('wait_mean_h')} (morris)" in out and "mu_star" in out
     assert (tmp_path / "sensitivity_wait_mean_h.csv").exists()
 
 
@@ -59,3 +60,19 @@ def test_unknown_kpi_fails_before_any_run(executed, capsys: pytest.CaptureFixtur
     assert code == 2 and out == ""
     assert "unknown KPI 'happiness'" in err and "Traceback" not in err
     assert sum(len(c) for c in executed) == 0
+
+
+def test_sweep_in_chinese_names_the_kpis_by_their_labels(capsys: pytest.CaptureFixture) -> None:
+    """`--lang zh`: the header in Chinese, the KPI columns by their Chinese labels, values by the registry
+    (a share as a percentage); `--names code` keeps the code names."""
+    args = ["sweep", str(BASELINE), "--param", "managers.count=2:3", "--method", "grid", "--n", "2",
+            "--kpi", "satisfaction_mean", "--kpi", "client_churn_rate", *TINY]
+    assert main([*args, "--lang", "zh"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "grid 扫描 1 个参数:2 个点 × 每点 1 次重复 = 2 次运行"
+    assert lines[1].split() == ["点", "managers.count", meanings.label("satisfaction_mean", "zh"),
+                                meanings.label("client_churn_rate", "zh")]
+    assert len(lines) == 5 and all(line.endswith("%") for line in lines[3:])
+    assert main([*args, "--names", "code"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split() == ["point", "managers.count", "satisfaction_mean",
+                                                                "client_churn_rate"]

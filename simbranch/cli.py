@@ -33,13 +33,11 @@ from simbranch.terminal import (
     better_word,
     format_value,
     kpi_name,
-    pad,
     places,
     policy_name,
     relative,
     table,
     value,
-    width,
     word,
 )
 
@@ -522,38 +520,23 @@ def _verdict(kpi: str, difference: float, significant: bool, lang: str) -> str:
     return word("verdict_better" if good else "verdict_worse", lang)
 
 
-def _interval(lows: Sequence[str | None], highs: Sequence[str | None], missing: str) -> list[str]:
-    """"[low, high]" cells whose lows and highs line up among themselves; `missing` where there is
-    no interval (None: a single replication)."""
-    lo = max((width(x) for x in lows if x is not None), default=0)
-    hi = max((width(x) for x in highs if x is not None), default=0)
-    return [missing if a is None or b is None else f"[{pad(a, lo, '>')}, {pad(b, hi, '>')}]"
-            for a, b in zip(lows, highs, strict=True)]
-
-
 def _paired_rows(paired: pd.DataFrame, policies: Sequence[str], lang: str, names: str) -> list[Sequence[str] | str]:
     """The rows of the paired table: per policy a title line, then one row per KPI (indented)."""
     rows: list[Sequence[str] | str] = []
-    cells: list[list[str]] = []
-    lows: list[str | None] = []
-    highs: list[str | None] = []
     for policy in policies:
         if rows:
             rows.append("")
         rows.append(policy_name(policy, lang, names))
         for r in paired[paired["policy"] == policy].itertuples():
             digits = places(r.kpi, (r.ci_high - r.ci_low) / 2)
-            cells.append(["  " + kpi_name(r.kpi, lang, names, unit=names != "code"),
-                          value(r.kpi, r.baseline_mean, lang),
-                          value(r.kpi, r.difference, lang, difference=True, decimals=digits),
-                          relative(r.kpi, r.difference, r.baseline_mean, lang), "",
-                          _p_value(r.p_adjusted), _verdict(r.kpi, r.difference, bool(r.significant), lang)])
             known = math.isfinite(r.ci_low) and math.isfinite(r.ci_high)
-            lows.append(value(r.kpi, r.ci_low, lang, difference=True, decimals=digits) if known else None)
-            highs.append(value(r.kpi, r.ci_high, lang, difference=True, decimals=digits) if known else None)
-            rows.append(cells[-1])
-    for row, interval in zip(cells, _interval(lows, highs, word("n/a", lang)), strict=True):
-        row[4] = interval
+            low, high = (value(r.kpi, x, lang, difference=True, decimals=digits) for x in (r.ci_low, r.ci_high))
+            rows.append(["  " + kpi_name(r.kpi, lang, names, unit=names != "code"),
+                         value(r.kpi, r.baseline_mean, lang),
+                         value(r.kpi, r.difference, lang, difference=True, decimals=digits),
+                         relative(r.kpi, r.difference, r.baseline_mean, lang),
+                         f"[{low}, {high}]" if known else word("n/a", lang),
+                         _p_value(r.p_adjusted), _verdict(r.kpi, r.difference, bool(r.significant), lang)])
     return rows
 
 

@@ -218,11 +218,13 @@ def test_over_time_one_run_policies_and_smoothing(cmp, result):
 
 
 def test_band_is_the_t_interval_across_rows():
-    frame = pd.DataFrame({"g": ["a", "a", "a", "b"], "v": [1.0, 2.0, 3.0, 5.0]})
+    """Eight values whose t interval lies inside their range (0 to 2), so no clipping: the t interval."""
+    values = [0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0]
+    frame = pd.DataFrame({"g": ["a"] * 8 + ["b"], "v": [*values, 5.0]})
     out = band(frame, "g", "v", level=0.9).set_index("g")
-    half = stats.t.ppf(0.95, 2) * 1.0 / np.sqrt(3)
-    assert out.loc["a", "mean"] == 2.0 and out.loc["a", "n"] == 3
-    assert out.loc["a", "ci_low"] == pytest.approx(2 - half) and out.loc["a", "ci_high"] == pytest.approx(2 + half)
+    half = stats.t.ppf(0.95, 7) * np.std(values, ddof=1) / np.sqrt(8)
+    assert out.loc["a", "mean"] == 1.0 and out.loc["a", "n"] == 8
+    assert out.loc["a", "ci_low"] == pytest.approx(1 - half) and out.loc["a", "ci_high"] == pytest.approx(1 + half)
     assert out.loc["b", "mean"] == 5.0 and np.isnan(out.loc["b", "ci_low"])
 
 

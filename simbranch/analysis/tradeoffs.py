@@ -7,24 +7,38 @@ import pandas as pd
 
 from simbranch import meanings
 
-__all__ = ["higher_is_better", "pareto_front"]
+__all__ = ["direction", "higher_is_better", "pareto_front"]
+
+
+def direction(kpi: str) -> str:
+    """Which way `kpi` is better: "higher", "lower", or "neither" (a volume or an input, such as
+    requests arrived or hours in training, and a name `simbranch.meanings` does not know)."""
+    found = meanings.find(kpi)
+    return "neither" if found is None else found.better
 
 
 def higher_is_better(kpi: str) -> bool:
-    """Whether a larger value of `kpi` is better, as `simbranch.meanings.better` says: False for
-    waits, stress, costs, losses and the like. A KPI with no better direction ("neither", such as
-    requests arrived or hours in training) and a name the registry does not know count larger as
-    better, so that shares of draws "better" and dominance read as "larger" for them."""
-    found = meanings.find(kpi)
-    return found is None or found.better != "lower"
+    """Whether a larger value of `kpi` counts as better, as `simbranch.meanings.better` says: False
+    for waits, stress, costs, losses and the like.
+
+    Kept for the shares of draws "better" (`simbranch.analysis.uncertainty.share_better`,
+    `p_better`, `share_better`) and the rankings: a KPI with no better direction ("neither", such as
+    requests arrived or hours in training) and a name the registry does not know answer True, so
+    that for them "better" reads as "larger". Where a direction must be right, use `direction`
+    (`pareto_front` refuses such a KPI unless told which way to go)."""
+    return direction(kpi) != "lower"
 
 
-def pareto_front(summary: pd.DataFrame, x: str, y: str, maximize: tuple[bool, bool] = (True, True)) -> pd.DataFrame:
+def pareto_front(summary: pd.DataFrame, x: str, y: str, maximize: tuple[bool, bool] | None = None) -> pd.DataFrame:
     """Dominance between policies on the means of two KPIs.
 
     `summary` is long, as `Comparison.summary()` gives it (policy, kpi, mean, ...). A policy is
     dominated when another one is at least as good on both KPIs and strictly better on one
     (better = larger where `maximize` says so, else smaller); the others form the Pareto front.
+    Without `maximize`, each KPI's better direction comes from `simbranch.meanings.better`
+    (`direction`): larger is better for profit, smaller for waits. A KPI with no better direction
+    ("neither", such as requests arrived, or a name the registry does not know) is then a
+    ValueError: dominance on it would be a guess; give `maximize` to say which way counts.
     This compares means only: the confidence intervals say whether a dominance is clear.
     Policies without a finite mean of both KPIs are left out.
 
@@ -41,12 +55,27 @@ def pareto_front(summary: pd.DataFrame, x: str, y: str, maximize: tuple[bool, bo
     for kpi in (x, y):
         if kpi not in present:
             raise ValueError(f"no KPI {kpi!r} in the summary; KPIs: {', '.join(map(str, present))}")
+    signs = _signs(x, y, maximize)
     rows = summary[summary["kpi"].isin([x, y])]
     means = rows.pivot_table(index="policy", columns="kpi", values="mean", aggfunc="first", sort=False)
     means = means.reindex(list(dict.fromkeys(rows["policy"])))[[x, y]].astype(float).dropna()
-    sx, sy = (1.0 if m else -1.0 for m in maximize)
+    sx, sy = signs
     points = [(name, sx * float(px), sy * float(py)) for name, px, py in means.itertuples()]
     dominated_by = [[other for other, ox, oy in points if ox >= px and oy >= py and (ox > px or oy > py)]
                     for _, px, py in points]
     return pd.DataFrame({"policy": list(means.index), x: means[x].to_numpy(), y: means[y].to_numpy(),
                          "dominated": [bool(d) for d in dominated_by], "dominated_by": dominated_by})
+
+
+def _signs(x: str, y: str, maximize: tuple[bool, bool] | None) -> tuple[float, float]:
+    """+1 where larger is better, -1 where smaller is: from `maximize`, or else from the KPIs' meanings."""
+    if maximize is not None:
+        mx, my = maximize
+        return (1.0 if mx else -1.0, 1.0 if my else -1.0)
+    ways = {kpi: direction(kpi) for kpi in (x, y)}
+    unclear = [kpi for kpi, way in ways.items() if way == "neither"]
+    if unclear:
+        raise ValueError(f"no better direction for {' and '.join(map(repr, unclear))} (simbranch.meanings.better: "
+                         "'neither', or not a KPI it knows), so dominance on it is not defined; give "
+                         f"maximize=(bool, bool) to say whether larger counts as better for {x!r} and {y!r}")
+    return (1.0 if ways[x] == "higher" else -1.0, 1.0 if ways[y] == "higher" else -1.0)

@@ -244,47 +244,64 @@ def test_summary_is_the_t_interval_of_the_table(serial):
 
 
 def test_paired_differences_by_hand_with_bh_adjustment(serial):
-    """paired(): mean paired difference, its t CI, the paired t-test p and BH-adjusted p values."""
+    """paired(): mean paired difference, its raw t CI, the paired t-test p, BH-adjusted p values, and the
+    CI adjusted with them (Benjamini-Yekutieli: level 1 - max(R, 1) q / m). Tolerances: rel 1e-9 on
+    numbers computed by the same formulas in another order (float rounding only)."""
     kpis = ["satisfaction_mean", "sales_count", "revenue", "wait_mean_h", "stress_mean"]
     paired = serial.paired(kpis=kpis)
     assert list(paired.columns[:2]) == ["policy", "kpi"]
     assert set(paired["policy"]) == set(POLICIES)
     assert len(paired) == len(POLICIES) * len(kpis)
     base = serial.table[serial.table["policy"] == "baseline"].set_index("replication")
-    p_values = []
+    p_values, diffs = [], []
     for _, row in paired.iterrows():
         pol = serial.table[serial.table["policy"] == row["policy"]].set_index("replication")
         d = (pol[row["kpi"]] - base[row["kpi"]]).to_numpy(dtype=float)
+        diffs.append(d)
         half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
         p = stats.ttest_1samp(d, 0.0).pvalue
         p_values.append(p)
         assert row["n"] == 4
         assert row["baseline_mean"] == pytest.approx(base[row["kpi"]].mean(), rel=1e-12)
         assert row["difference"] == pytest.approx(d.mean(), rel=1e-9, abs=1e-12)
-        assert row["ci_low"] == pytest.approx(d.mean() - half, rel=1e-9, abs=1e-12)
-        assert row["ci_high"] == pytest.approx(d.mean() + half, rel=1e-9, abs=1e-12)
+        assert row["ci_low_raw"] == pytest.approx(d.mean() - half, rel=1e-9, abs=1e-12)
+        assert row["ci_high_raw"] == pytest.approx(d.mean() + half, rel=1e-9, abs=1e-12)
         assert row["p_value"] == pytest.approx(p, rel=1e-9)
     adjusted = stats.false_discovery_control(np.array(p_values), method="bh")
     assert paired["p_adjusted"].to_numpy() == pytest.approx(adjusted, rel=1e-12)
     assert (paired["significant"] == (adjusted < 0.05)).all()
     assert (paired["p_adjusted"] >= paired["p_value"] - 1e-15).all()
-    # Holm and no adjustment are there too
+    rejected = int((adjusted < 0.05).sum())
+    alpha = max(rejected, 1) * 0.05 / len(paired)
+    assert paired["ci_level"].to_numpy() == pytest.approx(np.full(len(paired), 1 - alpha), rel=1e-12)
+    for (_, row), d in zip(paired.iterrows(), diffs, strict=True):
+        half = stats.t.ppf(1 - alpha / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        assert row["ci_low"] == pytest.approx(d.mean() - half, rel=1e-9, abs=1e-12)
+        assert row["ci_high"] == pytest.approx(d.mean() + half, rel=1e-9, abs=1e-12)
+    excludes = (paired["ci_low"] > 0) | (paired["ci_high"] < 0)
+    assert (excludes == paired["significant"]).all()
+    # Holm and no adjustment are there too; without adjustment the intervals are the raw ones
     holm = serial.paired(kpis=kpis, adjust="holm")["p_adjusted"]
     assert (holm >= paired["p_value"] - 1e-15).all()
-    assert serial.paired(kpis=kpis, adjust="none")["p_adjusted"].to_numpy() == pytest.approx(p_values)
+    none = serial.paired(kpis=kpis, adjust="none")
+    assert none["p_adjusted"].to_numpy() == pytest.approx(p_values)
+    assert (none["ci_low"] == none["ci_low_raw"]).all() and (none["ci_level"] == 0.95).all()
 
 
 def test_common_random_numbers_tighten_the_paired_interval(serial):
-    """The paired CI of a difference is narrower than the two separate CIs would suggest."""
+    """The paired CI of a difference is narrower than the two separate CIs would suggest (both unadjusted,
+    at the same level)."""
     paired = serial.paired(kpis=["satisfaction_mean"]).set_index("policy")
     summary = serial.summary(["satisfaction_mean"]).set_index("policy")["ci_half_width"]
-    half = (paired["ci_high"] - paired["ci_low"]) / 2
+    half = (paired["ci_high_raw"] - paired["ci_low_raw"]) / 2
     unpaired = np.hypot(summary.loc[POLICIES].to_numpy(), summary["baseline"])
     assert (half.loc[POLICIES].to_numpy() < unpaired).all()
 
 
 def test_best_policy_and_its_paired_test(serial):
-    """best(): the highest (or lowest) mean, the runner-up, the margin, and the paired t-test."""
+    """best(): the highest (or lowest) mean, the runner-up, the margin, and multiple comparisons with the
+    best: the leader's one-sided paired t-tests against the two others, Bonferroni-adjusted (x 2).
+    Tolerance rel 1e-9: the same t-tests by scipy's ttest_rel (float rounding only)."""
     for kpi, maximize in (("sales_count", True), ("wait_mean_h", False)):
         result = serial.best(kpi, maximize=maximize)
         means = serial.table.groupby("policy")[kpi].mean().sort_values(ascending=not maximize)
@@ -294,10 +311,14 @@ def test_best_policy_and_its_paired_test(serial):
         assert result["margin"] == pytest.approx(abs(means.iloc[0] - means.iloc[1]))
         pick = serial.table.set_index("replication")
         a = pick.loc[pick["policy"] == means.index[0], kpi].sort_index()
-        b = pick.loc[pick["policy"] == means.index[1], kpi].sort_index()
-        p = stats.ttest_rel(a, b).pvalue
+        one_sided = {}
+        for other in means.index[1:]:
+            b = pick.loc[pick["policy"] == other, kpi].sort_index()
+            one_sided[other] = stats.ttest_rel(a, b, alternative="greater" if maximize else "less").pvalue
+        p = min(1.0, 2 * max(one_sided.values()))
         assert result["p_value"] == pytest.approx(p, rel=1e-9)
         assert result["significant"] == (p < 0.05)
+        assert result["contenders"] == [means.index[0], *(o for o in means.index[1:] if not 2 * one_sided[o] < 0.05)]
 
 
 # --------------------------------------------------------------------------- automatic replications

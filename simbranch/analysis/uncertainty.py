@@ -28,13 +28,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simbranch.analysis.replications import _adjust
+from simbranch.analysis.replications import (
+    _leader_series,
+    _ranked,
+    _with_family,
+    check_kpis,
+    one_sided_p,
+    t_test,
+)
 from simbranch.analysis.tradeoffs import higher_is_better
 
 __all__ = ["best_over_scenarios", "draw_ranking", "effect_shares", "paired_over_scenarios", "ranking_margin",
@@ -45,7 +51,12 @@ _KEYS = ("policy", "scenario", "replication")
 
 def share_better(effects: np.ndarray | pd.Series | Sequence[float], higher: bool = True) -> float:
     """Share of `effects` that are better than no effect (> 0 when `higher`, else < 0), ties (exactly 0)
-    counting half; NaN values are left out, and NaN is returned when none is left."""
+    counting half; NaN values are left out, and NaN is returned when none is left.
+
+    Callers take `higher` from `simbranch.analysis.tradeoffs.higher_is_better`, which is True for a
+    KPI with no better direction ("neither" in `simbranch.meanings.better`, such as requests
+    arrived or hours in training): for such a KPI the share is the share of effects that are
+    larger (> 0), which says nothing about better or worse."""
     x = np.asarray(effects, dtype=float)
     x = x[np.isfinite(x)]
     if not len(x):
@@ -71,29 +82,27 @@ def _over_draws(m: np.ndarray, level: float) -> dict[str, float]:
     and the variance components.
 
     The draws' means are independent, so the CI is the t interval of their mean: SE^2 = var(row
-    means) / S with S - 1 degrees of freedom, which holds the parameter uncertainty and all the
-    noise. With one draw the CI is NaN (and p = 1). `within` is the pooled variance of the
-    replications within a draw (E[Var(D | parameters)], NaN with one replication) and `between`
-    var_a = max(0, var(row means) - within / R) (one-way random-effects ANOVA: (MS_A - MS_W) / R;
-    NaN with one draw or one replication).
+    means) / S with S - 1 degrees of freedom (`se`, `df`), which holds the parameter uncertainty
+    and all the noise; the p-value is the t-test with the same SE and df
+    (`simbranch.analysis.replications.t_test`). With one draw the CI is NaN (and p = 1). `within`
+    is the pooled variance of the replications within a draw (E[Var(D | parameters)], NaN with
+    one replication) and `between` var_a = max(0, var(row means) - within / R) (one-way
+    random-effects ANOVA: (MS_A - MS_W) / R; NaN with one draw or one replication).
     """
     nan = float("nan")
     s_count, r_count = m.shape
-    out = {"mean": nan, "half": nan, "p_value": 1.0, "between": nan, "within": nan, "n": float(m.size)}
+    out = {"mean": nan, "half": nan, "se": nan, "df": nan, "p_value": 1.0, "between": nan, "within": nan,
+           "n": float(m.size)}
     if not m.size:
         return out
     rows = m.mean(axis=1)
     grand = float(rows.mean())
     out["mean"] = grand
     if s_count >= 2:
-        se2 = float(rows.var(ddof=1)) / s_count
-        if se2 > 0:
-            se = math.sqrt(se2)
-            out["half"] = float(stats.t.ppf(0.5 + level / 2, s_count - 1) * se)
-            out["p_value"] = float(2 * stats.t.sf(abs(grand) / se, s_count - 1))
-        else:
-            out["half"] = 0.0
-            out["p_value"] = 0.0 if grand != 0 else 1.0
+        out["se"] = math.sqrt(float(rows.var(ddof=1)) / s_count)
+        out["df"] = float(s_count - 1)
+        out["half"] = float(stats.t.ppf(0.5 + level / 2, s_count - 1) * out["se"])
+        out["p_value"] = t_test(grand, out["se"], out["df"])
     if r_count >= 2:
         out["within"] = float(m.var(axis=1, ddof=1).mean())  # MS_W: replications within a draw
         if s_count >= 2:
@@ -116,10 +125,11 @@ def _share(between: float, within: float) -> float:
 def _check(table: pd.DataFrame, kpis: Sequence[str], level: float) -> None:
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
-    missing = [c for c in (*_KEYS, *kpis) if c not in table.columns]
+    missing = [c for c in _KEYS if c not in table.columns]
     if missing:
         raise ValueError(f"the table needs columns {', '.join(_KEYS)} and the KPIs (as Comparison.table of several "
                          f"scenarios has them); missing {', '.join(map(repr, missing))}")
+    check_kpis(table, kpis)
 
 
 def scenario_differences(table: pd.DataFrame, kpis: Sequence[str], baseline: str = "baseline") -> pd.DataFrame:
@@ -145,30 +155,42 @@ def scenario_differences(table: pd.DataFrame, kpis: Sequence[str], baseline: str
     return pd.concat(frames, ignore_index=True)
 
 
+#: Columns of `paired_over_scenarios`, before the family's (`simbranch.analysis.replications._with_family`).
+_PAIRED = ["policy", "kpi", "baseline_mean", "difference", "ci_low", "ci_high", "interval_low", "interval_high",
+           "p_better", "parameter_share", "relative", "p_value", "n", "n_scenarios"]
+
+
 def paired_over_scenarios(table: pd.DataFrame, kpis: Sequence[str], baseline: str = "baseline",
                           level: float = 0.95, adjust: str = "fdr_bh") -> pd.DataFrame:
     """Per policy and KPI: the effect of the policy on the baseline when the branch's parameters are
     uncertain (the scenarios are draws of them), with the simulation's noise counted too.
 
     `table` has one row per (policy, scenario, replication) with the KPIs, as `Comparison.table`
-    of a comparison on several scenarios. Columns, with D, d_s and the model of the module's docstring:
+    of a comparison on several scenarios. All its policies but the baseline and all `kpis` form
+    one family for the multiplicity adjustment. Columns, with D, d_s and the model of the
+    module's docstring:
 
     - `baseline_mean`: the baseline's mean over the runs used;
     - `difference`: the expected difference, mean of D over draws and replications (= mean of d_s);
-    - `ci_low`, `ci_high`: the `level` confidence interval of that expected difference: the t
-      interval of the mean of the d_s, SE^2 = var_s(d_s) / S with S - 1 degrees of freedom. The d_s
-      are independent (each draw has seeds of its own), so it counts the parameter uncertainty
-      and the noise. It narrows as draws are added (and a little as replications are): it says
-      how well the average effect is known, not how much the effect may vary. NaN with one
-      scenario;
+    - `ci_low`, `ci_high`: the confidence interval of that expected difference at level
+      `ci_level`, adjusted for the family as the p-values are, so that the row is `significant`
+      exactly when it excludes 0 (`simbranch.analysis.replications.adjusted_intervals`; BH: the
+      false coverage-rate intervals of Benjamini & Yekutieli): the t interval of the mean of the
+      d_s, SE^2 = var_s(d_s) / S with S - 1 degrees of freedom. The d_s are independent (each
+      draw has seeds of its own), so it counts the parameter uncertainty and the noise. It
+      narrows as draws are added (and a little as replications are): it says how well the
+      average effect is known, not how much the effect may vary. NaN with one scenario;
+    - `ci_low_raw`, `ci_high_raw`: the same t interval at the unadjusted `level`;
     - `interval_low`, `interval_high`: the central `level` range of the effect across the draws,
       the empirical (1 - level) / 2 and (1 + level) / 2 quantiles of d_s: the uncertainty about this
       policy's effect on this branch. It holds the parameter uncertainty (how the effect varies
       over what is not known of the branch) and the replication noise of each d_s (var_e / R). It
-      does not shrink with more draws;
+      does not shrink with more draws (and is no test: it is not adjusted);
     - `p_better`: the probability that the policy beats the baseline, the share of draws whose
       d_s is better (> 0, or < 0 for a KPI where lower is better, as
-      `simbranch.analysis.tradeoffs.higher_is_better` says), a draw with d_s exactly 0 counting half;
+      `simbranch.analysis.tradeoffs.higher_is_better` says), a draw with d_s exactly 0 counting
+      half. For a KPI with no better direction ("neither" in `simbranch.meanings.better`, such as
+      requests arrived) it is the share of draws where the policy's KPI is larger;
     - `parameter_share`: the share of the variance of one run's difference D that comes from the
       parameters rather than from the noise, by the law of total variance
       Var(D) = Var(E[D | parameters]) + E[Var(D | parameters)]: var_a / (var_a + within), with
@@ -176,10 +198,10 @@ def paired_over_scenarios(table: pd.DataFrame, kpis: Sequence[str], baseline: st
       var_a = max(0, var_s(d_s) - within / R) (one-way random-effects ANOVA: d_s carries 1/R of the
       noise). NaN with one replication or one scenario;
     - `relative`: difference / baseline_mean; `p_value`: two-sided t-test of difference = 0 (same SE and
-      degrees of freedom as the CI); `p_adjusted` over all rows (`adjust` as in
-      `simbranch.analysis.paired_differences`); `significant`: p_adjusted < 1 - level;
-    - `n`: pairs used (n_scenarios x replications), `n_scenarios`: the draws with every replication's
-      pair (a draw with a failed run is left out).
+      degrees of freedom as the CI); `n`: pairs used (n_scenarios x replications), `n_scenarios`:
+      the draws with every replication's pair (a draw with a failed run is left out);
+    - `p_adjusted` over all rows (`adjust` as in `simbranch.analysis.paired_differences`);
+      `significant`: p_adjusted < 1 - level.
     """
     _check(table, kpis, level)
     if not (table["policy"] == baseline).any():
@@ -195,17 +217,13 @@ def paired_over_scenarios(table: pd.DataFrame, kpis: Sequence[str], baseline: st
             low, high = _interval(means, level)
             base_mean = float(base.loc[d.index, d.columns].to_numpy(dtype=float).mean()) if m.size else float("nan")
             rows.append({"policy": policy, "kpi": kpi, "baseline_mean": base_mean, "difference": est["mean"],
-                         "ci_low": est["mean"] - est["half"], "ci_high": est["mean"] + est["half"],
                          "interval_low": low, "interval_high": high,
                          "p_better": share_better(means, higher_is_better(kpi)),
                          "parameter_share": _share(est["between"], est["within"]),
                          "relative": est["mean"] / base_mean if base_mean else float("nan"),
-                         "p_value": est["p_value"], "n": int(m.size), "n_scenarios": int(m.shape[0])})
-    result = pd.DataFrame(rows)
-    if len(result):
-        result["p_adjusted"] = _adjust(result["p_value"].to_numpy(dtype=float), adjust)
-        result["significant"] = result["p_adjusted"] < 1 - level
-    return result
+                         "p_value": est["p_value"], "n": int(m.size), "n_scenarios": int(m.shape[0]),
+                         "_se": est["se"], "_df": est["df"]})
+    return _with_family(rows, _PAIRED, level, adjust)
 
 
 def summarise_over_scenarios(table: pd.DataFrame, kpis: Sequence[str], level: float = 0.95) -> pd.DataFrame:
@@ -235,25 +253,32 @@ def summarise_over_scenarios(table: pd.DataFrame, kpis: Sequence[str], level: fl
 
 
 def best_over_scenarios(table: pd.DataFrame, kpi: str, maximize: bool = True, level: float = 0.95) -> pd.Series:
-    """The policy with the best mean `kpi` over draws and replications, and how sure that is.
+    """The policy with the best mean `kpi` over draws and replications, and whether it beats every
+    other policy, counting the parameter uncertainty and the noise.
 
-    As `simbranch.analysis.best` (policy, kpi, mean, runner_up, margin, significant, p_value), with
-    the runner-up compared by `paired_over_scenarios` (the expected difference's CI over the
-    independent draws counts the parameters and the noise), and `p_better`: the share of draws in
-    which the winner's mean is better than the runner-up's (ties half).
+    As `simbranch.analysis.best` (multiple comparisons with the best, Bonferroni over the k - 1
+    other policies; fields policy, kpi, mean, runner_up, margin, significant, p_value,
+    contenders), with the leader's one-sided test against each other policy over the draws: the
+    d_s of the difference (leader - other, signed so that > 0 is the leader being better) are
+    independent across draws, and the t-test of their mean has SE^2 = var_s(d_s) / S with S - 1
+    degrees of freedom, as `paired_over_scenarios`. Only draws where both policies have every
+    replication take part. `p_better`: the share of draws in which the leader's mean is better
+    than the runner-up's (ties half).
     """
     _check(table, [kpi], level)
-    means = table.groupby("policy", sort=False)[kpi].mean().sort_values(ascending=not maximize, kind="stable")
-    winner, runner_up = means.index[0], (means.index[1] if len(means) > 1 else None)
-    out: dict[str, Any] = {"policy": winner, "kpi": kpi, "mean": float(means.iloc[0]), "runner_up": runner_up,
-                           "margin": float(abs(means.iloc[0] - means.iloc[1])) if runner_up is not None
-                           else float("nan"), "significant": False}
-    if runner_up is not None:
-        pair = table[table["policy"].isin([winner, runner_up])]
-        diff = paired_over_scenarios(pair, [kpi], baseline=runner_up, level=level, adjust="none")
-        out["significant"] = bool(diff["significant"].iloc[0])
-        out["p_value"] = float(diff["p_value"].iloc[0])
-        effects = scenario_differences(pair, [kpi], baseline=runner_up)["difference"]
+    means = _ranked(table, kpi, maximize)
+    leader = means.index[0]
+    sign = 1.0 if maximize else -1.0
+    one_sided = {}
+    for other in means.index[1:]:
+        m = _complete(sign * (_grid(table, leader, kpi) - _grid(table, other, kpi))).to_numpy(dtype=float)
+        est = _over_draws(m, level)
+        one_sided[other] = one_sided_p(est["mean"], est["se"], est["df"])
+    out = _leader_series(means, kpi, one_sided, level)
+    out["p_better"] = float("nan")
+    if out["runner_up"] is not None:
+        pair = table[table["policy"].isin([leader, out["runner_up"]])]
+        effects = scenario_differences(pair, [kpi], baseline=out["runner_up"])["difference"]
         out["p_better"] = share_better(effects, maximize)
     return pd.Series(out)
 
@@ -266,7 +291,8 @@ def effect_shares(effects: pd.DataFrame, range_level: float = 0.90) -> pd.DataFr
 
     `effects` is `scenario_differences(...)` (policy, kpi, scenario, difference). Columns:
     `share_better` (share of draws in which the policy beats the baseline, ties half, the KPI's
-    better direction from `higher_is_better`), `median`, `low` and `high` (the central
+    better direction from `higher_is_better`; for a KPI with no better direction, such as
+    requests arrived, the share of draws where the policy's KPI is larger), `median`, `low` and `high` (the central
     `range_level` range of the per-draw effects: 5 % and 95 % by default), `mean`, and `n_draws`
     (draws with an effect; a draw whose runs failed has none).
     """

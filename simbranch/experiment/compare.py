@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simbranch.analysis.replications import best, paired_differences, summarise
+from simbranch.analysis.replications import best, check_kpis, paired_differences, summarise
 from simbranch.analysis.uncertainty import (
     best_over_scenarios,
     paired_over_scenarios,
@@ -120,20 +120,43 @@ class Comparison:
         return summarise(self.table, list(kpis or HEADLINE_KPIS), level=level)
 
     def paired(self, baseline: str = "baseline", kpis: Sequence[str] | None = None, level: float = 0.95,
-               adjust: str = "fdr_bh") -> pd.DataFrame:
+               adjust: str = "fdr_bh", policies: Sequence[str] | None = None) -> pd.DataFrame:
         """Per policy and KPI: mean difference from `baseline` with its CI and adjusted p-value.
+
+        The rows form one family: the `policies` (names other than the baseline; default all of
+        them) times the `kpis` (default `HEADLINE_KPIS`), and nothing else. The p-values are
+        adjusted over that family (`adjust`: "fdr_bh", "holm", "bonferroni" or "none"), and
+        `ci_low`/`ci_high` are the intervals adjusted for it (at level `ci_level`), so that a row
+        is `significant` exactly when its interval excludes 0; `ci_low_raw`/`ci_high_raw` are the
+        unadjusted `level` intervals (`simbranch.analysis.replications.adjusted_intervals`). A
+        caller that shows some policies and KPIs asks for exactly those, so that what it shows is
+        the family that was adjusted for.
 
         On several scenarios, `simbranch.analysis.uncertainty.paired_over_scenarios`: the same
         columns (`difference` the expected difference over the scenarios, with its CI) and
         `interval_low`/`interval_high` (the range of the effect across the scenarios: parameter
         uncertainty and noise), `p_better` (the probability of beating the baseline),
-        `parameter_share` and `n_scenarios`.
+        `parameter_share` and `n_scenarios`. A KPI or policy the comparison does not have is a
+        ValueError naming it and what there is.
         """
+        chosen = [kpis] if isinstance(kpis, str) else list(kpis or HEADLINE_KPIS)
+        check_kpis(self.table, chosen)
+        table = self._family_table(baseline, policies)
         if self.n_scenarios > 1:
-            return paired_over_scenarios(self.table, list(kpis or HEADLINE_KPIS), baseline=baseline, level=level,
-                                         adjust=adjust)
-        return paired_differences(self.table, list(kpis or HEADLINE_KPIS), baseline=baseline, level=level,
-                                  adjust=adjust)
+            return paired_over_scenarios(table, chosen, baseline=baseline, level=level, adjust=adjust)
+        return paired_differences(table, chosen, baseline=baseline, level=level, adjust=adjust)
+
+    def _family_table(self, baseline: str, policies: Sequence[str] | None) -> pd.DataFrame:
+        """The runs of the baseline and of `policies` (all the policies when None): the rows of one family."""
+        if policies is None:
+            return self.table
+        names = [policies] if isinstance(policies, str) else list(policies)
+        allowed = [p.name for p in self.policies if p.name != baseline]
+        unknown = [name for name in names if name not in allowed]
+        if unknown:
+            raise ValueError(f"no policy {', '.join(map(repr, unknown))} to compare with the baseline {baseline!r}; "
+                             f"policies: {', '.join(allowed) or 'none'}")
+        return self.table[self.table["policy"].isin([baseline, *names])]
 
     def scenario_effects(self, baseline: str = "baseline", kpis: Sequence[str] | None = None) -> pd.DataFrame:
         """Per policy, KPI and scenario: the mean paired difference from `baseline` over that scenario's
@@ -142,8 +165,15 @@ class Comparison:
         return scenario_differences(table, list(kpis or HEADLINE_KPIS), baseline=baseline)
 
     def best(self, kpi: str, maximize: bool = True, level: float = 0.95) -> pd.Series:
-        """The policy with the best mean `kpi`, and whether it beats the runner-up significantly
-        (on several scenarios also `p_better`, the share of scenarios in which it does)."""
+        """The policy with the best mean `kpi` (the leader), and whether it beats every other policy.
+
+        Multiple comparisons with the best (`simbranch.analysis.replications.best`): the leader's
+        one-sided paired tests against each other policy, Bonferroni-adjusted over the k - 1 of
+        them. Fields: `policy`, `kpi`, `mean`, `runner_up`, `margin` (over the runner-up),
+        `significant` (the leader beats every other policy), `p_value` (the adjusted p of that),
+        `contenders` (the leader, then the policies it cannot be told apart from). On several
+        scenarios the tests are over the scenarios (`simbranch.analysis.uncertainty.best_over_scenarios`),
+        and `p_better` is the share of scenarios in which the leader beats the runner-up."""
         if self.n_scenarios > 1:
             return best_over_scenarios(self.table, kpi, maximize=maximize, level=level)
         return best(self.table, kpi, maximize=maximize, level=level)

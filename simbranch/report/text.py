@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-__all__ = ["PHRASES", "say"]
+__all__ = ["PHRASES", "phrase", "say"]
 
 PHRASES: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ page
@@ -213,8 +213,13 @@ PHRASES: dict[str, tuple[str, str]] = {
 }
 
 
+def phrase(phrases: dict[str, tuple[str, str]], key: str, lang: str = "en", **fields: Any) -> Markup:
+    """The phrase `key` of `phrases` in `lang` with `fields` filled in (escaped unless they are `Markup`)."""
+    en, zh = phrases[key]
+    text = Markup.escape(en if lang == "en" else zh)
+    return text.format(**fields) if fields else text
+
+
 def say(key: str, lang: str = "en", **fields: Any) -> Markup:
-    """The phrase `key` in `lang` with `fields` filled in (escaped unless they are `Markup`)."""
-    en, zh = PHRASES[key]
-    return Markup.escape(en if lang == "en" else zh).format(**fields) if fields else Markup.escape(
-        en if lang == "en" else zh)
+    """The phrase `key` of the comparison report (`PHRASES`) in `lang`, `fields` filled in and escaped."""
+    return phrase(PHRASES, key, lang, **fields)

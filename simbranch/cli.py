@@ -1055,13 +1055,15 @@ def format_robustness(rob: Robustness, indices: pd.DataFrame, lang: str = "en", 
     """A robustness study for people, in `lang`: per KPI and policy the share of draws beating the
     baseline and the median effect with its 5-95 % range; the best policy and how often it stays
     best; the assumptions that matter most. `names="code"` names KPIs and policies by code name."""
-    from simbranch.analysis.tradeoffs import higher_is_better
+    from simbranch.analysis.tradeoffs import direction
 
     lines = [_robustness_header(rob, lang)]
     heads = (word("policy", lang), word("beating", lang), word("median_effect", lang), word("range", lang))
     for kpi in rob.kpis:
-        direction = word("higher" if higher_is_better(kpi) else "lower", lang)
-        lines += ["", word("is_better", lang, kpi=kpi_name(kpi, lang, names), better=direction)]
+        way = direction(kpi)
+        lines.append("")
+        lines.append(word("is_neither", lang, kpi=kpi_name(kpi, lang, names)) if way == "neither" else
+                     word("is_better", lang, kpi=kpi_name(kpi, lang, names), better=word(way, lang)))
         lines += table(heads, _robustness_rows(rob, kpi, lang, names), "<>>>")
     lines.append("")
     kpi = kpi_name(rob.kpi, lang, names)

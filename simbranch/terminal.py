@@ -94,6 +94,8 @@ WORDS: dict[str, tuple[str, str]] = {
                       "z:(模拟均值 - 观测值)/标准差,基于后验抽样;* 表示相差超过一个标准差"),
     "warnings": ("warnings:", "警告:"),
     "is_better": ("{kpi} ({better} is better):", "{kpi}({better}):"),
+    "is_neither": ("{kpi} (neither way is better; beating the baseline counts draws above it):",
+                   "{kpi}(无优劣方向;优于基准指高于基准):"),
     "best_policy": ("best on {kpi} (expected over the draws): {policy}, the best in {share} of the draws",
                     "{kpi}最优(按抽样期望):{policy},在 {share} 的抽样中最优"),
     "no_best": ("no best policy on {kpi}: no draw has a run of every policy",

@@ -208,10 +208,12 @@ def test_compare_and_report_pass_lang_to_the_report(tmp_path: Path, written_repo
 
 def test_robustness_in_chinese(tmp_path: Path, written_reports: list[str], capsys: pytest.CaptureFixture) -> None:
     code = main(["robustness", str(BASELINE), "--policy", "crm_routing", "--n", "2", "--reps", "1", "--serial",
-                 "--no-progress", "--kpi", "satisfaction_mean", "--lang", "zh", "--out", str(tmp_path), *TINY_ARGS])
+                 "--no-progress", "--kpi", "satisfaction_mean", "--kpi", "requests_arrived", "--lang", "zh",
+                 "--out", str(tmp_path), *TINY_ARGS])
     out = capsys.readouterr().out
     assert code == 0
     assert f"{meanings.label('satisfaction_mean', 'zh')}(越高越好):" in out
+    assert f"{meanings.label('requests_arrived', 'zh')}(无优劣方向" in out  # not "higher is better"
     lines = out.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("政策"))
     assert lines[head + 2].startswith(meanings.label("crm_routing", "zh"))

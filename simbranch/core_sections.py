@@ -76,6 +76,18 @@ class BranchConfig(Section):
     warmup_days: int = Field(
         60, ge=0, le=25_000, description="Days simulated first and left out of the KPIs [working days]"
     )
+    currency: str = Field(
+        "CNY", description="Currency that figures and reports write money in; only a display unit, it changes no "
+        "number of a run [ISO 4217 code]"
+    )
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isascii() or not value.isalpha() or not value.isupper():
+            raise ValueError(f"currency must be a three-letter ISO 4217 code in capitals, such as CNY, USD or EUR; "
+                             f"got {value!r}")
+        return value
 
 
 # --------------------------------------------------------------------------- clients

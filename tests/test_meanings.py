@@ -251,3 +251,84 @@ def test_axis_units_are_those_of_the_old_table():
     assert plots._label("satisfaction_mean", daily=True) == "satisfaction_mean (0-1)"
     assert plots._label("satisfaction_vip") == "satisfaction_vip (0-1)"
     assert plots._label("value") == "value"
+
+
+def test_money_is_written_as_people_write_it():
+    """English with k, M and B, Chinese with 万 and 亿 (元 for CNY, the code after a space for another
+    currency); no "1,000k"; changes signed; ticks in their shortest exact form."""
+    assert meanings.money(1_234_567) == "1.2M CNY"
+    assert meanings.money(350_000, unit=False) == "350k"
+    assert meanings.money(35_200) == "35.2k CNY"
+    assert meanings.money(850) == "850 CNY"
+    assert meanings.money(999_960) == "1.0M CNY"
+    assert meanings.money(2.5e9, currency="USD") == "2.5B USD"
+    assert meanings.money(350_000, "zh") == "35.0万元"
+    assert meanings.money(350_000, "zh", "USD") == "35.0万 USD"
+    assert meanings.money(11_034_640.2, "zh") == "1,103.5万元"
+    assert meanings.money(1.5e8, "zh") == "1.50亿元"
+    assert meanings.money(8_500, "zh") == "8,500元"
+    assert meanings.money(99_999_990, "zh") == "1.00亿元"  # not 10,000.0万
+    assert meanings.money(-1_234_567, difference=True) == "-1.2M CNY"
+    assert meanings.money(35_000, "zh", difference=True) == "+3.5万元"
+    assert meanings.money(0.2, difference=True) == "0 CNY"
+    assert meanings.money(-8.94e-05, tick=True) == "0"
+    assert [meanings.money(v, tick=True) for v in (0, 250_000, 1_000_000, 1_250_000)] == ["0", "250k", "1M", "1.25M"]
+    assert [meanings.money(v, "zh", tick=True) for v in (0, 50_000, 1_000_000, 1.5e8)] == ["0", "5万", "100万", "1.5亿"]
+    assert meanings.money(float("nan")) == "n/a" and meanings.money(None, "zh") == "无数据"
+    assert meanings.fmt("profit", 1_234_567, currency="CNY") == "1.2M CNY"
+    assert meanings.fmt("profit", 350_000, "zh", difference=True, currency="CNY") == "+35.0万元"
+    assert meanings.fmt("nps", 40.24, currency="CNY") == "40.2"  # only money changes
+    with pytest.raises(ValueError, match="unknown language"):
+        meanings.money(1.0, "fr")
+
+
+def test_units_in_the_scenarios_currency():
+    """The "currency" unit becomes the scenario's currency when one is given; yuan is 元 in Chinese."""
+    assert meanings.unit("profit", currency="CNY") == "CNY"
+    assert meanings.unit("profit", "zh", currency="CNY") == "元"
+    assert meanings.unit("profit", "zh", currency="EUR") == "EUR"
+    assert meanings.unit("revenue_per_am", "zh", currency="CNY") == "元/人·年"
+    assert meanings.unit("wait_mean_h", currency="USD") == "hours"
+    assert meanings.unit("profit") == "currency"  # without a currency, as before
+    assert meanings.currency_unit("USD", "zh") == "USD" and meanings.currency_unit("CNY", "en") == "CNY"
+
+
+def test_titles_say_which_way_is_better():
+    assert meanings.title("satisfaction_mean") == "Client satisfaction (higher is better)"
+    assert meanings.title("satisfaction_mean", "zh") == "客户满意度(越高越好)"
+    assert meanings.title("wait_mean_h", "zh") == "平均等待时间(越低越好)"
+    assert meanings.title("utilisation") == "Utilisation"  # neither way is better
+
+
+def _leaves(model, prefix=""):
+    from pydantic import BaseModel
+
+    for name in type(model).model_fields:
+        value, path = getattr(model, name), f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            yield from _leaves(value, f"{path}.")
+        elif isinstance(value, dict) and value and all(isinstance(v, BaseModel) for v in value.values()):
+            for key, entry in value.items():
+                yield from _leaves(entry, f"{path}.{key}.")
+        else:
+            yield path
+
+
+def test_every_parameter_has_a_label_in_both_languages():
+    """Every field of a scenario a sweep, calibration or robustness study can vary has a label in
+    English and Chinese (figures name parameters by it, not by their dotted path); the entries of
+    named tables (tiers, levels, request types) are named after the entry."""
+    paths = [p for p in _leaves(sb.Scenario()) if p not in ("branch.name", "branch.currency")]
+    assert len(paths) > 200
+    for path in paths:
+        en, zh = meanings.parameter_label(path), meanings.parameter_label(path, "zh")
+        assert en and en != path and not CJK.search(en), path
+        assert CJK.search(zh), (path, zh)
+        assert meanings.label(path, "zh") == zh
+    assert meanings.parameter_label("clients.tiers.vip.expected_quality") == "Expected service quality: VIP clients"
+    assert meanings.parameter_label("clients.tiers.vip.expected_quality", "zh") == "客户期望的服务质量(贵宾客户)"
+    assert meanings.parameter_label("clients.tiers.gold.share") == "Share of clients: tier gold"
+    assert meanings.parameter_label("managers.levels.senior.salary_per_year", "zh") == "年薪(高级客户经理)"
+    assert meanings.parameter_label("no.such.path", default="no.such.path") == "no.such.path"
+    with pytest.raises(meanings.UnknownName, match=r"'no\.such\.path'"):
+        meanings.parameter_label("no.such.path")

@@ -238,19 +238,23 @@ def test_directions_are_those_of_the_old_table():
 
 def test_axis_units_are_those_of_the_old_table():
     """Plots' axis units come from the registry and are those the figures showed before, per day for
-    the daily columns that are flows; a name without a meaning keeps its bare name."""
-    from simbranch import plots
+    the daily columns that are flows; the axes now name the measure by its label, not its code
+    name, and money by the scenario's currency (issue 15); a name without a meaning stays as is."""
+    from simbranch.plots._base import axis_label
 
     for name, unit in OLD_UNITS.items():
         assert meanings.unit(name) == unit, name
-        assert plots._label(name) == f"{name} ({unit})"
+        assert axis_label(name, "en") == f"{meanings.label(name)} ({unit.replace('currency', 'CNY')})", name
     for name in DAILY_COLUMNS:
         if name not in DAILY_KEYS:
             assert meanings.measure(name).flow == (name in OLD_FLOWS), name
-    assert plots._label("sales_count", daily=True) == "sales_count (sales per day)"
-    assert plots._label("satisfaction_mean", daily=True) == "satisfaction_mean (0-1)"
-    assert plots._label("satisfaction_vip") == "satisfaction_vip (0-1)"
-    assert plots._label("value") == "value"
+    assert axis_label("sales_count", "en", daily=True) == "Sales (sales per day)"
+    assert axis_label("satisfaction_mean", "en", daily=True) == "Client satisfaction (0-1)"
+    assert axis_label("satisfaction_vip", "en") == "Client satisfaction: VIP clients (0-1)"
+    assert axis_label("profit", "zh") == "利润(元)"
+    assert axis_label("revenue_per_am", "en", "USD") == "Revenue per AM (USD per AM-year)"
+    assert axis_label("sales_count", "zh", daily=True) == "销售笔数(笔/天)"
+    assert axis_label("value", "en") == "value"
 
 
 def test_money_is_written_as_people_write_it():

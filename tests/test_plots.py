@@ -1,7 +1,9 @@
-"""Figures: every plot function draws what its frames hold (one panel per KPI, one line, bar or
-marker per policy, confidence bands with two or more replications, the warm-up shaded), a policy
-keeps its colour across figures, dominance and bands come from `simbranch.analysis`, the
-`.plot()` shortcuts reach every kind, and `import simbranch` does not import matplotlib.
+"""Figures: every plot function draws what its frames hold (one panel per KPI, one line, marker or
+interval per policy, confidence bands with two or more replications, the warm-up shaded), a policy
+keeps its colour and marker across figures, dominance and bands come from `simbranch.analysis`,
+the `.plot()` shortcuts reach every kind, and `import simbranch` does not import matplotlib.
+Names are the registry's labels (`simbranch.meanings`); tests/test_plots_language.py checks the
+languages, fonts, money and the figure fixes of issue 15.
 
 A module-scoped comparison (baseline + 2 policies x 3 replications) and a Sobol' sweep (16 points)
 run on a tiny branch (300 clients, 4 AMs, 5 + 15 days) on the serial executor.
@@ -21,12 +23,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
-from matplotlib.container import BarContainer
+from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 from scipy import stats
 
 import simbranch as sb
-from simbranch import plots
+from simbranch import meanings, plots
 from simbranch.analysis.bands import band, smooth
 from simbranch.analysis.tradeoffs import pareto_front
 
@@ -59,6 +61,15 @@ def legend_labels(fig: Figure) -> list[str]:
 
 def labelled_lines(ax) -> list:
     return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+
+
+def names(policies: list[str]) -> list[str]:
+    """The policies as figures show them: the registry's labels in English."""
+    return [meanings.label(p, default=p) for p in policies]
+
+
+def tick_texts(ax, axis: str = "y") -> list[str]:
+    return [t.get_text() for t in getattr(ax, f"get_{axis}ticklabels")()]
 
 
 # ---------------------------------------------------------------------------------------- import, colours
@@ -97,12 +108,16 @@ def test_a_returned_figure_shows_in_jupyter(fresh):
 
 
 def test_policy_colours_are_stable_and_baseline_grey():
-    """The baseline is grey; a name keeps its colour whatever else is in the figure; names differ."""
+    """The baseline is grey; a name keeps its colour and marker whatever else is in the figure (issue 15:
+    no longer by order of first appearance in the session); presets are told apart."""
     first = plots.policy_colors(["baseline", "p_one", "p_two", "p_three"])
     again = plots.policy_colors(["p_three", "baseline", "p_one"])
     assert first["baseline"] == plots.BASELINE_COLOR
     assert {k: first[k] for k in again} == again
-    assert len({first["p_one"], first["p_two"], first["p_three"], plots.BASELINE_COLOR}) == 4
+    presets = [p for p in meanings.POLICIES if p != "baseline"]
+    colors, markers = plots.policy_colors(presets), plots.policy_markers(presets)
+    assert len({(colors[p], markers[p]) for p in presets}) == len(presets)
+    assert plots.BASELINE_COLOR not in colors.values()
 
 
 def test_figures_stay_out_of_pyplot(cmp):
@@ -125,9 +140,9 @@ def test_forest_one_panel_per_kpi_one_interval_per_policy(cmp):
     assert len(fig.axes) == len(kpis)
     colors = plots.policy_colors(POLICIES)
     for ax, kpi in zip(fig.axes, kpis, strict=True):
-        assert ax.get_title().split("\n")[0] == kpi
-        assert "difference from baseline" in ax.get_xlabel() and kpi in ax.get_xlabel()
-        assert [c.get_label() for c in ax.containers] == POLICIES[1:]
+        assert ax.get_title().split("\n")[0] == meanings.title(kpi)
+        assert "Difference from the baseline" in ax.get_xlabel()
+        assert sorted(c.get_label() for c in ax.containers) == sorted(POLICIES[1:])
         rows = paired[paired["kpi"] == kpi].set_index("policy")
         for container in ax.containers:
             point = container.lines[0]
@@ -135,7 +150,7 @@ def test_forest_one_panel_per_kpi_one_interval_per_policy(cmp):
             assert to_hex(point.get_color()) == colors[container.get_label()]
         zero = [line for line in ax.get_lines() if list(line.get_xdata()) == [0, 0]]
         assert zero, "no line at zero difference"
-    assert "significant (adjusted p)" in legend_labels(fig)
+    assert "significant: the adjusted 95 % interval excludes 0" in legend_labels(fig)
 
 
 def test_forest_fills_significant_differences_only():
@@ -153,22 +168,25 @@ def test_forest_fills_significant_differences_only():
 
 
 def test_kpi_bars_show_means_with_ci(cmp):
+    """A dot per policy at its mean with its CI (issue 15: no longer bars from zero), in its colour and marker."""
     summary = cmp.summary()
     fig = plots.kpi_bars(summary, ["satisfaction_mean", "profit"])
     assert len(fig.axes) == 2
-    colors = plots.policy_colors(POLICIES)
+    colors, markers = plots.policy_colors(POLICIES), plots.policy_markers(POLICIES)
     for ax, kpi in zip(fig.axes, ["satisfaction_mean", "profit"], strict=True):
-        assert ax.get_title() == kpi and kpi in ax.get_xlabel()
-        (container,) = [c for c in ax.containers if isinstance(c, BarContainer)]
-        bars = container.patches
-        assert len(bars) == len(POLICIES)
-        means = summary[summary["kpi"] == kpi].set_index("policy").loc[POLICIES, "mean"].to_numpy()
-        assert [b.get_width() for b in bars] == pytest.approx(means)
-        assert [to_hex(b.get_facecolor()) for b in bars] == [colors[p] for p in POLICIES]
-        assert len(ax.containers) == 2, "an error bar container beside the bars"
-    assert legend_labels(fig) == POLICIES
+        assert ax.get_title() == meanings.title(kpi) and meanings.label(kpi) in ax.get_xlabel()
+        assert not [c for c in ax.containers if isinstance(c, BarContainer)]
+        dots = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+        assert [c.get_label() for c in dots] == POLICIES
+        rows = summary[summary["kpi"] == kpi].set_index("policy")
+        for container in dots:
+            point = container.lines[0]
+            assert point.get_xdata()[0] == pytest.approx(rows.loc[container.get_label(), "mean"])
+            assert to_hex(point.get_color()) == colors[container.get_label()]
+            assert point.get_marker() == markers[container.get_label()]
+    assert legend_labels(fig)[:3] == names(POLICIES)
     assert "3 replications" in fig.get_suptitle()
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == POLICIES
+    assert tick_texts(fig.axes[0]) == names(POLICIES)
 
 
 def test_kpi_bars_stay_readable_with_many_policies(cmp):
@@ -183,7 +201,7 @@ def test_kpi_bars_stay_readable_with_many_policies(cmp):
 def test_over_time_lines_bands_and_warmup(cmp):
     daily = cmp.daily(warmup=True)
     fig = plots.over_time(daily)
-    assert [ax.get_title() for ax in fig.axes] == list(plots.TIME_SERIES)
+    assert [ax.get_title() for ax in fig.axes] == [meanings.title(c) for c in plots.TIME_SERIES]
     for ax in fig.axes:
         assert [line.get_label() for line in labelled_lines(ax)] == POLICIES
         assert len(ax.collections) == len(POLICIES), "one CI band per policy with 3 replications"
@@ -195,7 +213,7 @@ def test_over_time_lines_bands_and_warmup(cmp):
     expected = rows.groupby("day")["satisfaction_mean"].mean()
     assert line.get_ydata() == pytest.approx(expected.to_numpy())
     labels = legend_labels(fig)
-    assert "95% CI across replications" in labels and "warm-up (not in KPIs)" in labels
+    assert "95 % confidence interval across replications" in labels and "warm-up (not in the KPIs)" in labels
 
 
 def test_over_time_one_run_policies_and_smoothing(cmp, result):
@@ -244,7 +262,7 @@ def test_distributions_one_curve_per_policy(cmp, result):
     for ax in fig.axes:
         assert [line.get_label() for line in labelled_lines(ax)] == POLICIES[:2]
     assert fig.axes[1].get_xscale() == "symlog"
-    assert legend_labels(fig) == POLICIES[:2]
+    assert legend_labels(fig) == names(POLICIES[:2])
     # a bare frame is one run; inactive clients are left out of the satisfaction curve
     clients = pd.DataFrame({"satisfaction": [0.1, 0.6, 0.7, 0.9], "active": [False, True, True, True],
                             "revenue": [0.0, 0.0, 100.0, 1000.0]})
@@ -262,14 +280,14 @@ def test_am_scatter_marks_leavers_hollow():
     fig = plots.am_scatter({"baseline": managers, "crm_routing": managers.assign(stress=managers["stress"] / 2)})
     assert len(fig.axes) == 2
     stress_ax = fig.axes[0]
-    assert "stress" in stress_ax.get_xlabel() and "sales_count" in stress_ax.get_ylabel()
-    assert "skill_mean" in fig.axes[1].get_xlabel() and "client_satisfaction" in fig.axes[1].get_ylabel()
+    assert "Stress" in stress_ax.get_xlabel() and "Sales" in stress_ax.get_ylabel()
+    assert "Mean skill" in fig.axes[1].get_xlabel() and "Satisfaction of the AM's clients" in fig.axes[1].get_ylabel()
     stayed = [c for c in stress_ax.collections if not c.get_label().endswith("(left)")]
     left = [c for c in stress_ax.collections if c.get_label().endswith("(left)")]
     assert [c.get_label() for c in stayed] == ["baseline", "crm_routing"]
     assert [len(c.get_offsets()) for c in stayed] == [2, 2] and [len(c.get_offsets()) for c in left] == [1, 1]
     assert all(len(c.get_facecolors()) == 0 for c in left), "leavers drawn hollow"
-    assert legend_labels(fig) == ["baseline", "crm_routing", "left the branch"]
+    assert legend_labels(fig) == ["Baseline", "CRM routing", "left the branch (hollow)"]
 
 
 # ---------------------------------------------------------------------------------------- trade-offs
@@ -302,13 +320,13 @@ def test_tradeoff_joins_the_front_and_greys_the_dominated():
     fig = plots.tradeoff(summary)
     (ax,) = fig.axes
     assert "1 of 3 policies dominated" in ax.get_title()
-    assert "satisfaction_mean" in ax.get_xlabel() and "profit" in ax.get_ylabel()
+    assert "Client satisfaction" in ax.get_xlabel() and "Profit" in ax.get_ylabel()
     (front,) = [line for line in ax.get_lines() if line.get_label() == "Pareto front"]
     assert list(front.get_xdata()) == [2, 3] and list(front.get_ydata()) == [3, 2]
     points = {c.get_label(): c.lines[0] for c in ax.containers}
     assert to_hex(points["baseline"].get_color()) == "#c4c4c4"
     assert to_hex(points["a"].get_color()) == plots.policy_colors(["a"])["a"]
-    assert {t.get_text() for t in ax.texts} == {"baseline", "a", "b"}
+    assert {t.get_text() for t in ax.texts} == {"Baseline", "a", "b"}
     # lower wait is better by default: the policy with the smallest wait and best profit dominates
     fig = plots.tradeoff(summary_of({"baseline": (1, 1), "a": (0.5, 2)}, x="wait_mean_h"), x="wait_mean_h")
     assert "1 of 2 policies dominated" in fig.axes[0].get_title()
@@ -331,14 +349,14 @@ def test_heatmap_blank_nan_cells_and_annotations():
     pivot.iloc[0, 1] = pivot.iloc[2, 3] = np.nan
     fig = plots.heatmap(pivot, "profit")
     ax, bar = fig.axes
-    assert "profit" in bar.get_ylabel()
+    assert bar.get_ylabel() == "Profit (CNY)"
     (mesh,) = ax.collections
     assert int(np.ma.count_masked(mesh.get_array())) == 2
     assert len(ax.texts) == 10, "finite cells annotated"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "3", "4", "5"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0-0.5", "0.5-1", "1-1.5"]
-    assert ax.get_xlabel() == "managers.count" and ax.get_ylabel() == "costs.overhead"
-    assert "profit" in ax.get_title() and "2 cells" in ax.get_title()
+    assert ax.get_xlabel() == "AM positions" and ax.get_ylabel() == "costs.overhead"  # a path of no field: as is
+    assert "Profit" in ax.get_title() and "2 cells" in ax.get_title()
     big = pd.DataFrame(np.random.default_rng(0).random((12, 11)))
     assert not plots.heatmap(big).axes[0].texts, "no annotations on a large grid"
 
@@ -358,8 +376,8 @@ def test_sensitivity_bars_sobol(sw):
     s1, st = (c for c in ax.containers if isinstance(c, BarContainer))
     assert [b.get_width() for b in s1.patches] == pytest.approx(indices["S1"].to_numpy())
     assert [b.get_width() for b in st.patches] == pytest.approx(indices["ST"].to_numpy())
-    assert [t.get_text() for t in ax.get_yticklabels()] == list(SPACE)
-    assert "proactive_hours" in ax.get_title() and "Sobol" in ax.get_title()
+    assert tick_texts(ax) == [meanings.parameter_label(p) for p in SPACE]
+    assert "Proactive client contact" in ax.get_title() and "Sobol" in ax.get_title()
     assert legend_labels(fig) == ["S1 first-order", "ST total"]
     assert all(c.errorbar is not None for c in (s1, st))
 
@@ -371,12 +389,12 @@ def test_sensitivity_bars_morris_per_policy():
     fig = plots.sensitivity_bars(indices, kpi="profit")
     assert len(fig.axes) == 2
     for ax, policy in zip(fig.axes, ["baseline", "crm"], strict=True):
-        assert policy in ax.get_title()
+        assert meanings.label(policy, default=policy) in ax.get_title()
         mu, sigma = (c for c in ax.containers if isinstance(c, BarContainer))
         rows = indices[indices["policy"] == policy]
         assert [b.get_width() for b in mu.patches] == pytest.approx(rows["mu_star"].to_numpy())
         assert [b.get_width() for b in sigma.patches] == pytest.approx(rows["sigma"].to_numpy())
-        assert "profit" in ax.get_xlabel()
+        assert "Profit" in ax.get_xlabel()
     with pytest.raises(ValueError, match="Sobol"):
         plots.sensitivity_bars(pd.DataFrame({"parameter": ["p"], "x": [1]}))
 
@@ -391,17 +409,18 @@ def test_comparison_plot_kinds(cmp):
         fig = cmp.plot(kind)
         assert isinstance(fig, Figure) and len(fig.axes) == axes, kind
     assert len(cmp.plot("forest", kpis=["nps"]).axes) == 1
-    assert legend_labels(cmp.plot("scatter", policies=["all_measures"])) == ["all_measures"]
+    assert legend_labels(cmp.plot("scatter", policies=["all_measures"])) == ["All measures together"]
     fig = cmp.plot("time", columns=["nps"], warmup=False, policies=["crm_routing"])
     assert [line.get_label() for line in labelled_lines(fig.axes[0])] == ["crm_routing"]
-    assert "profit" in cmp.plot("tradeoff", x="sales_count").axes[0].get_ylabel()
+    assert "Profit" in cmp.plot("tradeoff", x="sales_count").axes[0].get_ylabel()
     with pytest.raises(ValueError, match="kinds: forest, kpis, time"):
         cmp.plot("pie")
 
 
 def test_sweep_and_run_plot_kinds(sw, result):
     fig = sw.plot()
-    assert fig.axes[0].get_xlabel() == "allocation.follow_up_days" and "profit" in fig.axes[1].get_ylabel()
+    assert fig.axes[0].get_xlabel() == "CRM follow-up after days without contact"
+    assert fig.axes[1].get_ylabel() == "Profit (CNY)"
     fig = sw.plot("heatmap", kpi="wait_mean_h", x="managers.count", y="allocation.follow_up_days", bins=3)
     assert fig.axes[0].collections[0].get_array().shape == (3, 3)
     assert "Sobol" in sw.plot("sensitivity", kpi="proactive_hours").axes[0].get_title()

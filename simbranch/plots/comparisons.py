@@ -275,7 +275,7 @@ def distributions(clients: Mapping[str, pd.DataFrame] | pd.DataFrame,
     clients_by, named = _runs(clients)
     managers_by, named_m = _runs(managers)
     names = list(dict.fromkeys([*clients_by, *managers_by]))
-    colors, _ = styles(names, named or named_m)
+    colors, markers = styles(names, named or named_m)
     fig, axes = new_figure(4, ncols=2, panel=(5.2, 3.5), lang=lang)
     panels = [
         (clients_by, "satisfaction", "dist_satisfaction", "share_clients"),
@@ -293,7 +293,8 @@ def distributions(clients: Mapping[str, pd.DataFrame] | pd.DataFrame,
             values = rows[column].to_numpy(dtype=float)
             values = values[np.isfinite(values)]
             if len(values):
-                ax.ecdf(values, color=colors[name], lw=1.6, label=str(name))
+                ax.ecdf(values, color=colors[name], lw=1.6, marker=markers[name], ms=4,
+                        markevery=max(1, 2 * len(values) // 6), label=str(name))
                 positive = values[values > 0]
                 lowest = min(lowest, positive.min()) if len(positive) else lowest
         if column == "revenue" and np.isfinite(lowest):

@@ -37,6 +37,8 @@ from simbranch.terminal import (
     policy_name,
     relative,
     table,
+    unit_note,
+    unit_of,
     value,
     word,
 )
@@ -79,19 +81,15 @@ def _terminal(lines: Sequence[str]) -> str:
     return "\n".join(_printable(line) for line in lines)
 
 
-def _unit(kpi: str, lang: str) -> str:
-    """The unit of `kpi` in `lang`, or "" for a KPI the registry does not know."""
-    return meanings.unit(kpi, lang) if meanings.find(kpi) is not None else ""
-
-
 def format_kpis(result: sb.RunResult, lang: str = "en", names: str = "label") -> str:
     """The KPI table of one run, with a one-line header (branch, seed, horizon, wall time): each KPI's
     label (its code name with `names="code"`), value, unit and better direction, in `lang`."""
     sc = result.scenario
     header = word("run_header", lang, branch=sc.branch.name, seed=result.seed, days=sc.branch.horizon_days,
                   warmup=sc.branch.warmup_days, seconds=result.wall_time_s)
-    rows = [(kpi_name(str(kpi), lang, names), value(str(kpi), float(x), lang), _unit(str(kpi), lang),
-             better_word(str(kpi), lang))
+    cur = sc.branch.currency
+    rows = [(kpi_name(str(kpi), lang, names), value(str(kpi), float(x), lang, currency=cur),
+             unit_of(str(kpi), lang, cur), better_word(str(kpi), lang))
             for kpi, x in result.kpis.items()]
     heads = (word("kpi", lang), word("value", lang), word("unit", lang), word("better", lang))
     return _terminal([header, "", *table(heads, rows, "<><<")])
@@ -520,8 +518,10 @@ def _verdict(kpi: str, difference: float, significant: bool, lang: str) -> str:
     return word("verdict_better" if good else "verdict_worse", lang)
 
 
-def _paired_rows(paired: pd.DataFrame, policies: Sequence[str], lang: str, names: str) -> list[Sequence[str] | str]:
-    """The rows of the paired table: per policy a title line, then one row per KPI (indented)."""
+def _paired_rows(paired: pd.DataFrame, policies: Sequence[str], lang: str, names: str,
+                 currency: str | None = None) -> list[Sequence[str] | str]:
+    """The rows of the paired table: per policy a title line, then one row per KPI (indented), money
+    in `currency`."""
     rows: list[Sequence[str] | str] = []
     for policy in policies:
         if rows:
@@ -530,10 +530,10 @@ def _paired_rows(paired: pd.DataFrame, policies: Sequence[str], lang: str, names
         for r in paired[paired["policy"] == policy].itertuples():
             digits = places(r.kpi, (r.ci_high - r.ci_low) / 2)
             known = math.isfinite(r.ci_low) and math.isfinite(r.ci_high)
-            low, high = (value(r.kpi, x, lang, difference=True, decimals=digits) for x in (r.ci_low, r.ci_high))
-            rows.append(["  " + kpi_name(r.kpi, lang, names, unit=names != "code"),
-                         value(r.kpi, r.baseline_mean, lang),
-                         value(r.kpi, r.difference, lang, difference=True, decimals=digits),
+            low, high, change = (value(r.kpi, x, lang, difference=True, decimals=digits, currency=currency)
+                                 for x in (r.ci_low, r.ci_high, r.difference))
+            rows.append(["  " + kpi_name(r.kpi, lang, names, unit=names != "code", currency=currency),
+                         value(r.kpi, r.baseline_mean, lang, currency=currency), change,
                          relative(r.kpi, r.difference, r.baseline_mean, lang),
                          f"[{low}, {high}]" if known else word("n/a", lang),
                          _p_value(r.p_adjusted), _verdict(r.kpi, r.difference, bool(r.significant), lang)])
@@ -554,13 +554,15 @@ def format_paired(cmp: sb.Comparison, level: float = 0.95, lang: str = "en", nam
         return _terminal([header, "", word("no_baseline", lang)])
     paired = cmp.paired(level=level)
     ci = word("ci", lang, level=_level(level, lang))
-    rows = _paired_rows(paired, [p.name for p in cmp.policies[1:]], lang, names)
+    rows = _paired_rows(paired, [p.name for p in cmp.policies[1:]], lang, names, sc.branch.currency)
     heads = (word("kpi", lang), word("baseline", lang), word("difference", lang), word("relative", lang), ci,
              word("p_adj", lang), "")
-    lines = [header, "", *table(heads, rows, "<>>>>><"), "", word("paired_difference", lang, ci=ci)]
+    alpha = f"{1 - level:.2g}"
+    lines = [header, "", *table(heads, rows, "<>>>>><"), "",
+             word("paired_difference", lang, ci=ci, n=len(paired), alpha=alpha)]
     if any(not isinstance(r, str) and r[3] for r in rows):
         lines.append(word("paired_relative", lang))
-    lines.append(word("paired_p", lang, n=len(paired), alpha=f"{1 - level:.2g}"))
+    lines.append(word("paired_p", lang, n=len(paired), alpha=alpha))
     return _terminal(lines)
 
 
@@ -748,7 +750,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(_terminal([_sweep_header(args.method, len(args.params), result.design.shape[0], args.reps, len(runs),
                                    len(result.failures), args.lang)]))
     design = result.design.set_index("point") if "point" in result.design else result.design
-    print(format_sweep(design, runs.groupby("point")[kpis].mean(), args.lang, args.names))
+    print(format_sweep(design, runs.groupby("point")[kpis].mean(), args.lang, args.names, sc.branch.currency))
     written = []
     if args.out is not None:
         written.append(args.out / "table.csv")
@@ -789,20 +791,23 @@ def _parameter_value(x: Any) -> str:
 SWEEP_ROWS = 20
 
 
-def format_sweep(design: pd.DataFrame, means: pd.DataFrame, lang: str = "en", names: str = "label") -> str:
+def format_sweep(design: pd.DataFrame, means: pd.DataFrame, lang: str = "en", names: str = "label",
+                 currency: str | None = None) -> str:
     """A sweep for people: per point of the design (its index) the parameters' values and the mean
-    of each KPI of `means` over the point's replications, the KPIs by their label in `lang` (code
-    name with `names="code"`). Beyond `SWEEP_ROWS` points, the first and last ones and "..." between."""
+    of each KPI of `means` over the point's replications, the KPIs by their label and unit in `lang`
+    (code name with `names="code"`), money in `currency`. Beyond `SWEEP_ROWS` points, the first and
+    last ones and "..." between."""
     frame = design.join(means)
     kpis = list(means.columns)
     rows: list[Sequence[str] | str] = []
     for point, r in zip(frame.index, frame.itertuples(index=False), strict=True):
         cells = dict(zip(frame.columns, r, strict=True))
         rows.append([str(point), *(_parameter_value(cells[c]) for c in design.columns),
-                     *(value(k, float(cells[k]), lang) for k in kpis)])
+                     *(value(k, float(cells[k]), lang, currency=currency) for k in kpis)])
     if len(rows) > SWEEP_ROWS:
         rows = [*rows[:SWEEP_ROWS // 2], "...", *rows[-SWEEP_ROWS // 2:]]
-    heads = (word("point", lang), *map(str, design.columns), *(kpi_name(k, lang, names) for k in kpis))
+    heads = (word("point", lang), *map(str, design.columns),
+             *(kpi_name(k, lang, names, unit=names != "code", currency=currency) for k in kpis))
     return _terminal(table(heads, rows, ">" * len(heads)))
 
 
@@ -898,9 +903,20 @@ def _write_frames(frames: Mapping[str, tuple[Any, bool]], out: Path) -> list[Pat
     return written
 
 
-def _spread(kpi: str, x: float, lang: str) -> str:
+def _spread(kpi: str, x: float, lang: str, currency: str | None = None) -> str:
     """A standard deviation of `kpi`: no sign, and a share's in percentage points."""
-    return value(kpi, x, lang, difference=True).removeprefix("+")
+    return value(kpi, x, lang, difference=True, currency=currency).removeprefix("+")
+
+
+def _fit_row(kpi: str, r: Any, lang: str, names: str, currency: str | None) -> tuple[str, ...]:
+    """A row of the calibration's fit table: the KPI, observed ± sd, simulated mean [90 % interval], z, mark."""
+    def shown(x: float) -> str:
+        return value(kpi, x, lang, currency=currency)
+
+    return (kpi_name(kpi, lang, names, unit=names != "code", currency=currency),
+            f"{shown(r.observed)} ± {_spread(kpi, r.sd, lang, currency)}",
+            f"{shown(r.simulated)} [{shown(r.low)}, {shown(r.high)}]",
+            word("n/a", lang) if not math.isfinite(r.z) else f"{r.z + 0.0:+.2f}", "" if r.within_sd else "*")
 
 
 def _calibration_header(cal: Calibration, lang: str) -> str:
@@ -931,9 +947,7 @@ def _status(status: str, lang: str) -> str:
 def format_calibration(cal: Calibration, lang: str = "en", names: str = "label") -> str:
     """A calibration for people, in `lang`: a header, the fit table (each observed KPI by its label, or
     its code name with `names="code"`), the parameter table and the warnings."""
-    rows = [(kpi_name(str(kpi), lang, names), f"{value(str(kpi), r.observed, lang)} ± {_spread(str(kpi), r.sd, lang)}",
-             f"{value(str(kpi), r.simulated, lang)} [{value(str(kpi), r.low, lang)}, {value(str(kpi), r.high, lang)}]",
-             word("n/a", lang) if not math.isfinite(r.z) else f"{r.z + 0.0:+.2f}", "" if r.within_sd else "*")
+    rows = [_fit_row(str(kpi), r, lang, names, cal.base.branch.currency)
             for kpi, r in zip(cal.fit.index, cal.fit.itertuples(index=False), strict=True)]
     lines = [_calibration_header(cal, lang), ""]
     lines += table((word("kpi", lang), word("observed", lang), word("simulated", lang), "z", ""), rows, "<>>><")
@@ -1039,15 +1053,16 @@ def _robustness_header(rob: Robustness, lang: str) -> str:
 
 def _robustness_rows(rob: Robustness, kpi: str, lang: str, names: str) -> list[Sequence[str]]:
     """Per policy: the share of draws beating the baseline on `kpi`, the median effect and its 5-95 % range,
-    rounded to two significant digits of the range's half-width."""
+    rounded to two significant digits of the range's half-width (money in the scenario's currency)."""
     rows = []
     for r in rob.shares[rob.shares["kpi"] == kpi].itertuples(index=False):
         digits = places(kpi, (r.high - r.low) / 2)
+        median, low, high = (value(kpi, x, lang, difference=True, decimals=digits,
+                                   currency=rob.comparison.scenario.branch.currency)
+                             for x in (r.median, r.low, r.high))
         rows.append((policy_name(r.policy, lang, names),
                      word("n/a", lang) if not math.isfinite(r.share_better) else f"{r.share_better:.0%}",
-                     value(kpi, r.median, lang, difference=True, decimals=digits),
-                     f"[{value(kpi, r.low, lang, difference=True, decimals=digits)}, "
-                     f"{value(kpi, r.high, lang, difference=True, decimals=digits)}]"))
+                     median, f"[{low}, {high}]"))
     return rows
 
 
@@ -1061,9 +1076,11 @@ def format_robustness(rob: Robustness, indices: pd.DataFrame, lang: str = "en", 
     heads = (word("policy", lang), word("beating", lang), word("median_effect", lang), word("range", lang))
     for kpi in rob.kpis:
         way = direction(kpi)
+        shown = unit_note(kpi, lang, rob.comparison.scenario.branch.currency) if names != "code" else ""
+        say = {"kpi": kpi_name(kpi, lang, names), "unit": shown and shown + (";" if lang == "zh" else "; ")}
         lines.append("")
-        lines.append(word("is_neither", lang, kpi=kpi_name(kpi, lang, names)) if way == "neither" else
-                     word("is_better", lang, kpi=kpi_name(kpi, lang, names), better=word(way, lang)))
+        lines.append(word("is_neither", lang, **say) if way == "neither" else
+                     word("is_better", lang, better=word(way, lang), **say))
         lines += table(heads, _robustness_rows(rob, kpi, lang, names), "<>>>")
     lines.append("")
     kpi = kpi_name(rob.kpi, lang, names)

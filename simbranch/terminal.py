@@ -27,7 +27,7 @@ from simbranch import meanings
 from simbranch.scenario import _printable
 
 __all__ = ["LANGS", "NAME_MODES", "WORDS", "better_word", "format_value", "kpi_name", "pad", "places",
-           "policy_name", "relative", "signed", "table", "value", "width", "word"]
+           "policy_name", "relative", "signed", "table", "unit_note", "unit_of", "value", "width", "word"]
 
 #: The languages of the tables (those of the registry): English and Simplified Chinese.
 LANGS: tuple[str, ...] = meanings.LANGS
@@ -81,8 +81,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_baseline": ("no run of the baseline succeeded: nothing to compare", "基准情景没有一次运行成功:无从比较"),
     # legends
     "paired_difference": ("difference: policy minus baseline, mean over the paired replications (same seeds); "
-                          "{ci}: t interval",
-                          "差值:政策减基准,成对重复运行(相同随机种子)的平均值;{ci}:t 区间"),
+                          "{ci}: t interval adjusted over the {n} comparisons, so that it leaves out 0 exactly "
+                          "when p adj. < {alpha}",
+                          "差值:政策减基准,成对重复运行(相同随机种子)的平均值;{ci}:对 {n} 项比较校正后的 t 区间,"
+                          "当且仅当校正p值 < {alpha} 时不含 0"),
     "paired_relative": ("relative: difference / baseline, for counts, amounts and hours only (not for shares, "
                         "scores or NPS)",
                         "相对变化:差值/基准值,仅用于数量、金额和时长(不用于比例、评分和NPS)"),
@@ -93,9 +95,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "calibration_z": ("z: (simulated mean - observed) / sd over the posterior draws; * more than one sd away",
                       "z:(模拟均值 - 观测值)/标准差,基于后验抽样;* 表示相差超过一个标准差"),
     "warnings": ("warnings:", "警告:"),
-    "is_better": ("{kpi} ({better} is better):", "{kpi}({better}):"),
-    "is_neither": ("{kpi} (neither way is better; beating the baseline counts draws above it):",
-                   "{kpi}(无优劣方向;优于基准指高于基准):"),
+    "is_better": ("{kpi} ({unit}{better} is better):", "{kpi}({unit}{better}):"),
+    "is_neither": ("{kpi} ({unit}neither way is better; beating the baseline counts draws above it):",
+                   "{kpi}({unit}无优劣方向;优于基准指高于基准):"),
     "best_policy": ("best on {kpi} (expected over the draws): {policy}, the best in {share} of the draws",
                     "{kpi}最优(按抽样期望):{policy},在 {share} 的抽样中最优"),
     "no_best": ("no best policy on {kpi}: no draw has a run of every policy",
@@ -171,15 +173,17 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str] | str], align: Seq
 # ---------------------------------------------------------------------------------------------- names
 
 
-def kpi_name(name: str, lang: str = "en", names: str = "label", unit: bool = False) -> str:
+def kpi_name(name: str, lang: str = "en", names: str = "label", unit: bool = False,
+             currency: str | None = None) -> str:
     """How a table calls a KPI: its label in `lang` (with its unit in brackets when `unit`, unless the
-    label already says it), or its code name with `names="code"` or when the registry does not know it."""
+    label already says it; money in `currency` when given), or its code name with `names="code"` or
+    when the registry does not know it."""
     found = meanings.find(name)
     if names == "code" or found is None:
         return name
     label = found.label_zh if lang == "zh" else found.label_en
-    shown = found.unit_zh if lang == "zh" else found.unit_en
-    if not unit or shown.casefold() in label.casefold():  # "Sales", not "Sales (sales)"
+    shown = unit_note(name, lang, currency)
+    if not unit or not shown:
         return label
     sep = "," if lang == "zh" else ", "
     if label.endswith(")"):  # "Net Promoter Score (NPS, -100 to 100)", not "... (NPS) (-100 to 100)"
@@ -194,6 +198,19 @@ def policy_name(name: str, lang: str = "en", names: str = "label") -> str:
     if names == "code" or preset is None:
         return name
     return preset.label_zh if lang == "zh" else preset.label_en
+
+
+def unit_of(kpi: str, lang: str = "en", currency: str | None = None) -> str:
+    """The unit of `kpi` in `lang` (money in `currency` when given: "CNY", "元"), or "" for a KPI the
+    registry does not know."""
+    return meanings.unit(kpi, lang, currency=currency) if meanings.find(kpi) is not None else ""
+
+
+def unit_note(kpi: str, lang: str = "en", currency: str | None = None) -> str:
+    """The unit of `kpi` to write next to its label: "" when the label already says it ("Sales", not
+    "Sales (sales)") or the registry does not know the KPI."""
+    shown = unit_of(kpi, lang, currency)
+    return "" if shown.casefold() in meanings.label(kpi, lang, default=kpi).casefold() else shown
 
 
 def better_word(kpi: str, lang: str = "en") -> str:
@@ -235,12 +252,17 @@ def places(kpi: str, half_width: float) -> int | None:
 
 
 def value(kpi: str, x: float | None, lang: str = "en", *, difference: bool = False,
-          decimals: int | None = None) -> str:
+          decimals: int | None = None, currency: str | None = None) -> str:
     """A value (or with `difference=True` a signed change) of `kpi`, written by `meanings.fmt`:
-    its digits, or `decimals` of them (negative: rounded to tens, hundreds, ...). A KPI the registry
-    does not know is written by `format_value`."""
-    if meanings.find(kpi) is None:
+    its digits, or `decimals` of them (negative: rounded to tens, hundreds, ...). With `currency`,
+    money is written as people write amounts ("1.2M", "35.0万": `meanings.money`, whose steps
+    set the digits), without the currency, which the table names once. A KPI the registry does
+    not know is written by `format_value`."""
+    found = meanings.find(kpi)
+    if found is None:
         return signed(x, decimals) if difference else format_value(x)
+    if currency is not None and found.format == "money":
+        return meanings.money(x, lang, currency, difference=difference, unit=False)
     if x is not None and math.isfinite(x) and decimals is not None and decimals < 0:
         scale = _scale(kpi)
         x, decimals = round(x * scale, decimals) / scale, 0

@@ -20,6 +20,7 @@ import pytest
 import simbranch as sb
 from simbranch import meanings
 from simbranch.cli import format_calibration, main
+from simbranch.terminal import kpi_name
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 SMALL = ["--set", "clients.count=300", "--set", "managers.count=3", "--set", "branch.horizon_days=30",
@@ -82,8 +83,8 @@ def calibrated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
 def test_calibrate_exits_0_and_prints_the_fit_and_the_parameters(calibrated: SimpleNamespace) -> None:
     assert calibrated.code == 0, calibrated.stderr
     assert "Traceback" not in calibrated.stderr
-    for word in ("observed ± sd", "simulated mean [90 % interval]", meanings.label("nps"),
-                 meanings.label("sales_count"), *PARAMS, "status"):
+    for word in ("observed ± sd", "simulated mean [90 % interval]", kpi_name("nps", unit=True),
+                 kpi_name("sales_count", unit=True), *PARAMS, "status"):
         assert word in calibrated.stdout
     for status in calibrated.cal.identifiability["status"]:
         assert status in calibrated.stdout
@@ -96,7 +97,7 @@ def test_the_calibration_table_in_chinese(calibrated: SimpleNamespace) -> None:
     text = format_calibration(calibrated.cal, lang="zh")
     assert "随机种子 1" in text.splitlines()[0] and "观测值 ± 标准差" in text
     for kpi in ("nps", "sales_count"):
-        assert re.search(rf"^{re.escape(meanings.label(kpi, 'zh'))}\s", text, flags=re.MULTILINE), kpi
+        assert re.search(rf"^{re.escape(kpi_name(kpi, 'zh', unit=True))}\s", text, flags=re.MULTILINE), kpi
     assert re.search(r"(已确定|未能确定|仅与以下参数共同确定)", text)
     assert "pinned down" not in text
     assert re.search(r"^sales_count\s", format_calibration(calibrated.cal, names="code"), flags=re.MULTILINE)
@@ -129,7 +130,8 @@ def test_calibration_report(calibrated: SimpleNamespace) -> None:
     text = _text(html)
     assert html.startswith("<!DOCTYPE html>") and "<script" not in html and "http" not in text
     assert html.count("data:image/png;base64,") >= 3  # fit, posterior, pairs (and waves)
-    for word in ("Test branch", "nps", "sales_count", *PARAMS, "Provenance", calibrated.cal.provenance["model"]):
+    for word in ("Test branch", meanings.label("nps"), meanings.label("sales_count"), *PARAMS, "Provenance",
+                 calibrated.cal.provenance["model"]):
         assert word in text
     assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE)
 

@@ -55,7 +55,7 @@ def test_compare_prints_the_paired_table_and_writes_csvs(tmp_path, capsys):
     for name in ("crm_routing", "sales_commission", "team_meetings"):  # a title line per policy, by its label
         assert lines.count(meanings.label(name)) == 1
     for kpi in HEADLINE:
-        assert sum(line.startswith(f"  {kpi_name(kpi, unit=True)}  ") for line in lines) == 3
+        assert sum(line.startswith(f"  {kpi_name(kpi, unit=True, currency='CNY')}  ") for line in lines) == 3
     assert "Benjamini-Hochberg" in out
     assert "failed runs" not in out
     assert "Traceback" not in err
@@ -87,8 +87,10 @@ def test_the_printed_numbers_are_the_paired_differences(tmp_path, capsys):
     out, _ = capsys.readouterr()
     assert code == 0
     paired = pd.read_csv(tmp_path / "paired.csv").set_index("kpi")
-    line = next(line for line in out.splitlines() if line.startswith("  revenue  "))
-    row = paired.loc["revenue"]
+    money = next(line for line in out.splitlines() if line.startswith("  revenue  "))
+    assert meanings.money(paired.loc["revenue", "baseline_mean"], "en", "CNY", unit=False) in money  # 89.8k
+    line = next(line for line in out.splitlines() if line.startswith("  sales_count  "))
+    row = paired.loc["sales_count"]
     assert f"{row['baseline_mean']:,.0f}" in line
     number = r"([+-]?[\d,]+(?:\.\d+)?)"
     difference = float(re.findall(number, line)[1].replace(",", ""))
@@ -97,7 +99,7 @@ def test_the_printed_numbers_are_the_paired_differences(tmp_path, capsys):
     assert difference == pytest.approx(row["difference"], abs=half / 10)
     assert low == pytest.approx(row["ci_low"], abs=half / 10)
     assert high == pytest.approx(row["ci_high"], abs=half / 10)
-    assert f"{row['difference'] / row['baseline_mean']:+.1%}" in line  # revenue: a relative change makes sense
+    assert f"{row['difference'] / row['baseline_mean']:+.1%}" in line  # a count: a relative change makes sense
     p = row["p_adjusted"]
     assert ("<0.001" if p < 0.001 else f"{p:.3f}") in line
     assert line.rstrip().endswith(("better", "worse")) == bool(row["significant"])

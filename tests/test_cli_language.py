@@ -84,6 +84,7 @@ def test_the_chinese_paired_table_lines_up(chinese_comparison: sb.Comparison) ->
     rows = [line for line in lines[4:] if line.startswith("  ")]
     assert len(rows) == len(chinese_comparison.paired())
     assert any(line.startswith(f"  {kpi_name('satisfaction_mean', 'zh', unit=True)}  ") for line in rows)
+    assert any(line.startswith("  收入(元)  ") for line in rows)  # money in the branch's currency (CNY)
     assert_aligned([lines[2], *rows], lines[3], "<>>>>><")
     assert "crm_routing" not in "\n".join(lines) and "satisfaction_mean" not in "\n".join(lines)
 
@@ -126,6 +127,19 @@ def test_the_english_kpi_table_shows_no_code_name(capsys: pytest.CaptureFixture)
         assert code not in "\n".join(lines), code
     share = next(line for line in lines if line.startswith(meanings.label("exhausted_share")))
     assert re.search(r"\d%", share)
+
+
+def test_money_is_in_the_branch_s_currency(capsys: pytest.CaptureFixture) -> None:
+    """Amounts as people write them (k and M in English, 万 and 亿 in Chinese), the currency named once:
+    in the unit column of `run`, in the KPI's cell of the paired table."""
+    overrides = {**TINY, "branch.currency": "USD"}
+    revenue = sb.run(sb.Scenario().with_overrides(overrides), seed=0).kpis["revenue"]
+    assert main(["run", str(BASELINE), *TINY_ARGS, "--set", "branch.currency=USD"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Revenue  "))
+    assert line.split()[1:] == [meanings.money(revenue, "en", "USD", unit=False), "USD", "higher"]
+    assert main(["run", str(BASELINE), *TINY_ARGS, "--lang", "zh"]) == 0  # the default currency, CNY: 元
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("收入 "))
+    assert line.split()[1:] == [meanings.money(revenue, "zh", "CNY", unit=False), "元", "越高越好"]
 
 
 def test_names_code_shows_the_code_names(capsys: pytest.CaptureFixture) -> None:
@@ -212,8 +226,8 @@ def test_robustness_in_chinese(tmp_path: Path, written_reports: list[str], capsy
                  "--out", str(tmp_path), *TINY_ARGS])
     out = capsys.readouterr().out
     assert code == 0
-    assert f"{meanings.label('satisfaction_mean', 'zh')}(越高越好):" in out
-    assert f"{meanings.label('requests_arrived', 'zh')}(无优劣方向" in out  # not "higher is better"
+    assert f"{meanings.label('satisfaction_mean', 'zh')}(0-1分;越高越好):" in out
+    assert f"{meanings.label('requests_arrived', 'zh')}(笔;无优劣方向" in out  # not "higher is better"
     lines = out.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("政策"))
     assert lines[head + 2].startswith(meanings.label("crm_routing", "zh"))
@@ -222,16 +236,10 @@ def test_robustness_in_chinese(tmp_path: Path, written_reports: list[str], capsy
 
 
 def test_a_chinese_report_says_lang_zh_in_its_html(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    """The real report writer (no stub): `--lang zh` gives a page whose <html lang=...> says Chinese.
-
-    TO TIGHTEN: until the report's author makes the page follow `lang=` (issue 15), its <html lang> says
-    "en" and this test is an expected failure; then drop the xfail below."""
+    """The real report writer (no stub): `--lang zh` gives a page whose <html lang=...> says Chinese."""
     code = main(["compare", str(BASELINE), "--policy", "crm_routing", "--reps", "2", "--executor", "serial",
                  "--lang", "zh", "--out", str(tmp_path), *TINY_ARGS])
     assert code == 0, capsys.readouterr().err
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     found = re.search(r"<html lang=[\"']([\w-]+)", html)
-    assert found, html[:200]
-    if found.group(1) == "en":
-        pytest.xfail("the report does not follow lang= yet (report.py, issue 15): tighten this test then")
-    assert found.group(1) in ("zh", "zh-CN")
+    assert found and found.group(1) in ("zh", "zh-CN"), html[:200]

@@ -70,8 +70,7 @@ def test_sweep_in_chinese_names_the_kpis_by_their_labels(capsys: pytest.CaptureF
     assert main([*args, "--lang", "zh"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "grid 扫描 1 个参数:2 个点 × 每点 1 次重复 = 2 次运行"
-    assert lines[1].split() == ["点", "managers.count", meanings.label("satisfaction_mean", "zh"),
-                                meanings.label("client_churn_rate", "zh")]
+    assert lines[1].split() == ["点", "managers.count", "客户满意度(0-1分)", "客户流失率(每年)"]
     assert len(lines) == 5 and all(line.endswith("%") for line in lines[3:])
     assert main([*args, "--names", "code"]) == 0
     assert capsys.readouterr().out.splitlines()[1].split() == ["point", "managers.count", "satisfaction_mean",

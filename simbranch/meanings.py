@@ -54,6 +54,7 @@ __all__ = [
     "Named",
     "UnknownName",
     "better",
+    "bounds",
     "currency_unit",
     "description",
     "find",
@@ -716,6 +717,25 @@ def currency_unit(currency: str = "CNY", lang: str = "en") -> str:
     """How a currency is written after an amount: its ISO code ("CNY", "USD"), except yuan in Chinese ("元")."""
     _lang(lang)
     return "元" if lang == "zh" and currency == "CNY" else currency
+
+
+#: Money that can fall below zero (every other amount of money is a revenue or a cost, never negative).
+_SIGNED_MONEY = frozenset({"profit"})
+
+
+def bounds(name: str) -> tuple[float, float]:
+    """The range a value of a KPI or result column can take, by its format: a share or a 0-1 score
+    0 to 1, NPS -100 to 100, counts, hours and money 0 and up (profit has no bound). A mean and its
+    confidence interval are drawn inside it (an interval of a share below 0 is the t quantile
+    speaking, not the data)."""
+    m = measure(name)
+    if m.format in ("share", "score"):
+        return 0.0, 1.0
+    if m.format == "index":
+        return -100.0, 100.0
+    if m.format == "money" and (name in _SIGNED_MONEY or name.startswith("profit")):
+        return -math.inf, math.inf
+    return 0.0, math.inf
 
 
 def better(name: str) -> str:

@@ -140,7 +140,7 @@ def test_report_holds_the_tables_and_what_reproduces_them(comparison, report):
     assert "simbranch compare x" in text and str(store) in text
     assert cmp.scenario.to_toml(minimal=True).splitlines()[0] in text
     best = cmp.best("profit")["policy"]
-    assert f"{meanings.label('profit')}, {meanings.label(best)}" in text
+    assert f"On profit, {meanings.label(best)}" in text
     assert "Only 2 replications" in text  # the caveat of too few replications
 
 

@@ -29,7 +29,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 PROBE = """<script>
 addEventListener("load", async () => {
   const broken = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length;
-  const cjk = document.querySelector("style").textContent.includes("SimbranchCJK")
+  const cjk = document.querySelector("style").textContent.includes("@font-face")
     ? (await document.fonts.load("16px SimbranchCJK", "利润")).length : -1;
   console.log("PROBE images=" + document.images.length + " broken=" + broken + " cjk=" + cjk);
 });

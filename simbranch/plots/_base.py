@@ -205,6 +205,7 @@ def drawn(function: F) -> F:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
         lang = check_lang(kwargs.get("lang", "en"))
+        _show_in_ipython()  # outside the rc_context, which would undo what loading the backend sets (interactive)
         with mpl.rc_context(fonts.rc(lang)):
             return function(*args, **kwargs)
 
@@ -506,8 +507,10 @@ class Ticks(Formatter):
 
 
 def format_axis(axis: Axis, name: str | None, lang: str, *, difference: bool = False) -> None:
-    """Tick labels of an axis that shows `name` (a KPI or column; None for a plain number)."""
+    """Tick labels of an axis that shows `name` (a KPI or column; None for a plain number), at most
+    six of them, so that labels such as -0.075 do not run into each other on a narrow panel."""
     found = meanings.find(name) if name is not None else None
+    axis.set_major_locator(mpl.ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     if found is not None and found.format == "share":
         axis.set_major_formatter(Ticks(lang, scale=100.0, suffix="" if difference else "%"))
     else:

@@ -136,8 +136,9 @@ def kpi_bars(summary: pd.DataFrame, kpis: Sequence[str] | None = None, *, lang: 
     """The level of each KPI per policy: a dot plot of the mean over replications with its CI.
 
     One panel per KPI (titled with which way is better), one row per policy with its colour and
-    marker, the error bar the confidence interval half-width of `Comparison.summary()`, and a
-    dotted line at the baseline's mean. The axis spans the means, not zero: 0.76 against 0.84
+    marker, the error bar the confidence interval half-width of `Comparison.summary()` (cut at the
+    range the KPI can take, `simbranch.meanings.bounds`: no share below 0), and a dotted line at
+    the baseline's mean. The axis spans the means, not zero: 0.76 against 0.84
     shows as the gap it is. (The name stays from when these were bars from zero.)
 
     `summary` is `Comparison.summary()` (policy, kpi, mean, ci_half_width, n). `kpis` defaults to
@@ -151,8 +152,11 @@ def kpi_bars(summary: pd.DataFrame, kpis: Sequence[str] | None = None, *, lang: 
     for i, (ax, kpi) in enumerate(zip(axes, kpis, strict=True)):
         rows = summary[summary["kpi"] == kpi].set_index("policy").reindex(policies)
         half = rows["ci_half_width"] if "ci_half_width" in rows else pd.Series(np.nan, index=rows.index)
+        low, high = meanings.bounds(kpi) if meanings.find(kpi) is not None else (-np.inf, np.inf)
         for y, name in enumerate(policies):
-            ax.errorbar([float(rows.loc[name, "mean"])], [y], xerr=[finite(half.loc[name])], fmt=markers[name],
+            mean, h = float(rows.loc[name, "mean"]), float(finite(half.loc[name]))
+            span = [[mean - max(mean - h, low)], [min(mean + h, high) - mean]]  # inside what the KPI can be
+            ax.errorbar([mean], [y], xerr=span, fmt=markers[name],
                         ms=7, color=colors[name], capsize=3, elinewidth=1.6, label=name, zorder=3)
         if "baseline" in policies and np.isfinite(rows.loc["baseline", "mean"]):
             ax.axvline(float(rows.loc["baseline", "mean"]), color=BASELINE_COLOR, lw=1.0, ls=":", zorder=1)

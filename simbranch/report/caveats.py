@@ -33,7 +33,7 @@ from scipy import stats
 
 from simbranch import meanings
 from simbranch.analysis.warmup import mser5
-from simbranch.report.story import value_text, year_factor
+from simbranch.report.story import inline_label, value_text, year_factor
 from simbranch.report.text import say
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def _horizon(cmp: Comparison, lang: str) -> Markup | None:
     if not slow:
         return None
     users = [meanings.label(p.name, lang, default=p.name) for p in cmp.policies if set(p.levers) & slow]
-    levers = ", ".join(meanings.label(s, lang) for s in SLOW_LEVERS if s in slow)
+    levers = ", ".join(inline_label(s, lang) for s in SLOW_LEVERS if s in slow)
     return say("cav_horizon", lang, levers=levers, days=b.horizon_days, year=b.days_per_year,
                policies=", ".join(users))
 
@@ -136,7 +136,7 @@ def _trends(cmp: Comparison, lang: str) -> Markup | None:
             change = _end_trend(frame, column)
             if change is None:
                 continue
-            items.append(say("trend_item", lang, series=meanings.label(column, lang),
+            items.append(say("trend_item", lang, series=inline_label(column, lang),
                              policy=meanings.label(str(policy), lang, default=str(policy)),
                              direction=say("rising" if change[0] > 0 else "falling", lang),
                              change=meanings.fmt(column, abs(change[0]), lang), days=change[1]))

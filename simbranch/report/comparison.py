@@ -162,7 +162,7 @@ def _answer(cmp: Comparison, family: pd.DataFrame, lang: str, currency: str) -> 
         for m in satisfied)) if satisfied else say("raise_satisfaction_none", lang))
     harming = [m for m in measures if m.verdict == "v_harms"]
     if harming:
-        worse = dict.fromkeys(meanings.label(x.kpi, lang) for m in harming for x in m.losses)
+        worse = dict.fromkeys(story.inline_label(x.kpi, lang) for m in harming for x in m.losses)
         lines.append(say("harm", lang, what=", ".join(worse), list=", ".join(name(m.policy) for m in harming)))
     unclear = [m for m in measures if m.verdict == "v_none"]
     if unclear:
@@ -179,7 +179,7 @@ def _best_sentence(cmp: Comparison, kpi: str, lang: str) -> Markup:
     name = _namer(lang)
     leader = Markup("<b>{}</b>").format(name(best["policy"]))
     contenders = [c for c in best.get("contenders", []) if c != best["policy"]]
-    label = meanings.label(kpi, lang)
+    label = story.inline_label(kpi, lang)
     if best.get("significant") and not contenders:
         p = best.get("p_value", float("nan"))
         return say("best_sure", lang, kpi=label, policy=leader, p="<0.001" if p < 0.001 else f"{p:.3f}")

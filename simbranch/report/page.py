@@ -40,7 +40,7 @@ h3 { margin-top: 1.6em; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.8em 0; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; vertical-align: top; }
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
-td.text { text-align: left; }
+td.text, th.text { text-align: left; }
 tr.significant td { font-weight: 600; } .muted { color: #666; font-size: 0.92em; }
 figure { margin: 1.4em 0; } figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9em; color: #444; }
@@ -139,7 +139,8 @@ def table(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, classes: Sequ
     """A table; cells are escaped unless they are `Markup`. `classes` gives each row a class; the
     columns numbered in `text` hold words and are aligned left (numbers align right, the first
     column left). An empty header (all "") gives no header row."""
-    head = (Markup("<tr>{}</tr>").format(Markup("").join(Markup("<th>{}</th>").format(h) for h in header))
+    head = (Markup("<tr>{}</tr>").format(Markup("").join(
+        Markup("<th class='text'>{}</th>" if i in text else "<th>{}</th>").format(h) for i, h in enumerate(header)))
             if any(str(h) for h in header) else Markup(""))
 
     def cell(i: int, c: Any) -> Markup:

@@ -132,11 +132,24 @@ def effect_text(e: Effect, lang: str, currency: str) -> str:
     return f"{v(e.difference, True)} [{v(e.low)}, {v(e.high)}]"
 
 
+def inline_label(kpi: str, lang: str) -> str:
+    """A KPI's label inside an English sentence: "client satisfaction", "emotionally exhausted AMs",
+    but "Net Promoter Score (NPS)" (a name, every word capitalised) and "AM turnover rate" (an
+    acronym) as they are; Chinese labels as they are."""
+    text = meanings.label(kpi, lang, default=kpi)
+    words = text.split()
+    if lang != "en" or len(text) < 2 or not text[0].isupper() or not text[1].islower():
+        return text
+    if len(words) > 1 and all(w[:1].isupper() for w in words if w[:1].isalpha()):
+        return text
+    return text[0].lower() + text[1:]
+
+
 def change_phrase(e: Effect, lang: str, currency: str) -> str:
     """'client satisfaction +0.031' / '客户满意度 +0.031': a KPI's label and its change (per year where it
     accumulates)."""
-    name = meanings.label(e.kpi, lang)
+    name = inline_label(e.kpi, lang)
     return f"{name} {value_text(e.kpi, e.difference, lang, currency, difference=True)}"
 
 
-__all__ += ["change_phrase", "effect_text", "year_factor"]
+__all__ += ["change_phrase", "effect_text", "inline_label", "year_factor"]

@@ -103,9 +103,9 @@ PHRASES: dict[str, tuple[str, str]] = {
                          "仅{reps}次重复模拟:区间较宽,利润每年小于约{half}的影响无法与噪声区分。决策前请运行20次以上。"),
     "cav_precision": ("The baseline itself is known only roughly: {list} (95 % CI half-width against the mean).",
                       "基线本身的估计不够精确:{list}(95%置信区间半宽相对均值)。"),
-    "cav_horizon": ("{levers} act over months (skills grow, people stay or leave), but only {days} working days "
-                    "were measured: their effect is probably understated. Run at least a year ({year} working days) "
-                    "before judging {policies}.",
+    "cav_horizon": ("The effects of {levers} build up over months (skills grow, people stay or leave), but only "
+                    "{days} working days were measured: they are probably understated. Run at least a year ({year} "
+                    "working days) before judging {policies}.",
                     "{levers}的作用需要数月才能显现(技能提升、人员去留),但本次只统计了{days}个工作日:其效果可能被低估。"
                     "评价{policies}前请至少模拟一年({year}个工作日)。"),
     "cav_warmup": ("{series} settles only after about day {day} of the baseline, later than the {warmup} warm-up "

@@ -12,7 +12,8 @@ less sure than it looks. The thresholds are judgement calls, declared here once:
   promotions come after review cycles, exhaustion recovers slowly; docs/model.md), judged on less
   than a year of working days.
 - warm-up: the MSER-5 truncation point (`simbranch.analysis.warmup.mser5`) of the baseline's daily
-  mean over replications, beyond `warmup_days`.
+  mean over replications, beyond `warmup_days`, when the days between them differ materially (as
+  for trends, below) from the days after: a slow drift MSER notices but no reader would is left out.
 - trend at the end: over the last half of the measured days, the per-replication least-squares
   slope of a daily series; flagged when the mean slope differs from 0 at the 1 % level (t test over
   the independent replications) AND the change it implies over that half is more than
@@ -116,7 +117,8 @@ def _warmup(cmp: Comparison, lang: str) -> Markup | None:
             continue
         series = base.groupby("day", sort=True)[column].mean().to_numpy(dtype=float)
         cut = mser5(series)
-        if cut > warmup:
+        if cut > warmup and _material(column, np.nanmean(series[warmup:cut]) - np.nanmean(series[cut:]),
+                                      np.nanmean(series[cut:])):
             late.append((column, cut))
     if not late:
         return None
@@ -172,11 +174,15 @@ def _end_trend(frame: pd.DataFrame, column: str) -> tuple[float, int] | None:
     span = len(tail_days)
     change = float(s.mean() * span)
     level = float(np.nanmean(tail[column].to_numpy(dtype=float)))
+    return (change, span) if _material(column, change, level) else None
+
+
+def _material(column: str, change: float, level: float) -> bool:
+    """Whether a change of a series matters to a reader: more than `TREND_SHARE` of its level, and
+    at least 0.02 on a 0-1 score, 1 point of an index, 1 pp of a share."""
     found = meanings.find(column)
     floor = {"score": 0.02, "index": 1.0, "share": 0.01}.get(found.format if found else "", 0.0)
-    if abs(change) <= max(TREND_SHARE * abs(level), floor):
-        return None
-    return change, span
+    return bool(np.isfinite(change) and abs(change) > max(TREND_SHARE * abs(level), floor))
 
 
 def _overloaded(cmp: Comparison, lang: str) -> Markup | None:

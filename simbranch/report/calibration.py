@@ -173,6 +173,9 @@ def calibration_report_html(cal: Calibration, *, command: str | None = None, tit
     def kpi_label(kpi: Any) -> str:
         return meanings.label(str(kpi), lang, default=str(kpi))
 
+    def parameter(path: str) -> str:
+        return meanings.parameter_label(path, lang, default=path)
+
     def code(text: Any) -> Markup:
         return Markup("<code>{}</code>").format(text)
 
@@ -219,8 +222,9 @@ def calibration_report_html(cal: Calibration, *, command: str | None = None, tit
 
     param_rows = []
     for r in cal.identifiability.itertuples(index=False):
-        param_rows.append((code(r.parameter), f"{number(r.low)} – {number(r.high)}", number(cal.best[r.parameter]),
-                           number(r.median), f"{number(r.q05)} – {number(r.q95)}", share(r.width_share),
+        param_rows.append((Markup("{}<br>{}").format(parameter(r.parameter), code(r.parameter)),
+                           f"{number(r.low)} – {number(r.high)}", number(cal.best[r.parameter]), number(r.median),
+                           f"{number(r.q05)} – {number(r.q95)}", share(r.width_share),
                            code(r.correlated_with) if r.correlated_with else "", escape(_status(r.status, lang))))
     header = [_t(k, lang) for k in ("col_parameter", "col_prior", "col_best", "col_median", "col_interval",
                                     "col_width", "col_correlated", "col_status")]

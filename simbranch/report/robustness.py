@@ -159,6 +159,12 @@ def robustness_report_html(rob: Robustness, *, command: str | None = None, title
     def effect(kpi: str, x: float) -> str:
         return value_text(kpi, x, lang, currency, difference=True)
 
+    def parameter(path: str) -> str:
+        return meanings.parameter_label(path, lang, default=path)
+
+    def parameter_cell(path: str) -> Markup:
+        return Markup("{}<br><code>{}</code>").format(parameter(path), path)
+
     def output(text: str) -> str:
         if text.startswith("effect of "):
             return str(_t("effect_of", lang, policy=name(text[len("effect of "):])))
@@ -190,7 +196,7 @@ def robustness_report_html(rob: Robustness, *, command: str | None = None, title
             label = output(str(out))
             label = label[:1].upper() + label[1:]
             items.append(_t("depends", lang, output=label, list=", ".join(
-                f"{p} (S1 {s:.2f})" for p, s in zip(top["parameter"], top["S1"], strict=True)))
+                f"{parameter(p)} (S1 {s:.2f})" for p, s in zip(top["parameter"], top["S1"], strict=True)))
                 if len(top) else _t("none_stands", lang, output=label))
     else:
         items.append(_t("not_measurable", lang, n=rob.n))
@@ -233,7 +239,7 @@ def robustness_report_html(rob: Robustness, *, command: str | None = None, title
 
     if len(ranked):
         top = ranked[ranked["rank"] <= 5]
-        sens_rows = [(escape(output(str(r.output))), str(int(r.rank)), Markup("<code>{}</code>").format(r.parameter),
+        sens_rows = [(escape(output(str(r.output))), str(int(r.rank)), parameter_cell(r.parameter),
                       f"{r.S1:.3f}", "–" if r.S1_conf != r.S1_conf else f"± {r.S1_conf:.3f}")
                      for r in top.itertuples(index=False)]
         header = [_t(k, lang) for k in ("col_output", "col_rank", "col_assumption")] + ["S1", _t("col_ci", lang)]
@@ -252,7 +258,7 @@ def robustness_report_html(rob: Robustness, *, command: str | None = None, title
     for path, spec in rob.ranges.items():
         shown = (f"{spec[0]:.4g} – {spec[1]:.4g}" if isinstance(spec, tuple) and len(spec) == 2
                  else ", ".join(map(str, spec)))
-        range_rows.append((Markup("<code>{}</code>").format(path), escape(shown)))
+        range_rows.append((parameter_cell(path), escape(shown)))
     table = Markup(html_table([_t("col_assumption", lang), _t("col_drawn", lang)], range_rows))
     parts.append(Markup("<h2>{}</h2>").format(_t("h_ranges", lang, n=len(rob.ranges)))
                  + (Markup("<details><summary>{}</summary>{}</details>").format(_t("every_range", lang), table)

@@ -11,3 +11,23 @@ def fast_quits(rate_per_year: float, delay_days: float | None = None) -> dict[st
     if delay_days is not None:
         out |= {"managers.hiring.delay_days": float(delay_days), "managers.hiring.delay_cv": 0.0}
     return out
+
+
+def report_prose(html: str) -> str:
+    """The words a reader reads in a report page: its text without the markup, the styles, the
+    images, what is quoted as code (<code>, <pre>: parameter paths, the scenario file) and the
+    provenance section (the command line, on purpose in code names)."""
+    import re
+    from html import unescape
+
+    html = re.split(r"<h[23]>(?:Provenance|可复现信息)</h[23]>", html)[0]
+    html = re.sub(r"<(style|title|code|pre)\b.*?</\1>", " ", html, flags=re.DOTALL)
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+#: Code names a report's prose must not show (KPIs with an underscore: "profit" is also a word).
+def code_names() -> list[str]:
+    from simbranch import meanings
+
+    kpis = [name for name in meanings.MEASURES if "_" in name]
+    return [*kpis, *(name for name in meanings.POLICIES if "_" in name)]

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from helpers import code_names, report_prose
 
 import simbranch as sb
 from simbranch import meanings
@@ -134,6 +135,8 @@ def test_calibration_report(calibrated: SimpleNamespace) -> None:
                  calibrated.cal.provenance["model"]):
         assert word in text
     assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE)
+    prose = report_prose(html)
+    assert not [name for name in code_names() if re.search(rf"\b{name}\b", prose)]
 
 
 @pytest.mark.parametrize(("args", "observed", "message"), [
@@ -176,9 +179,13 @@ def test_robustness_runs_and_writes_its_report(tmp_path: Path) -> None:
     for name in ("design", "table", "effects", "shares", "stability", "ranking", "sensitivity"):
         assert (tmp_path / f"{name}.csv").exists(), name
     assert len(pd.read_csv(tmp_path / "design.csv")) == 4
-    text = _text((tmp_path / "report.html").read_text(encoding="utf-8"))
-    assert "crm_routing" in text and "satisfaction_mean" in text and "Provenance" in text
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    text = _text(html)
+    assert "crm_routing" in text and "satisfaction_mean" in text and "Provenance" in text  # the command
     assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE)
+    prose = report_prose(html)
+    assert meanings.label("crm_routing") in prose and meanings.label("satisfaction_mean") in prose
+    assert not [name for name in code_names() if re.search(rf"\b{name}\b", prose)]
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -434,3 +434,22 @@ def test_two_processes_write_one_store_at_once(tmp_path, executed):
         cmp = compare_tiny(path, replications=reps, seed=seed)
         assert len(cmp.table) == 3 * reps
     assert ran(executed) == 0
+
+
+def test_a_renamed_branch_in_another_currency_reuses_its_runs(tmp_path):
+    """The branch's name and currency change no number, so they are not part of a run's key: the same
+    comparison under another name and in USD finds every run in the store; a changed number does not."""
+    from pathlib import Path
+
+    base = sb.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml").with_overrides(
+        {"branch.horizon_days": 5, "branch.warmup_days": 1, "clients.count": 100, "managers.count": 2})
+    store = tmp_path / "runs.sqlite"
+    first = sb.compare(base, ["crm_routing"], replications=2, seed=4, executor="serial", progress=False, store=store)
+    renamed = base.with_overrides({"branch.name": "城东支行", "branch.currency": "USD"})
+    again = sb.compare(renamed, ["crm_routing"], replications=2, seed=4, executor="serial", progress=False,
+                       store=store)
+    assert len(sb.ResultStore(store).keys()) == 4
+    pd.testing.assert_frame_equal(first.table.drop(columns="wall_time_s"), again.table.drop(columns="wall_time_s"))
+    sb.compare(base.with_overrides({"clients.count": 101}), ["crm_routing"], replications=2, seed=4,
+               executor="serial", progress=False, store=store)
+    assert len(sb.ResultStore(store).keys()) == 8

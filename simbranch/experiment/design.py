@@ -61,9 +61,23 @@ class RunSpec:
 
     @property
     def key(self) -> str:
+        """The run's identity in a store: a hash of everything that decides its numbers (policy, point,
+        replication, seed, model fingerprint and scenario), not of what only names or shows them
+        (`DISPLAY_ONLY`), so that renaming a branch or showing it in another currency reruns nothing."""
         text = "|".join((self.policy, str(self.point), str(self.replication), str(self.seed),
-                         self.fingerprint, self.scenario_json))
+                         self.fingerprint, _without_display(self.scenario_json)))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+#: Scenario fields that change no number of a run: the branch's name and the currency money is shown in.
+DISPLAY_ONLY: tuple[tuple[str, str], ...] = (("branch", "name"), ("branch", "currency"))
+
+
+def _without_display(scenario_json: str) -> str:
+    data = json.loads(scenario_json)
+    for section, field_name in DISPLAY_ONLY:
+        data.get(section, {}).pop(field_name, None)
+    return json.dumps(data, separators=(",", ":"))
 
 
 #: The code that decides a run's numbers: the fingerprint hashes these (and not the plots,

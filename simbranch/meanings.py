@@ -32,6 +32,7 @@ fallback: `find(name)` gives None and `label(name, default=...)` the default.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -66,6 +67,7 @@ __all__ = [
     "money",
     "parameter_label",
     "policies",
+    "readable",
     "title",
     "unit",
 ]
@@ -872,3 +874,24 @@ def levers() -> pd.DataFrame:
 def policies() -> pd.DataFrame:
     """The baseline and the preset policies: `name`, `label_en`, `label_zh`, `description_en`, `description_zh`."""
     return pd.DataFrame([asdict(n) for n in POLICIES.values()])
+
+
+def readable(values: Mapping[str, float], lang: str = "en", currency: str = "CNY", *,
+             difference: bool = False) -> pd.DataFrame:
+    """KPIs and their values as a reader wants them in a notebook or a report: one row per name
+    with `label`, `value` (written by `fmt`, money in `currency`), `unit` (empty where the value
+    carries it) and `better`; the index holds the code names, for code. A name the registry does
+    not know keeps its name as label and a plain number."""
+    rows = []
+    for name, x in values.items():
+        found = find(str(name))
+        if found is None:
+            rows.append({"label": str(name), "value": f"{x:,.4g}" if isinstance(x, int | float) else str(x),
+                         "unit": "", "better": ""})
+            continue
+        money_value = found.format == "money"
+        rows.append({"label": label(str(name), lang),
+                     "value": fmt(str(name), x, lang, difference=difference, currency=currency),
+                     "unit": "" if money_value else unit(str(name), lang),
+                     "better": {"higher": "↑", "lower": "↓"}.get(found.better, "")})
+    return pd.DataFrame(rows, index=pd.Index([str(n) for n in values], name="kpi"))

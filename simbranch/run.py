@@ -67,8 +67,10 @@ class RunResult:
         return plot_run(self, kind, **kwargs)
 
     def _repr_html_(self) -> str:
-        k = self.kpis.to_frame("value")
-        table = k.to_html(float_format="{:,.3f}".format)
+        from simbranch.meanings import readable
+
+        table = readable(self.kpis.to_dict(), currency=self.scenario.branch.currency).to_html(index=False,
+                                                                                              escape=True)
         return f"<b>simbranch run</b> (seed {self.seed}, {self.wall_time_s:.2f} s)" + table
 
 

@@ -336,3 +336,20 @@ def test_every_parameter_has_a_label_in_both_languages():
     assert meanings.parameter_label("no.such.path", default="no.such.path") == "no.such.path"
     with pytest.raises(meanings.UnknownName, match=r"'no\.such\.path'"):
         meanings.parameter_label("no.such.path")
+
+
+def test_results_display_their_labels_in_a_notebook():
+    """A run, a comparison and a sweep show in Jupyter with the registry's labels, not code names."""
+    from pathlib import Path
+
+    sc = sb.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml").with_overrides(
+        {"branch.horizon_days": 5, "branch.warmup_days": 1, "clients.count": 100, "managers.count": 2})
+    shown = [sb.run(sc, seed=1)._repr_html_(),
+             sb.compare(sc, ["crm_routing"], replications=2, seed=1, executor="serial", progress=False)._repr_html_(),
+             sb.sweep(sc, {"training.interval_days": (30, 90)}, method="grid", n=2, executor="serial",
+                      progress=False)._repr_html_()]
+    for html in shown:
+        text = re.sub(r"<[^>]+>", " ", html)
+        assert "satisfaction_mean" not in text and "crm_routing" not in text
+        assert meanings.label("satisfaction_mean") in text
+    assert meanings.label("crm_routing") in shown[1] and meanings.parameter_label("training.interval_days") in shown[2]

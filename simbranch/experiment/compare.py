@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simbranch import meanings
 from simbranch.analysis.replications import best, check_kpis, paired_differences, summarise
 from simbranch.analysis.uncertainty import (
     best_over_scenarios,
@@ -261,12 +262,26 @@ class Comparison:
         head = (f"<b>simbranch comparison</b>: {len(self.policies)} policies x {runs}, "
                 f"seed {self.seed}" + (f", <b>{len(self.failures)} failed runs</b>" if len(self.failures) else ""))
         table = self.paired(kpis=["satisfaction_mean", "sales_count", "profit", "stress_mean"])
-        if self.n_scenarios > 1 and len(table):
-            table = table[["policy", "kpi", "baseline_mean", "difference", "ci_low", "ci_high", "interval_low",
-                           "interval_high", "p_better", "parameter_share", "n_scenarios"]]
-            head += ("<br>difference: expected over the scenarios, with its CI; interval: the range of the effect "
-                     "across the scenarios; p_better: share of scenarios where the policy beats the baseline")
-        return head + table.to_html(index=False, float_format="{:,.4g}".format)
+        if not len(table):
+            return head
+        currency = self.scenario.branch.currency
+
+        def value(kpi: str, x: float, difference: bool = True) -> str:
+            return meanings.fmt(kpi, x, difference=difference, currency=currency)
+
+        shown = pd.DataFrame({
+            "measure": [meanings.label(p, default=p) for p in table["policy"]],
+            "KPI": [meanings.label(k) for k in table["kpi"]],
+            "baseline": [value(k, x, False) for k, x in zip(table["kpi"], table["baseline_mean"], strict=True)],
+            "difference": [value(k, x) for k, x in zip(table["kpi"], table["difference"], strict=True)],
+            "adjusted 95 % interval": [f"[{value(k, lo)}, {value(k, hi)}]" for k, lo, hi in
+                                       zip(table["kpi"], table["ci_low"], table["ci_high"], strict=True)],
+            "significant": ["yes" if s else "" for s in table["significant"]]})
+        if self.n_scenarios > 1:
+            shown["P(better)"] = [f"{p:.0%}" if p == p else "" for p in table["p_better"]]
+            head += ("<br>difference: expected over the scenarios, with its interval; P(better): the share of "
+                     "scenarios where the measure beats the baseline")
+        return head + shown.to_html(index=False, escape=True)
 
 
 def run_experiment(specs: list[RunSpec], executor: ExecutorLike = None, store: str | Path | None = None,

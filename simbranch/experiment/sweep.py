@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from simbranch import meanings
 from simbranch.experiment.compare import HEADLINE_KPIS, provenance, run_experiment
 from simbranch.experiment.design import RunSpec, check_seed, model_fingerprint, resolve_policies
 from simbranch.experiment.executors import ExecutorLike
@@ -236,14 +237,17 @@ class Sweep:
                 f"polic{'ies' if len(self.policies) != 1 else 'y'} x {self.replications} "
                 f"replication{'s' if self.replications != 1 else ''} = {runs} runs, seed {self.seed}"
                 + (f", <b>{len(self.failures)} failed runs</b>" if len(self.failures) else ""))
-        space = pd.DataFrame({"parameter": [p.path for p in self._params],
+        space = pd.DataFrame({"parameter": [meanings.parameter_label(p.path, default=p.path) for p in self._params],
+                              "path": [p.path for p in self._params],
                               "values": [p.describe() for p in self._params]})
         parts = [head, space.to_html(index=False)]
         kpis = [k for k in HEADLINE_KPIS if k in self.table.columns]
         if len(self.table) and kpis:
             means = self.table.groupby(["policy", "point"])[kpis].mean()
             spread = means.groupby("policy").agg(["min", "mean", "max"]).T
-            spread.index.names = ["kpi", "over points"]
+            spread = spread.rename(index=lambda k: meanings.label(k, default=k), level=0)
+            spread = spread.rename(columns=lambda p: meanings.label(p, default=p))
+            spread.index.names = ["KPI", "over points"]
             parts.append(spread.to_html(float_format="{:,.4g}".format))
         return "<br>".join(parts)
 

@@ -211,7 +211,7 @@ def test_resume_runs_nothing_and_the_store_gives_the_comparison_back(several, ex
     assert saved_comparisons(store)["scenarios"].tolist() == [3]
     html = report_html(loaded)
     assert "3 scenarios" in html and "P(better)" in html and "managers.count" in html
-    assert "p_better" in cmp._repr_html_()
+    assert "P(better)" in cmp._repr_html_()
 
 
 # --------------------------------------------------------------------------- robustness

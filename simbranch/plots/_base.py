@@ -510,7 +510,8 @@ def format_axis(axis: Axis, name: str | None, lang: str, *, difference: bool = F
     """Tick labels of an axis that shows `name` (a KPI or column; None for a plain number), at most
     six of them, so that labels such as -0.075 do not run into each other on a narrow panel."""
     found = meanings.find(name) if name is not None else None
-    axis.set_major_locator(mpl.ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    if axis.get_scale() == "linear":  # a log or symlog axis keeps its own locator
+        axis.set_major_locator(mpl.ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     if found is not None and found.format == "share":
         axis.set_major_formatter(Ticks(lang, scale=100.0, suffix="" if difference else "%"))
     else:

@@ -234,6 +234,23 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_validate)
     _one_line_errors(p)
 
+    p = sub.add_parser("policies", help="list the preset policies (the names --policy takes)")
+    _add_language(p, names=False, report=False)
+    p.set_defaults(handler=_cmd_policies)
+    _one_line_errors(p)
+
+    p = sub.add_parser("levers", help="list the levers (or every field of one section): path, type, default, "
+                                      "allowed range, unit, description")
+    p.add_argument("section", metavar="SECTION", nargs="?", default=None,
+                   help="one section of a scenario (e.g. training, managers); default: every lever section")
+    p.set_defaults(handler=_cmd_levers)
+    _one_line_errors(p)
+
+    p = sub.add_parser("kpis", help="list the KPIs a run reports: name, label, unit, which way is better")
+    _add_language(p, names=False, report=False)
+    p.set_defaults(handler=_cmd_kpis)
+    _one_line_errors(p)
+
     p = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
     p.set_defaults(handler=_cmd_schema)
@@ -708,6 +725,45 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             _say(str(exc))
             code = EXIT_BAD_INPUT
     return code
+
+
+def _cmd_policies(args: argparse.Namespace) -> int:
+    from simbranch.discover import policies
+
+    frame = policies(args.lang)
+    rows = [[r.name, r.label, r.description] for r in frame.itertuples(index=False)]
+    print(_terminal(table(["name", "label", "description"], rows, "<<<")))
+    return EXIT_OK
+
+
+def _cmd_levers(args: argparse.Namespace) -> int:
+    from simbranch.discover import levers
+
+    try:
+        frame = levers(args.section)
+    except ValueError as exc:
+        raise BadInput(f"levers: {exc}") from None
+    rows = [[r.path, r.type, _cell(r.default), r.allowed, r.unit, r.description] for r in frame.itertuples(index=False)]
+    print(_terminal(table(["path", "type", "default", "allowed", "unit", "description"], rows, "<<<<<<")))
+    return EXIT_OK
+
+
+def _cmd_kpis(args: argparse.Namespace) -> int:
+    from simbranch.discover import kpis
+
+    frame = kpis(args.lang)
+    rows = [[r.name, r.label, r.unit, r.better] for r in frame.itertuples(index=False)]
+    print(_terminal(table(["name", "label", "unit", "better"], rows, "<<<<")))
+    return EXIT_OK
+
+
+def _cell(value: object) -> str:
+    """A default as a scenario file would write it (lists without quotes, booleans in lower case)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(_cell, value)) + "]"
+    return str(value)
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

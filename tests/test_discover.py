@@ -1,0 +1,59 @@
+"""What there is to choose from: presets, levers and KPIs, as frames and on the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from simbranch import discover
+from simbranch.cli import main
+from simbranch.scenario import LEVER_SECTIONS, Scenario, load_policy, preset_names
+
+
+def test_every_lever_is_listed_with_a_default_the_scenario_accepts():
+    """Each row's path is a real field: setting it to its listed default validates (so the paths,
+    types and defaults shown are the scenario's own)."""
+    frame = discover.levers()
+    assert set(frame["section"]) == set(LEVER_SECTIONS)
+    assert frame["path"].is_unique and (frame["description"] != "").all()
+    base = Scenario()
+    for row in frame.itertuples(index=False):
+        assert base.with_overrides({row.path: row.default}) == base, row.path
+    training = frame.set_index("path").loc["training.interval_days"]
+    assert (training["type"], training["default"], training["allowed"], training["unit"]) == (
+        "int", 63, ">= 1 and <= 10000", "working days")
+    assert frame.set_index("path").loc["training.attendees", "allowed"] == "all, new_hires, lowest_assessed"
+    assert {"lever", "coefficient"} == set(frame["kind"])
+
+
+def test_one_section_and_a_wrong_one():
+    managers = discover.levers("managers")
+    assert managers["path"].str.startswith("managers.").all() and len(managers) > 20
+    with pytest.raises(ValueError, match="no section 'nope' in a scenario; sections: branch, clients"):
+        discover.levers("nope")
+
+
+def test_policies_and_kpis_frames():
+    presets = discover.policies("zh")
+    assert list(presets["name"]) == preset_names()
+    assert presets.set_index("name").loc["crm_routing", "label"] == "使用CRM系统自动分配"
+    assert "allocation.rule = crm" in presets.set_index("name").loc["crm_routing", "changes"]
+    for name in presets["name"]:
+        assert load_policy(name).name == name  # the names listed are the names load_policy takes
+    kpis = discover.kpis()
+    assert kpis.set_index("name").loc["wait_mean_h", "better"] == "lower" and kpis["name"].is_unique
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["policies"], "crm_routing"), (["policies", "--lang", "zh"], "使用CRM系统自动分配"),
+    (["levers", "training"], "training.interval_days"), (["levers"], "wellbeing.enabled"),
+    (["kpis"], "wait_mean_h"), (["kpis", "--lang", "zh"], "平均等待时间"),
+])
+def test_the_command_line_lists_them(args, expected, capsys):
+    assert main(args) == 0
+    assert expected in capsys.readouterr().out
+
+
+def test_a_wrong_section_exits_2_with_one_line(capsys):
+    assert main(["levers", "nope"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "no section 'nope'" in err and len(err.strip().splitlines()) == 1

@@ -145,6 +145,42 @@ class Scenario(Section):
         """Plain nested dict of every value (TOML/JSON friendly)."""
         return self.model_dump(mode="json")
 
+    def changes(self) -> dict[str, Any]:
+        """The values that differ from the defaults, by dotted path (what makes this scenario itself)."""
+        return _flat(_difference(self.to_dict(), Scenario().to_dict()))
+
+    def __repr__(self) -> str:
+        b = self.branch
+        head = (f"Scenario {b.name!r}: {self.managers.count:,} AMs, {self.clients.count:,} clients, "
+                f"{b.horizon_days} working days measured after {b.warmup_days} warm-up days")
+        changed = self.changes()
+        if not changed:
+            return head + "; every other value the default"
+        shown = [f"  {path} = {value!r}" for path, value in list(changed.items())[:_REPR_ROWS]]
+        more = [f"  ... and {len(changed) - _REPR_ROWS} more (to_toml(minimal=True) lists them)"] \
+            if len(changed) > _REPR_ROWS else []
+        return "\n".join([f"{head}; {len(changed)} values differ from the defaults:", *shown, *more])
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        from simbranch.discover import levers
+
+        changed = self.changes()
+        known = {}
+        for section in dict.fromkeys(path.split(".")[0] for path in changed):
+            known.update({r.path: (r.default, r.unit, r.description) for r in levers(section).itertuples()})
+        rows = "".join(
+            f"<tr><td><code>{escape(path)}</code></td><td>{escape(repr(value))}</td>"
+            f"<td>{escape(repr(known.get(path, ('', '', ''))[0]))}</td><td>{escape(known.get(path, ('', '', ''))[1])}"
+            f"</td><td style='text-align:left'>{escape(known.get(path, ('', '', ''))[2])}</td></tr>"
+            for path, value in changed.items())
+        table = (f"<table><tr><th>changed</th><th>value</th><th>default</th><th>unit</th><th>what it is</th></tr>"
+                 f"{rows}</table>" if changed else "<p>Every value is the default.</p>")
+        head = escape(repr(self).splitlines()[0].split(";")[0])
+        return (f"<b>{head}</b>{table}<details><summary>every value (TOML)</summary>"
+                f"<pre>{escape(self.to_toml())}</pre></details>")
+
     def to_toml(self, minimal: bool = False) -> str:
         """The scenario as TOML that `load_scenario` reads back unchanged; `minimal` keeps only
         the values that differ from the defaults."""
@@ -214,6 +250,45 @@ class Policy(BaseModel):
 
     def apply(self, scenario: Scenario) -> Scenario:
         return scenario.with_policy(self)
+
+    def to_flat(self) -> dict[str, Any]:
+        """The levers as dotted paths ({"training.enabled": True, ...}), the flat form that
+        `--set`, sweeps, EMA Workbench and SALib use."""
+        return _flat(self.levers)
+
+    @classmethod
+    def from_flat(cls, name: str, levers: Mapping[str, Any], description: str = "") -> Policy:
+        """A policy from dotted lever paths (`to_flat`'s form): `Policy.from_flat("p", {"training.enabled":
+        True})` equals `Policy(name="p", levers={"training": {"enabled": True}})`."""
+        nested: dict[str, Any] = {}
+        for path, value in levers.items():
+            *parents, leaf = str(path).split(".")
+            node = nested
+            for part in parents:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise ValueError(f"lever path {path!r} runs through {part!r}, which already has a value")
+            node[leaf] = value
+        return cls(name=name, levers=nested, description=description)
+
+    def __repr__(self) -> str:
+        from simbranch import meanings
+
+        label = meanings.label(self.name, default="")
+        head = f"Policy {self.name!r}" + (f" ({label})" if label and label != self.name else "")
+        flat = self.to_flat()
+        return head + (": " + "; ".join(f"{k} = {v!r}" for k, v in flat.items()) if flat else ": the scenario's "
+                       "own levers")
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(f"<tr><td><code>{escape(k)}</code></td><td>{escape(repr(v))}</td></tr>"
+                       for k, v in self.to_flat().items())
+        text = f"<b>{escape(repr(self).split(':')[0])}</b>"
+        if self.description:
+            text += f": {escape(self.description)}"
+        return text + (f"<table><tr><th>lever</th><th>value</th></tr>{rows}</table>" if rows else "")
 
 
 # --------------------------------------------------------------------------- loading
@@ -392,6 +467,21 @@ def _no_such(walked: list[str], part: str, node: Any) -> str:
     where = ".".join(walked) or "the top level"
     keys = _allowed_keys(walked) or (sorted(node) if isinstance(node, dict) else [])
     return f"no field {part!r} in {where}" + (f"; allowed: {', '.join(keys)}" if keys else "")
+
+
+#: Rows of a scenario's text repr before "... and N more".
+_REPR_ROWS = 25
+
+
+def _flat(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested dict as dotted paths; an empty dict stays a value."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping) and value:
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _difference(data: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:

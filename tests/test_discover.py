@@ -57,3 +57,31 @@ def test_a_wrong_section_exits_2_with_one_line(capsys):
     assert main(["levers", "nope"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "no section 'nope'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_scenario_and_policy_read_well():
+    """Reprs lead with what makes the object itself: the scenario's size and its non-default values,
+    the policy's label and levers; not a 5 KB line of every field."""
+    sc = Scenario().with_overrides({"managers.count": 12, "training.enabled": True})
+    text = repr(sc)
+    assert text.splitlines()[0].startswith("Scenario 'Default branch': 12 AMs, 7,000 clients")
+    assert "  managers.count = 12" in text and "  training.enabled = True" in text and len(text) < 400
+    assert sc.changes() == {"managers.count": 12, "training.enabled": True}
+    html = sc._repr_html_()
+    assert "<code>managers.count</code>" in html and "Days between sessions" not in html
+    assert "Run a training programme" in html  # the description of what changed
+    policy = load_policy("crm_routing")
+    assert repr(policy) == "Policy 'crm_routing' (CRM routing): allocation.rule = 'crm'; allocation.follow_up_days = 60"
+    assert "<code>allocation.rule</code>" in policy._repr_html_()
+
+
+def test_policies_flat_and_back():
+    from simbranch.scenario import Policy
+
+    for name in preset_names():
+        policy = load_policy(name)
+        again = Policy.from_flat(name, policy.to_flat(), policy.description)
+        assert again.levers == policy.levers
+    assert Policy.from_flat("p", {"training.enabled": True}) == Policy(name="p", levers={"training": {"enabled": True}})
+    with pytest.raises(ValueError, match="runs through 'enabled'"):
+        Policy.from_flat("p", {"training.enabled": True, "training.enabled.x": 1})

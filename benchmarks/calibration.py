@@ -5,7 +5,7 @@ Run with `make bench` (or `.venv/bin/python benchmarks/calibration.py [--quick]`
 and writes `benchmarks/results/calibration-latest.json`.
 
 - Speed: `sb.calibrate` of the default branch to the fictional branch of
-  scenarios/observed/example.toml (its 8 KPIs, the 6 default parameters), default budget, on a
+  simbranch/scenarios/observed/example.toml (its 8 KPIs, the 6 default parameters), default budget, on a
   local process pool over all cores. Target: within about 20 minutes on 2 cores.
 - Recovery: observed KPIs made by the model itself on the default branch at known, non-default
   values of 5 parameters (the mean of 3 runs on seeds the calibration does not use, with that
@@ -39,7 +39,7 @@ from simbranch.experiment.calibrate import calibrate
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
-EXAMPLE = ROOT / "scenarios" / "observed" / "example.toml"
+EXAMPLE = ROOT / "simbranch" / "scenarios" / "observed" / "example.toml"
 
 #: The recovery case: five parameters away from their defaults, and the KPIs a branch would know.
 TRUTH = {"clients.churn.sensitivity": 6.0, "managers.skill_effects.quality_base": 0.74,
@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a short horizon, to check the script runs")
     parser.add_argument("--only", choices=["speed", "recovery", "dask"], help="run one part")
     args = parser.parse_args()
-    scenario = sb.load_scenario(ROOT / "scenarios" / "baseline.toml")
+    scenario = sb.load_scenario(ROOT / "simbranch" / "scenarios" / "baseline.toml")
     dask_scenario = scenario.with_overrides({"branch.horizon_days": 120})
     if args.quick:
         scenario = scenario.with_overrides({"branch.horizon_days": 30, "branch.warmup_days": 10,

@@ -9,7 +9,7 @@ for smoke tests (< 20 s). Everything runs in this one process, one run at a time
 (b) `sb.run(sb.validation.mmc_scenario(...))` of the same queue (servers, rates, about the same
     number of requests, no warm-up): the engine with every behaviour switched off.
     (a) and (b) are repeated, interleaved, and the median wall time is kept.
-(c) `sb.run` of `scenarios/baseline.toml` (or `sb.Scenario()` if the file is missing) at 1x, 2x,
+(c) `sb.run` of `simbranch/scenarios/baseline.toml` (or `sb.Scenario()` if the file is missing) at 1x, 2x,
     4x, 8x, 16x size, size = clients x simulated days: once scaling clients and AMs together at
     fixed days, once scaling the measured days at fixed clients (warm-up unchanged). Time, time
     per served request (all served requests, warm-up included, since the time includes the
@@ -51,7 +51,7 @@ import simbranch as sb
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "simbranch" / "scenarios" / "baseline.toml"
 
 
 # --------------------------------------------------------------------------- (a) bare SimPy
@@ -252,7 +252,7 @@ def bench_policies(base: sb.Scenario, k: int, repeats: int, seed: int = 1) -> di
     The small size, a tenth of a second, gets `k // 2` times more repeats (at least `repeats`)."""
     from simbranch.experiment.design import resolve_policies
 
-    policies = resolve_policies(sorted(p.stem for p in (ROOT / "scenarios" / "policies").glob("*.toml")))
+    policies = resolve_policies(sorted(p.stem for p in (ROOT / "simbranch" / "scenarios" / "policies").glob("*.toml")))
     sizes = {1: base, k: base.with_overrides({"clients.count": base.clients.count * k,
                                               "managers.count": base.managers.count * k})}
     rows = []

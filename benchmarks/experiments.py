@@ -183,7 +183,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the script runs (< 60 s)")
     args = parser.parse_args()
-    scenario = sb.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml")
+    scenario = sb.load_scenario(Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml")
     reps, dask_reps = 10, 8
     dask_scenario = scenario.with_overrides({"branch.horizon_days": 120})
     if args.quick:

@@ -4,7 +4,7 @@ Run with `make bench` (or `.venv/bin/python benchmarks/interactive.py [--quick]`
 as a measurement: the exit status is 1 when the median full rerun takes 3 s or more.
 
 The trainer notebook (`notebooks/04_trainer_demo.ipynb`) shows `simbranch.demo.side_by_side` over
-`scenarios/baseline.toml` at class size (`simbranch.demo.class_sized`: 12 AMs with the default book
+`simbranch/scenarios/baseline.toml` at class size (`simbranch.demo.class_sized`: 12 AMs with the default book
 per AM; 250 measured days after a 60-day warm-up), policy B with CRM routing.
 Every change of a control calls `SideBySide.update()`: both policies run on the same seed, one
 after the other in the notebook's kernel, then the KPI table and the charts (a PNG drawn with
@@ -45,7 +45,7 @@ from simbranch.demo import class_sized, side_by_side
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "simbranch" / "scenarios" / "baseline.toml"
 #: The notebook's parameters (its first code cell) and its policy B.
 HORIZON_DAYS, WARMUP_DAYS, SEED = 250, 60, 0
 RIGHT = {"allocation": "crm"}

@@ -5,7 +5,7 @@
 
 Prints pyinstrument's call tree when pyinstrument is installed (`pip install pyinstrument`;
 it is not a dependency of simbranch), else cProfile's functions by own time. The scenario is
-`scenarios/baseline.toml` with clients and AMs times `--scale`, under the named preset policy
+`simbranch/scenarios/baseline.toml` with clients and AMs times `--scale`, under the named preset policy
 (`baseline` for none); the import of simbranch is outside the profile. The figures in the notes of
 the performance work were taken this way.
 """
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def scenario_for(policy: str, scale: int, days: int | None) -> sb.Scenario:
-    base = sb.load_scenario(ROOT / "scenarios" / "baseline.toml")
+    base = sb.load_scenario(ROOT / "simbranch" / "scenarios" / "baseline.toml")
     changes: dict[str, object] = {"clients.count": base.clients.count * scale,
                                   "managers.count": base.managers.count * scale}
     if days is not None:

@@ -26,7 +26,7 @@ import simbranch as sb
 from simbranch import meanings
 from simbranch.experiment import StoreError
 from simbranch.experiment.design import MAX_SEED
-from simbranch.scenario import PRESETS, _printable, preset_names, scenario_json_schema
+from simbranch.scenario import BASELINE, PRESETS, _printable, preset_names, scenario_json_schema
 from simbranch.terminal import (
     LANGS,
     NAME_MODES,
@@ -53,8 +53,7 @@ __all__ = ["BASELINE", "format_calibration", "format_kpis", "format_paired", "fo
            "format_value", "main", "main_comparison", "parse_override", "parse_reps", "parse_study_param",
            "preset_names", "resolve_policy_args"]
 
-#: The scenario of the main job (`make run`), in the repository next to the package.
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+# BASELINE (from simbranch.scenario): the scenario of the main job (`make run`), shipped in the package.
 
 #: Where `simbranch main` writes its CSV files and keeps its result store unless told otherwise.
 MAIN_OUT = Path("out") / "main"
@@ -185,7 +184,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="compare policies with the scenario's own levers (the baseline)")
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file: the baseline")
     p.add_argument("--policy", dest="policies", metavar="P", action="append", required=True,
-                   help="a preset name (a file name in scenarios/policies), a policy file, or 'all' (every "
+                   help="a preset name (a file name in simbranch/scenarios/policies), a policy file, or 'all' (every "
                         "preset); repeatable")
     p.add_argument("--reps", type=parse_reps, default=MAIN_REPLICATIONS, metavar="N|auto",
                    help=f"replications of each policy, or 'auto' (until --target is met; default "
@@ -279,7 +278,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("calibrate", help="fit uncertain coefficients of a scenario to a branch's observed KPIs")
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file: the branch as far as known")
     p.add_argument("observed", metavar="OBSERVED", type=Path,
-                   help="observed-data TOML file (KPI = { value, sd }; see scenarios/observed/example.toml)")
+                   help="observed-data TOML file (KPI = { value, sd }; see simbranch/scenarios/observed/example.toml)")
     p.add_argument("--out", type=Path, metavar="DIR", required=True,
                    help="write calibrated.toml, posterior.csv, fit.csv, identifiability.csv, design.csv and "
                         "report.html here")
@@ -646,7 +645,7 @@ def _main_scenario() -> sb.Scenario:
 
 def main_comparison(out: Path = MAIN_OUT, seed: int = 0, replications: int | str = MAIN_REPLICATIONS,
                     executor: str = "process") -> sb.Comparison:
-    """The main job's experiment: every named policy against scenarios/baseline.toml on the same
+    """The main job's experiment: every named policy against simbranch/scenarios/baseline.toml on the same
     seeds, kept in the result store `out/results.sqlite`, so that running it again only reads."""
     return _compare(_main_scenario(), resolve_policy_args(["all"]), replications, seed, executor,
                     out / "results.sqlite")

@@ -12,7 +12,7 @@ read, so that a KPI is called, measured and judged the same way everywhere:
   base KPI with the tier's name (`TIERS` holds the default tiers' names; another tier is
   called by its own name).
 - `LEVERS`: every lever section of a scenario (`simbranch.scenario.LEVER_SECTIONS`), and
-  `POLICIES`: every preset policy of `scenarios/policies/` and the baseline, each with a label and
+  `POLICIES`: every preset policy of `simbranch/scenarios/policies/` and the baseline, each with a label and
   a one-line description in both languages (the Chinese in the source article's own words where
   it has them).
 
@@ -269,7 +269,7 @@ LEVERS: dict[str, Named] = {n.name: n for n in (
           "提供心理咨询、压力管理培训等心理健康支持,建立良好的工作氛围。"),
 )}
 
-#: The preset policies of `scenarios/policies/` (by file name) and the baseline every comparison has.
+#: The preset policies of `simbranch/scenarios/policies/` (by file name) and the baseline every comparison has.
 #: The English descriptions are those of the policy files.
 POLICIES: dict[str, Named] = {n.name: n for n in (
     Named("baseline", "Baseline", "基准(现行做法)",

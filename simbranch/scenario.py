@@ -13,6 +13,7 @@ import copy
 import json
 import tomllib
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -309,8 +310,25 @@ def load_scenario_text(text: str, source: str = "<text>") -> Scenario:
     return _validate(data, source)
 
 
-#: Folder of the named policies of the source document (`scenarios/policies` in the repository).
-PRESETS = Path(__file__).resolve().parents[1] / "scenarios" / "policies"
+def _package_folder(name: str) -> Path:
+    """A folder of data shipped inside the package, found through `importlib.resources`: in a wheel
+    installed into site-packages, an editable install and a source checkout alike (a path relative to
+    the repository would point outside site-packages once simbranch is installed)."""
+    found = resources.files("simbranch") / name
+    if not isinstance(found, Path):  # the package is not on the file system (e.g. imported from a zip)
+        raise RuntimeError(f"simbranch's data folder {name!r} is not on the file system ({found}); install "
+                           "simbranch with pip so that its scenario files are unpacked")
+    return found.resolve()
+
+
+#: The scenario files shipped with simbranch (package data, `simbranch/scenarios/` in the repository):
+#: `baseline.toml`, `policies/` (the presets), `validation/` (analytic queueing cases) and
+#: `observed/example.toml` (a fictional branch's observed KPIs).
+SCENARIOS = _package_folder("scenarios")
+#: The default branch, `simbranch/scenarios/baseline.toml` (`load_scenario(BASELINE)`).
+BASELINE = SCENARIOS / "baseline.toml"
+#: Folder of the named policies of the source document (`simbranch/scenarios/policies`).
+PRESETS = SCENARIOS / "policies"
 
 
 def preset_names() -> list[str]:

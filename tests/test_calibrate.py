@@ -122,7 +122,7 @@ def test_resume_from_store_runs_nothing_again(small: sb.Scenario, observed: dict
 
 
 def test_default_parameters_follow_the_observed_kpis() -> None:
-    obs = sb.load_observed("scenarios/observed/example.toml")
+    obs = sb.load_observed("simbranch/scenarios/observed/example.toml")
     params = default_parameters(obs)
     assert 1 <= len(params) <= 6
     ranges = sb.assumed_ranges()

@@ -184,7 +184,7 @@ def test_internal_error_exits_1_with_a_traceback(scenario_file, monkeypatch, cap
 
 
 def test_main_runs_the_baseline_file(tmp_path, monkeypatch, capsys):
-    """`main` compares the named policies with scenarios/baseline.toml and writes its CSVs and
+    """`main` compares the named policies with simbranch/scenarios/baseline.toml and writes its CSVs and
     result store to --out."""
     baseline = tmp_path / "baseline.toml"
     baseline.write_text(
@@ -203,7 +203,7 @@ def test_main_runs_the_baseline_file(tmp_path, monkeypatch, capsys):
 
 
 def test_main_falls_back_to_defaults(tmp_path, monkeypatch, capsys):
-    """Without scenarios/baseline.toml, `main` runs `Scenario()` and says so on stderr."""
+    """Without simbranch/scenarios/baseline.toml, `main` runs `Scenario()` and says so on stderr."""
     monkeypatch.setattr(cli, "BASELINE", tmp_path / "missing.toml")
     tiny = sb.Scenario().with_overrides(
         {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100, "managers.count": 2}
@@ -218,7 +218,7 @@ def test_main_falls_back_to_defaults(tmp_path, monkeypatch, capsys):
 
 def test_main_baseline_path_is_next_to_the_package():
     """The baseline is looked up in the repository, not in the working directory."""
-    assert Path(cli.__file__).resolve().parents[1] / "scenarios" / "baseline.toml" == cli.BASELINE
+    assert Path(cli.__file__).resolve().parent / "scenarios" / "baseline.toml" == cli.BASELINE
 
 
 # --------------------------------------------------------------------------- validate, schema
@@ -317,7 +317,7 @@ def test_subprocess_bad_file_exits_2_without_traceback(tmp_path):
 def test_python_dash_m_runs_the_same_command() -> None:
     """`python -m simbranch` is the `simbranch` command: same output, same exit codes."""
     root = Path(__file__).resolve().parents[1]
-    ok = subprocess.run([sys.executable, "-m", "simbranch", "validate", "scenarios/observed/example.toml"],
+    ok = subprocess.run([sys.executable, "-m", "simbranch", "validate", "simbranch/scenarios/observed/example.toml"],
                         cwd=root, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert "observed data" in ok.stdout
@@ -328,7 +328,7 @@ def test_python_dash_m_runs_the_same_command() -> None:
 
 def test_a_seed_beyond_the_store_s_integers_is_bad_input(capsys) -> None:
     """2**63 would overflow SQLite's integers when the runs are stored: refused as bad input, exit 2."""
-    assert main(["run", "scenarios/baseline.toml", "--seed", str(2**63)]) == 2
+    assert main(["run", "simbranch/scenarios/baseline.toml", "--seed", str(2**63)]) == 2
     assert "out of range" in capsys.readouterr().err
 
 

@@ -23,7 +23,7 @@ from simbranch import meanings
 from simbranch.cli import format_calibration, main
 from simbranch.terminal import kpi_name
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 SMALL = ["--set", "clients.count=300", "--set", "managers.count=3", "--set", "branch.horizon_days=30",
          "--set", "branch.warmup_days=5"]
 TINY_BUDGET = ["--waves", "1", "--points", "6", "--reps", "1", "--check-draws", "3", "--best-reps", "2"]

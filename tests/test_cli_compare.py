@@ -17,7 +17,7 @@ from simbranch.terminal import kpi_name
 
 compare_module = importlib.import_module("simbranch.experiment.compare")
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 TINY = {"branch.horizon_days": 30, "branch.warmup_days": 5, "clients.count": 300, "managers.count": 3}
 TINY_ARGS = [arg for path, value in TINY.items() for arg in ("--set", f"{path}={value}")]
 PRESET_NAMES = sorted(p.stem for p in PRESETS.glob("*.toml"))

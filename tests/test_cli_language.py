@@ -18,7 +18,7 @@ from simbranch import cli, meanings
 from simbranch.cli import main
 from simbranch.terminal import kpi_name, table, width
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 TINY = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
 TINY_ARGS = [arg for path, value in TINY.items() for arg in ("--set", f"{path}={value}")]
 

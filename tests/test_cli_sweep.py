@@ -9,7 +9,7 @@ import pytest
 from simbranch import meanings
 from simbranch.cli import main, parse_sweep_param
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 TINY = ["--set", "branch.horizon_days=10", "--set", "branch.warmup_days=0", "--set", "clients.count=150",
         "--set", "managers.count=3", "--executor", "serial"]
 

@@ -13,7 +13,7 @@ import simbranch as sb
 from simbranch import meanings
 from simbranch.demo import CONTROLS, DEMO_KPIS, DEMO_SERIES, FIGURE_KPIS, choice_label, demo_overrides, side_by_side
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 SMALL = {"branch.horizon_days": 15, "branch.warmup_days": 3, "clients.count": 300, "managers.count": 4}
 
 

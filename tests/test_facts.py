@@ -45,7 +45,7 @@ def test_the_overload_scan_shows_proactive_work_giving_way_then_the_queue_growin
     at 600 proactive work is gone, overtime is at its cap and waits are many times longer. The gap is
     wide (docs/model.md, "Where overload begins": waits of hours past about 450 clients per AM) so
     that two replications of a small branch cannot blur it."""
-    sc = sb.load_scenario("scenarios/baseline.toml").with_overrides(
+    sc = sb.load_scenario("simbranch/scenarios/baseline.toml").with_overrides(
         {"branch.horizon_days": 60, "branch.warmup_days": 20})
     table = overload_scan(sc, per_am=(150, 600), ams=4, replications=2)
     assert table.index.tolist() == [150, 600]

@@ -45,7 +45,7 @@ from simbranch.registry import ALLOCATION_RULES
 #: How the CLI's tables name the mean satisfaction (by its label, not its code name).
 SATISFACTION = label("satisfaction_mean")
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios"
 SCENARIO_FILES = [SCENARIOS / "baseline.toml", *sorted((SCENARIOS / "validation").glob("*.toml"))]
 POLICY_FILES = sorted((SCENARIOS / "policies").glob("*.toml"))
 

@@ -44,7 +44,7 @@ def test_sound_runs_pass(busy: sb.RunResult) -> None:
 
 @pytest.mark.parametrize("policy", ["all_measures", "sales_commission", "tiered_allocation"])
 def test_sound_runs_pass_under_policies(policy: str) -> None:
-    sc = sb.Scenario().with_overrides(SMALL).with_policy(sb.load_policy(f"scenarios/policies/{policy}.toml"))
+    sc = sb.Scenario().with_overrides(SMALL).with_policy(sb.load_policy(f"simbranch/scenarios/policies/{policy}.toml"))
     assert inv.check_invariants(sb.run(sc, seed=2)) == []
 
 
@@ -291,7 +291,7 @@ def test_reported_case_no_sick_am_serves_at_nine() -> None:
     """Regression (tracing helper): with 40 sick days a year, on day 5 of seed 0 AM 3, off sick, started
     AM 2's client at 09:00: presence was updated one AM at a time, and AM 2's queue went to the shared
     pool while AM 3 still counted as idle."""
-    sc = sb.load_scenario("scenarios/baseline.toml").with_overrides({
+    sc = sb.load_scenario("simbranch/scenarios/baseline.toml").with_overrides({
         "managers.absence.sick_days_per_year": 40, "branch.horizon_days": 20, "branch.warmup_days": 0})
     assert _starts_while_away(sc, seed=0) == []
 

@@ -14,7 +14,7 @@ import pytest
 
 import simbranch as sb
 
-POLICIES = Path(__file__).resolve().parents[1] / "scenarios" / "policies"
+POLICIES = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "policies"
 #: The default branch at a third of its size (12 AMs, the same 175 clients per AM): a year in about 0.7 s.
 BASE = sb.Scenario().with_overrides({"managers.count": 12, "clients.count": 2_100})
 SMALL = {"branch.horizon_days": 120, "branch.warmup_days": 20, "clients.count": 600, "managers.count": 4}

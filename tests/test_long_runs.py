@@ -1,6 +1,6 @@
 """Fifteen years of the baseline stay stable: no drift to a bound, no memory growth beyond its frames.
 
-One run (scenarios/baseline.toml at a third of its size: 12 AMs and 2,100 clients, the same book per
+One run (simbranch/scenarios/baseline.toml at a third of its size: 12 AMs and 2,100 clients, the same book per
 AM; seed 0, 15 x 250 measured days after the 60-day warm-up: about 25 s of CPU) serves every test
 here. The run goes through `simbranch.run` (so its result is checked by `simbranch.invariants` like
 every run of the tests); a day-end hook added to the branch samples the engine's state at the end of
@@ -35,7 +35,7 @@ YEARS = 15
 @pytest.fixture(scope="module")
 def long_run() -> tuple[sb.RunResult, pd.DataFrame, pd.DataFrame]:
     """The run, its yearly means over the measured days, and the engine's state at each year's end."""
-    sc = sb.load_scenario("scenarios/baseline.toml")
+    sc = sb.load_scenario("simbranch/scenarios/baseline.toml")
     sc = sc.with_overrides({"managers.count": 12, "clients.count": 2_100,
                             "branch.horizon_days": YEARS * sc.branch.days_per_year})
     samples: list[dict] = []

@@ -22,7 +22,7 @@ from simbranch.run import TIER_KPI_PREFIXES, kpi_names
 from simbranch.scenario import LEVER_SECTIONS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-PRESETS = Path(sb.__file__).resolve().parents[1] / "scenarios" / "policies"
+PRESETS = Path(sb.__file__).resolve().parent / "scenarios" / "policies"
 #: columns of the daily frame that are keys, not measures
 DAILY_KEYS = ("day", "warmup")
 MEASURED = [*kpi_names(sb.Scenario()), *SERIES_COLUMNS, *(c for c in DAILY_COLUMNS if c not in DAILY_KEYS)]
@@ -132,7 +132,7 @@ def test_per_tier_kpis_derive_from_their_base_kpi():
 
 
 def test_every_lever_section_and_preset_policy_is_described_in_both_languages():
-    """The lever sections are those of the scenario, the policies those of scenarios/policies/ and the
+    """The lever sections are those of the scenario, the policies those of simbranch/scenarios/policies/ and the
     baseline; each has a label and a one-line description in English and in Chinese; the English
     description is the policy file's own."""
     presets = sorted(path.stem for path in PRESETS.glob("*.toml"))
@@ -342,7 +342,7 @@ def test_results_display_their_labels_in_a_notebook():
     """A run, a comparison and a sweep show in Jupyter with the registry's labels, not code names."""
     from pathlib import Path
 
-    sc = sb.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml").with_overrides(
+    sc = sb.load_scenario(Path(sb.__file__).resolve().parent / "scenarios" / "baseline.toml").with_overrides(
         {"branch.horizon_days": 5, "branch.warmup_days": 1, "clients.count": 100, "managers.count": 2})
     shown = [sb.run(sc, seed=1)._repr_html_(),
              sb.compare(sc, ["crm_routing"], replications=2, seed=1, executor="serial", progress=False)._repr_html_(),

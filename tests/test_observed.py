@@ -11,7 +11,7 @@ import simbranch as sb
 from simbranch.cli import main
 from simbranch.experiment.observed import observed
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "observed" / "example.toml"
+EXAMPLE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "observed" / "example.toml"
 
 
 def test_the_example_branch_loads_as_data() -> None:

@@ -21,7 +21,7 @@ from simbranch.experiment.compare import HEADLINE_KPIS
 from simbranch.report import highlighted_policies, write_report
 from simbranch.report.comparison import REPORT_KPIS
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 SMALL = {"branch.horizon_days": 20, "branch.warmup_days": 5, "clients.count": 400, "managers.count": 4}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this ma
                                                          "chromium; make test installs it where it can)")
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "out" / "test-artifacts"
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 
 PROBE = """<script>
 addEventListener("load", async () => {

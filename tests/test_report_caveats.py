@@ -11,7 +11,7 @@ import pytest
 import simbranch as sb
 from simbranch.report.caveats import _end_trend, _material, caveats
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 TINY = {"branch.horizon_days": 10, "branch.warmup_days": 2, "clients.count": 300, "managers.count": 3}
 
 

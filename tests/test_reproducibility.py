@@ -44,7 +44,7 @@ FIXED_POPULATION = {
 }
 
 ALLOCATION_RULES = ("round_robin", "least_loaded", "crm", "by_tier")
-POLICY_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "policies"
+POLICY_DIR = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "policies"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 import simbranch as sb
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios"
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")) + sorted(SCENARIOS.glob("validation/*.toml")),

@@ -31,7 +31,7 @@ TINY = sb.Scenario().with_overrides(TINY_OVERRIDES)
 KPIS = list(sb.KPI_NAMES)
 POLICIES = ["crm_routing", "sales_commission"]
 SEED = 5
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 TINY_ARGS = [arg for path, value in TINY_OVERRIDES.items() for arg in ("--set", f"{path}={value}")]
 
 
@@ -439,9 +439,7 @@ def test_two_processes_write_one_store_at_once(tmp_path, executed):
 def test_a_renamed_branch_in_another_currency_reuses_its_runs(tmp_path):
     """The branch's name and currency change no number, so they are not part of a run's key: the same
     comparison under another name and in USD finds every run in the store; a changed number does not."""
-    from pathlib import Path
-
-    base = sb.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml").with_overrides(
+    base = sb.load_scenario(BASELINE).with_overrides(
         {"branch.horizon_days": 5, "branch.warmup_days": 1, "clients.count": 100, "managers.count": 2})
     store = tmp_path / "runs.sqlite"
     first = sb.compare(base, ["crm_routing"], replications=2, seed=4, executor="serial", progress=False, store=store)

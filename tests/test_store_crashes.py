@@ -52,7 +52,7 @@ REPS = 4
 TOTAL = 2 * REPS  # baseline and crm_routing
 SEED = 3
 KPIS = list(sb.KPI_NAMES)
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
 CLI_TINY = ["--set", "branch.horizon_days=5", "--set", "branch.warmup_days=0", "--set", "clients.count=100",
             "--set", "managers.count=3", "--executor", "serial", "--seed", str(SEED)]
 

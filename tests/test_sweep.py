@@ -206,7 +206,7 @@ def test_the_cli_refuses_a_bad_sweep_space_before_any_run(param, shown, tmp_path
     value), no traceback, nothing run, no store written."""
     from simbranch.cli import main
 
-    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+    baseline = Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml"
     store = tmp_path / "runs.sqlite"
     code = main(["sweep", str(baseline), "--param", param, "--method", "lhs", "--n", "2", "--executor", "serial",
                  "--set", "branch.horizon_days=5", "--set", "branch.warmup_days=0", "--store", str(store)])

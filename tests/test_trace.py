@@ -16,7 +16,7 @@ CALLS = ["review call", "sales call"]
 
 @pytest.fixture(scope="module")
 def small() -> sb.Scenario:
-    return sb.load_scenario("scenarios/baseline.toml").with_overrides(
+    return sb.load_scenario("simbranch/scenarios/baseline.toml").with_overrides(
         {"branch.horizon_days": 5, "branch.warmup_days": 2})
 
 
@@ -30,7 +30,7 @@ def tiny() -> sb.Scenario:
 def _variants(small: sb.Scenario) -> dict[str, sb.Scenario]:
     """Scenarios that exercise more of the trace: meetings, pooled routing and CRM follow-up, patience and
     absences, and a busy branch that works overtime at closing."""
-    meetings = small.with_policy(sb.load_policy("scenarios/policies/all_measures.toml"))
+    meetings = small.with_policy(sb.load_policy("simbranch/scenarios/policies/all_measures.toml"))
     patience = small.with_overrides({"requests.patience.enabled": True, "allocation.cover_absent": False,
                                      "managers.absence.sick_days_per_year": 40})
     busy = small.with_overrides({"managers.count": 30, "managers.workday.overtime_cap_h": 0.5,

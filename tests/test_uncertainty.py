@@ -72,7 +72,7 @@ def test_bad_first_argument_is_refused_before_any_run(executed):
     with pytest.raises(ValueError, match="empty sequence"):
         sb.compare([], [CHEAPER], **FAST)
     with pytest.raises(TypeError, match="takes a Scenario or a sequence"):
-        sb.compare("scenarios/baseline.toml", [CHEAPER], **FAST)
+        sb.compare("simbranch/scenarios/baseline.toml", [CHEAPER], **FAST)
     with pytest.raises(ValueError, match="'auto' is for one scenario"):
         sb.compare(DRAWS, [CHEAPER], replications="auto", **FAST)
     assert executed == []

@@ -1,6 +1,6 @@
 """What a branch knows about itself: observed KPIs, each with its uncertainty, the data a calibration fits.
 
-An observed-data file is TOML (an example: scenarios/observed/example.toml):
+An observed-data file is TOML (an example: simbranch/scenarios/observed/example.toml):
 
     [branch]                                   # optional: who the data are about
     name = "Riverside business centre"

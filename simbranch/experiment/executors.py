@@ -3,6 +3,12 @@
 At most a few runs per worker are in flight, so a sweep of thousands of runs keeps memory flat
 while results stream to the store. Ctrl-C cancels what has not started and stops cleanly;
 what was stored stays stored.
+
+The local pool starts its workers the platform's way (fork on Linux, spawn on macOS and Windows),
+or as `SIMBRANCH_START_METHOD` or `process_pool(start_method=...)` says: spawn is the safe choice
+from a threaded program such as a Jupyter kernel. Every way gives the same numbers, and allocation
+rules defined in a notebook reach the workers (`worker.UserRules`). Its workers end with the
+process that started them, even when that one is killed (`worker.watch_parent`).
 """
 
 from __future__ import annotations
@@ -12,24 +18,64 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from simbranch.experiment.design import RunSpec
-from simbranch.experiment.worker import execute
+from simbranch.experiment.worker import UserRules, execute
+from simbranch.extras import require
 from simbranch.registry import ALLOCATION_RULES
 
-__all__ = ["ExecutorLike", "execute_all"]
+__all__ = ["START_METHOD_VARIABLE", "ExecutorLike", "execute_all", "process_pool", "resolve_start_method"]
 
-ExecutorLike = Any  # None | "serial" | concurrent.futures.Executor | distributed.Client
+#: None or "process" (a local process pool over every core, started and shut down here), "serial"
+#: (this process), a concurrent.futures.Executor, or a dask.distributed Client.
+ExecutorLike = Any
+
+#: Environment variable that picks how the local pool starts its workers: fork, spawn or forkserver.
+START_METHOD_VARIABLE = "SIMBRANCH_START_METHOD"
 
 
-def _user_rules(specs: Sequence[RunSpec]) -> dict[str, type]:
+def resolve_start_method(method: str | None = None) -> str | None:
+    """How a local pool starts its workers: `method`, else $SIMBRANCH_START_METHOD, else None
+    (multiprocessing's default: the platform's, or what `multiprocessing.set_start_method` set)."""
+    chosen = method or os.environ.get(START_METHOD_VARIABLE, "").strip() or None
+    available = multiprocessing.get_all_start_methods()
+    if chosen is not None and chosen not in available:
+        where = "start_method" if method else START_METHOD_VARIABLE
+        raise ValueError(f"{where} is {chosen!r}; this platform offers {', '.join(available)}")
+    return chosen
+
+
+def process_pool(start_method: str | None = None, max_workers: int | None = None) -> cf.ProcessPoolExecutor:
+    """A local process pool for `compare`, `sweep` and co.: `start_method` ("spawn", "forkserver",
+    "fork"; by default as `resolve_start_method()` says) and `max_workers` (every core by default).
+
+    Use it as a context manager to keep one pool over several experiments (spawned workers take a
+    second or two to start).
+    """
+    context = multiprocessing.get_context(resolve_start_method(start_method))
+    return cf.ProcessPoolExecutor(max_workers=max_workers or os.cpu_count() or 1, mp_context=context)
+
+
+def _user_rules(specs: Sequence[RunSpec]) -> UserRules:
     """The allocation rules registered outside simbranch (in a notebook) that the specs use,
     shipped to the workers (a process started afresh, or a Dask worker, has not seen them)."""
     scenarios = {spec.scenario_json for spec in specs}
     used = {json.loads(text)["allocation"]["rule"] for text in scenarios}
-    return {name: cls for name, cls in ALLOCATION_RULES.items()
-            if name in used and not cls.__module__.startswith("simbranch.")}
+    return UserRules({name: cls for name, cls in ALLOCATION_RULES.items()
+                      if name in used and not cls.__module__.startswith("simbranch.")})
+
+
+def _named_executor(name: str) -> NoReturn:
+    """An executor given by a name that is not run here: "dask" wants a `distributed.Client` (and, without
+    Dask, the extra that installs it); any other name is a mistake, said plainly rather than as a missing
+    `submit`."""
+    if name == "dask":
+        require("distributed", "the Dask executor", extra="dask", package="dask.distributed")
+        raise ValueError("executor='dask': pass a distributed.Client (from distributed import Client; "
+                         "executor=Client(...)), whose workers then run the specs")
+    raise ValueError(f"executor={name!r} is not one of 'process' (a local process pool), 'serial', a "
+                     "concurrent.futures.Executor or a distributed.Client")
 
 
 def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Iterator[dict[str, Any]]:
@@ -39,15 +85,16 @@ def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Iter
         for spec in specs:
             yield execute(spec, rules)
         return
-    owned = executor is None
+    owned = executor is None or executor == "process"
     if owned:
-        workers = os.cpu_count() or 1
-        executor = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")
-                                          if "fork" in multiprocessing.get_all_start_methods() else None)
+        executor = process_pool()
+        workers = executor._max_workers
     elif hasattr(executor, "get_executor"):  # a dask.distributed Client
         workers = max(1, sum(w.get("nthreads", 1) for w in executor.scheduler_info()["workers"].values()))
         executor = executor.get_executor()
     else:
+        if isinstance(executor, str):
+            _named_executor(executor)
         workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
     limit = 4 * workers
     pending = iter(specs)

@@ -9,7 +9,13 @@ Runs use a tiny branch (3 AMs, 300 clients, 30 measured days: about 0.15 s a run
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -141,3 +147,95 @@ def test_a_rule_defined_in_a_notebook_runs_on_a_spawned_pool(tmp_path):
     nbformat.write(nb, tmp_path / "spawned.ipynb")
     NotebookClient(nbformat.read(tmp_path / "spawned.ipynb", as_version=4), timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+
+# --------------------------------------------------------------------------- orphaned workers
+
+SLOW_COMPARE = """\
+import sys
+import time
+from pathlib import Path
+
+import simbranch as sb
+
+if __name__ == "__main__":
+    started = Path(sys.argv[1])
+
+    @sb.register_allocation_rule("slow")
+    class Slow(sb.AllocationRule):
+        def assign(self, client, candidates, book):
+            started.touch()
+            time.sleep(0.01)
+            return super().assign(client, candidates, book)
+
+    scenario = sb.Scenario.model_validate_json(sys.argv[2])
+    policy = sb.Policy(name="slow", levers={"allocation": {"rule": "slow"}})
+    sb.compare(scenario, policies=[policy], replications=50, executor="process", store=sys.argv[3], progress=False)
+"""
+
+
+def _children() -> dict[int, list[int]]:
+    """Parent pid -> pids of its children, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    return children
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and the ones they started (the forkserver's children)."""
+    children, found, todo = _children(), [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (an exited orphan its new parent has not reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_pool_workers_end_when_the_compare_is_killed(tmp_path, method):
+    """A compare (rule from its `__main__`, a store) is killed with SIGKILL while its pool runs: its
+    workers and every other process it started are gone within a few seconds, not left running."""
+    script, started = tmp_path / "slow_compare.py", tmp_path / "started"
+    script.write_text(SLOW_COMPARE, encoding="utf-8")
+    log = (tmp_path / "stderr.txt").open("w")
+    workers: list[int] = []
+    proc = subprocess.Popen([sys.executable, str(script), str(started), TINY_JSON, str(tmp_path / "runs.sqlite")],
+                            env={**os.environ, START_METHOD_VARIABLE: method}, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        assert _wait_for(started.exists, 60), (tmp_path / "stderr.txt").read_text()
+        workers = _descendants(proc.pid)
+        assert workers
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        log.close()
+    left = [] if _wait_for(lambda: not any(_running(pid) for pid in workers), 5) else [
+        p for p in workers if _running(p)]
+    for pid in left:  # do not leave them to the rest of the suite
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} of the {len(workers)} processes the killed compare started still run"

@@ -18,11 +18,10 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 from simbranch.experiment.design import RunSpec
-from simbranch.experiment.worker import UserRules, execute
-from simbranch.extras import require
+from simbranch.experiment.worker import UserRules, execute, watch_parent
 from simbranch.registry import ALLOCATION_RULES
 
 __all__ = ["START_METHOD_VARIABLE", "ExecutorLike", "execute_all", "process_pool", "resolve_start_method"]
@@ -50,11 +49,13 @@ def process_pool(start_method: str | None = None, max_workers: int | None = None
     """A local process pool for `compare`, `sweep` and co.: `start_method` ("spawn", "forkserver",
     "fork"; by default as `resolve_start_method()` says) and `max_workers` (every core by default).
 
-    Use it as a context manager to keep one pool over several experiments (spawned workers take a
-    second or two to start).
+    Its workers end when this process ends, even by SIGKILL (`worker.watch_parent`). Use it as a
+    context manager to keep one pool over several experiments (spawned workers take a second or two
+    to start).
     """
     context = multiprocessing.get_context(resolve_start_method(start_method))
-    return cf.ProcessPoolExecutor(max_workers=max_workers or os.cpu_count() or 1, mp_context=context)
+    return cf.ProcessPoolExecutor(max_workers=max_workers or os.cpu_count() or 1, mp_context=context,
+                                  initializer=watch_parent)
 
 
 def _user_rules(specs: Sequence[RunSpec]) -> UserRules:
@@ -64,18 +65,6 @@ def _user_rules(specs: Sequence[RunSpec]) -> UserRules:
     used = {json.loads(text)["allocation"]["rule"] for text in scenarios}
     return UserRules({name: cls for name, cls in ALLOCATION_RULES.items()
                       if name in used and not cls.__module__.startswith("simbranch.")})
-
-
-def _named_executor(name: str) -> NoReturn:
-    """An executor given by a name that is not run here: "dask" wants a `distributed.Client` (and, without
-    Dask, the extra that installs it); any other name is a mistake, said plainly rather than as a missing
-    `submit`."""
-    if name == "dask":
-        require("distributed", "the Dask executor", extra="dask", package="dask.distributed")
-        raise ValueError("executor='dask': pass a distributed.Client (from distributed import Client; "
-                         "executor=Client(...)), whose workers then run the specs")
-    raise ValueError(f"executor={name!r} is not one of 'process' (a local process pool), 'serial', a "
-                     "concurrent.futures.Executor or a distributed.Client")
 
 
 def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Iterator[dict[str, Any]]:
@@ -93,8 +82,6 @@ def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Iter
         workers = max(1, sum(w.get("nthreads", 1) for w in executor.scheduler_info()["workers"].values()))
         executor = executor.get_executor()
     else:
-        if isinstance(executor, str):
-            _named_executor(executor)
         workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
     limit = 4 * workers
     pending = iter(specs)

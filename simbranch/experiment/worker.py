@@ -11,7 +11,10 @@ bytes go over the pipe to the workers only; the store holds plain values, never 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import platform
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -23,7 +26,11 @@ import pandas as pd
 from simbranch.experiment.design import RunSpec, scenario_from_spec
 from simbranch.registry import ALLOCATION_RULES
 
-__all__ = ["UserRules", "daily_series", "execute"]
+__all__ = ["ORPHAN_EXIT_CODE", "UserRules", "daily_series", "execute", "watch_parent"]
+
+#: Exit status of a pool worker that ends because the process that started it has ended.
+ORPHAN_EXIT_CODE = 70
+
 
 class UserRules(Mapping[str, type]):
     """Allocation rules registered in the caller, on their way to the workers (name -> class).
@@ -80,6 +87,24 @@ def _register(rules: Mapping[str, type]) -> None:
     for name, cls in rules.items():
         if ALLOCATION_RULES.get(name) is not cls:
             ALLOCATION_RULES[name] = cls
+
+
+def watch_parent() -> None:
+    """Pool initializer: end this worker as soon as the process that started it ends, however it ends.
+
+    A worker killed with its parent (SIGKILL, an out-of-memory kill) would otherwise wait for work
+    forever, holding its memory and the files it inherited (the store). The parent's sentinel, a
+    pipe only the parent writes to, reads end-of-file when the parent is gone: a daemon thread
+    waits on it (no polling) and exits this process at once.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_after, args=(parent,), name="simbranch-parent-watch", daemon=True).start()
+
+
+def _exit_after(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    os._exit(ORPHAN_EXIT_CODE)  # no clean-up: there is nobody left to report to
 
 
 def execute(spec: RunSpec, rules: Mapping[str, type] | None = None) -> dict[str, Any]:

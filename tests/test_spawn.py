@@ -76,11 +76,11 @@ def serial(policies: list[sb.Policy]) -> pd.DataFrame:
     return kpi_frame(cmp.table)
 
 
-@pytest.mark.parametrize("method", ["spawn", "forkserver"])
-def test_user_rules_on_a_spawned_pool_give_the_serial_table(policies, serial, method):
+@pytest.mark.parametrize(("method", "workers"), [("spawn", 2), ("forkserver", 1)])
+def test_user_rules_on_a_spawned_pool_give_the_serial_table(policies, serial, method, workers):
     """A rule of the test module (by name) and one defined in a function (by value) on a pool started
     by spawn or forkserver: no failure, and the serial run's table exactly."""
-    with process_pool(method, max_workers=2) as pool:
+    with process_pool(method, max_workers=workers) as pool:
         cmp = sb.compare(TINY, policies=policies, replications=REPLICATIONS, seed=SEED, executor=pool,
                          progress=False)
     assert cmp.failures.empty, cmp.failures["error"].tolist()
@@ -157,6 +157,7 @@ import time
 from pathlib import Path
 
 import simbranch as sb
+from simbranch.experiment.executors import process_pool
 
 if __name__ == "__main__":
     started = Path(sys.argv[1])
@@ -170,7 +171,8 @@ if __name__ == "__main__":
 
     scenario = sb.Scenario.model_validate_json(sys.argv[2])
     policy = sb.Policy(name="slow", levers={"allocation": {"rule": "slow"}})
-    sb.compare(scenario, policies=[policy], replications=50, executor="process", store=sys.argv[3], progress=False)
+    with process_pool(max_workers=2) as pool:  # the default pool, on 2 workers whatever the machine
+        sb.compare(scenario, policies=[policy], replications=50, executor=pool, store=sys.argv[3], progress=False)
 """
 
 

@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/experiments.py
 	$(PY) benchmarks/interactive.py
 	$(PY) benchmarks/calibration.py
+	$(PY) benchmarks/startup.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -118,15 +118,22 @@ class StaffIndex:
         self._ranked_all: PrefixMin | None = None
         self._ranked_room: PrefixMin | None = None
         self._room_ranks: list[int] = []  # sorted ranks of the AMs below the cap
+        self._stale = False  # the roster changed since the groups and counts were built
 
     # ------------------------------------------------------------------ changes
 
     def roster_changed(self) -> None:
-        """An AM was hired or left: forget every group and the list of positions held."""
+        """An AM was hired or left: the groups and counts are rebuilt when next needed (O(1) now, so
+        that filling a branch of n AMs costs O(n), not O(n^2))."""
+        self._stale = True
+        self._rank = None
+
+    def _refresh(self) -> None:
+        """Forget every group and the list of positions held, and recount, after roster changes."""
+        self._stale = False
         self._groups.clear()
         self._member_of = [[] for _ in self.positions]
         self._present = None
-        self._rank = None
         self._recount()
 
     def experience_changed(self) -> None:
@@ -138,6 +145,8 @@ class StaffIndex:
         `loads` and `sizes` entries the engine has already updated)."""
         if position < 0:
             return
+        if self._stale:
+            self._refresh()
         self._book_tiers[position][tier] += delta
         if self.positions[position] is None:
             return  # a vacant desk's book is being handed out: not part of the team's counts
@@ -172,16 +181,22 @@ class StaffIndex:
 
     def present(self) -> list[int]:
         """Positions held now, in position order."""
+        if self._stale:
+            self._refresh()
         if self._present is None:
             self._present = [p for p, m in enumerate(self.positions) if m is not None]
         return self._present
 
     def eligible(self) -> list[int]:
         """Positions that may take a client, in position order: below the cap, or all if none is."""
+        if self._stale:
+            self._refresh()
         return self._room if self._room else self.present()
 
     def mean_load(self, eligible_only: bool = True) -> float:
         """Mean book load of the eligible AMs (or of every AM in position)."""
+        if self._stale:
+            self._refresh()
         if eligible_only and self._room:
             counts, n = self._room_tier_count, len(self._room)
         else:
@@ -196,6 +211,8 @@ class StaffIndex:
         `room=None` takes the eligible AMs (below the cap if anyone is); `room=True` only those
         below the cap; `room=False` all.
         """
+        if self._stale:
+            self._refresh()
         if room is None:
             room = bool(self._room)
         group = self._groups.get(key)
@@ -221,6 +238,8 @@ class StaffIndex:
     def least_loaded_experienced(self, share: float) -> int | None:
         """The least-loaded of the most experienced `max(1, round(n x share))` eligible AMs (n of
         them; ties: lowest position), or None if no desk is held."""
+        if self._stale:
+            self._refresh()
         if self._rank is None:
             self._rank_by_experience()
         if self._room:

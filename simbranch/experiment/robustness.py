@@ -138,11 +138,12 @@ class Robustness:
         its own, so 64 draws can rank all 129 assumptions, where Sobol' or Morris designs need
         n(d + 2) or n(d + 1) runs of a design made for them; and the index is the same quantity as
         a Sobol' S1, a share of variance that compares across outputs. It does not see
-        interactions. The bootstrap is seeded with the robustness seed: two calls give the same
-        numbers. Draws whose runs failed are left out (n_draws says how many took part). An output
-        that is the same in every draw (a policy that changes nothing) has NaN indices and rank;
-        with few draws (under about 16) S1_conf may be NaN (a bootstrap half-sample without
-        variance).
+        interactions. The bootstrap is seeded from the robustness seed (a stream of its own,
+        `simbranch.analysis.sensitivity.bootstrap_seed`): two calls give the same numbers. Fewer
+        than 64 draws give a `SmallSampleWarning` (the advised size and why: that module). Draws
+        whose runs failed are left out (n_draws says how many took part). An output that is the
+        same in every draw (a policy that changes nothing) has NaN indices and rank; with few
+        draws (under about 16) S1_conf may be NaN (a bootstrap half-sample without variance).
 
         Each draw runs on seeds of its own, so the per-draw effects carry their replications' noise
         (variance var_e / R) beside what the assumptions do: the noise adds variance that no

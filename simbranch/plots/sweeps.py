@@ -29,7 +29,7 @@ from simbranch.plots._base import (
     wrap,
 )
 
-__all__ = ["heatmap", "output_label", "sensitivity_bars"]
+__all__ = ["clip_share", "heatmap", "output_label", "sensitivity_bars"]
 
 
 def _tick(value: Any) -> str:
@@ -150,6 +150,10 @@ def sensitivity_bars(indices: pd.DataFrame, *, kpi: str | None = None, lang: str
     index alone. With a `policy` or an `output` column, one panel per policy or output.
     Parameters are named by `simbranch.meanings.parameter_label`.
 
+    S1 and ST are shares of variance, so their bars stay within [0, 1] (a dotted line marks 1): an
+    estimate outside it (the estimator's noise, on a small sample) is drawn at the end it passed,
+    hatched, with its whole interval as the error bar (`clip_share`); `indices` keeps the raw values.
+
     `indices` is `Sweep.sensitivity(kpi)` or `Robustness.sensitivity(kpi)`; `kpi` names it in the titles.
     """
     need(indices, ["parameter"], "sensitivity_bars")
@@ -161,14 +165,25 @@ def sensitivity_bars(indices: pd.DataFrame, *, kpi: str | None = None, lang: str
         params = max((list(dict.fromkeys(f["parameter"])) for _, f in groups), key=len)
     fig, axes = new_figure(len(groups), ncols=2, panel=(6.6, 1.5 + 0.62 * len(params) * len(bars) / 2), lang=lang)
     height = 0.8 / len(bars)
+    clipped = False
     for ax, (group, frame) in zip(axes, groups, strict=True):
         names = list(dict.fromkeys(frame["parameter"])) if by == "output" else params
         frame = frame.set_index("parameter").reindex(names)
         for k, (column, conf, label, color) in enumerate(bars):
             y = np.arange(len(names)) - 0.4 + height * (k + 0.5)
-            err = finite(frame[conf]) if conf and conf in frame else None
-            ax.barh(y, frame[column].to_numpy(dtype=float), height=height, xerr=err, color=color, edgecolor="black",
-                    linewidth=0.5, capsize=3, label=label)
+            values = frame[column].to_numpy(dtype=float)
+            err: np.ndarray | None = finite(frame[conf]) if conf and conf in frame else None
+            cut = np.zeros(len(values), dtype=bool)
+            if column in _SHARES:
+                values, err, cut = clip_share(values, err)
+            drawn_bars = ax.barh(y, values, height=height, xerr=err, color=color, edgecolor="black", linewidth=0.5,
+                                 capsize=3, label=label)
+            for patch, was_cut in zip(drawn_bars.patches, cut, strict=True):
+                if was_cut:
+                    patch.set_hatch(_HATCH)
+            clipped |= bool(cut.any())
+        if bars[0][0] in _SHARES:
+            ax.axvline(1.0, color="grey", lw=0.8, ls=":")  # the end of an index's range
         ax.set_yticks(np.arange(len(names)), [wrap(param_label(p, lang), 40) for p in names], fontsize=8)
         if by == "output":  # panels with fewer parameters keep the same bar size
             ax.set_ylim(len(params) - 0.5, -0.5)
@@ -184,5 +199,47 @@ def sensitivity_bars(indices: pd.DataFrame, *, kpi: str | None = None, lang: str
             title += "\n" + (output_label(group, lang) if by == "output"
                              else say("policy_group", lang, policy=policy_label(group, lang)))
         ax.set_title(wrap(title, 60), fontsize=11)
-    legend(fig, [Patch(facecolor=color, edgecolor="black", label=label) for _, _, label, color in bars])
+    handles = [Patch(facecolor=color, edgecolor="black", label=label) for _, _, label, color in bars]
+    if clipped:
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch=_HATCH, label=_CLIPPED[lang != "en"]))
+    legend(fig, handles)
     return fig
+
+
+#: Indices that are shares of variance, drawn within their range [0, 1].
+_SHARES = ("S1", "ST")
+#: How a bar whose estimate lay outside [0, 1] is marked, and what the legend calls it.
+_HATCH = "////"
+_CLIPPED = ("estimate outside [0, 1], drawn at its end (noise: see the interval)",
+            "估计值超出[0, 1],画在端点(噪声:见区间)")
+
+
+def clip_share(values: np.ndarray, half: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Sensitivity indices that are shares of variance (S1, ST) as bars draw them.
+
+    Parameters
+    ----------
+    values : array
+        The raw estimates, which the estimator's noise may put outside [0, 1] (NaN: none).
+    half : array or None
+        Their interval half-widths (NaN drawn as none), or None.
+
+    Returns
+    -------
+    shown : array
+        The estimates clipped to [0, 1], the bars' lengths.
+    err : array or None
+        Error bars (2 x n, below and above the bar's end) that span the raw interval
+        [value - half, value + half] from the clipped end, or None without `half`.
+    clipped : array of bool
+        Where an estimate was outside [0, 1].
+    """
+    values = np.asarray(values, dtype=float)
+    shown = np.clip(values, 0.0, 1.0)
+    clipped = np.isfinite(values) & (shown != values)
+    if half is None:
+        return shown, None, clipped
+    half = np.nan_to_num(np.asarray(half, dtype=float), nan=0.0)
+    below = np.maximum(shown - (values - half), 0.0)
+    above = np.maximum(values + half - shown, 0.0)
+    return shown, np.nan_to_num(np.vstack([below, above]), nan=0.0), clipped

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import simbranch as sb
-from simbranch.analysis.sensitivity import morris_indices, sobol_indices
+from simbranch.analysis.sensitivity import SmallSampleWarning, morris_indices, sobol_indices
 from simbranch.experiment.design import model_fingerprint
 
 TINY = sb.Scenario().with_overrides(
@@ -263,9 +263,13 @@ def test_policies_multiply_the_points_and_sensitivity_reports_each():
     sw = sb.sweep(TINY, WAIT_SPACE, method="morris", n=2, policies=["crm_routing"], **FAST)
     assert len(sw.table) == sw.n_points * 2
     assert list(sw.table["policy"].unique()) == ["baseline", "crm_routing"]
-    out = sw.sensitivity("wait_mean_h")
+    with pytest.warns(SmallSampleWarning) as caught:
+        out = sw.sensitivity("wait_mean_h")
+    assert [str(w.message).split(" from ")[0] for w in caught] == [
+        "Morris statistics of wait_mean_h under baseline", "Morris statistics of wait_mean_h under crm_routing"]
     assert out["policy"].tolist() == ["baseline", "baseline", "crm_routing", "crm_routing"]
-    assert "policy" not in sw.sensitivity("wait_mean_h", policy="crm_routing")
+    with pytest.warns(SmallSampleWarning, match="of wait_mean_h under crm_routing from 2 trajectories"):
+        assert "policy" not in sw.sensitivity("wait_mean_h", policy="crm_routing")
     with pytest.raises(ValueError, match="policy="):
         sw.pivot("wait_mean_h", "managers.count", "costs.overhead_per_am_per_year")
 
@@ -277,15 +281,18 @@ def test_sobol_indices_single_out_the_parameter_that_drives_waits(sobol_sweep):
     """managers.count sets the queue; overhead is only a cost, and with common random numbers a
     point that changes only overhead has exactly the same waits, so its indices are 0 (< 0.05 allows
     for rounding). The true S1 = ST of managers.count is then 1; the estimate from n = 16 base points
-    (64 runs) ranged 0.75-1.4 over 30 design seeds (at n = 8 it fell to 0.04), hence > 0.5."""
-    out = sobol_sweep.sensitivity("wait_mean_h").set_index("parameter")
+    (64 runs) ranged 0.75-1.4 over 30 design seeds (at n = 8 it fell to 0.04), hence > 0.5. The
+    design is below the advised 64 base points, and says so."""
+    with pytest.warns(SmallSampleWarning, match="n = 16 base points .* below the advised 64"):
+        out = sobol_sweep.sensitivity("wait_mean_h").set_index("parameter")
     assert list(out.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
     assert sobol_sweep.n_points == 16 * (2 + 2)
     manager, overhead = out.loc["managers.count"], out.loc["costs.overhead_per_am_per_year"]
     assert abs(overhead["S1"]) < 0.05 and abs(overhead["ST"]) < 0.05
     assert manager["S1"] > 0.5 and manager["ST"] > 0.5
     assert (out[["S1_conf", "ST_conf"]] >= 0).all().all()
-    profit = sobol_sweep.sensitivity("profit").set_index("parameter")
+    with pytest.warns(SmallSampleWarning):
+        profit = sobol_sweep.sensitivity("profit").set_index("parameter")
     assert profit.loc["costs.overhead_per_am_per_year", "ST"] > 0  # overhead does reach the model, as a cost
 
 
@@ -294,7 +301,8 @@ def test_morris_ranks_the_parameter_that_drives_waits_first():
     so the mean effect mu of managers.count is negative."""
     sw = sb.sweep(TINY, WAIT_SPACE, method="morris", n=6, **FAST)
     assert sw.n_points == 6 * (2 + 1)
-    out = sw.sensitivity("wait_mean_h").set_index("parameter")
+    with pytest.warns(SmallSampleWarning, match="from 6 trajectories"):
+        out = sw.sensitivity("wait_mean_h").set_index("parameter")
     assert list(out.columns) == ["mu", "mu_star", "mu_star_conf", "sigma"]
     assert out.loc["costs.overhead_per_am_per_year", "mu_star"] < 0.01
     assert out.loc["managers.count", "mu_star"] > 0.2
@@ -346,9 +354,138 @@ def test_a_sweep_with_a_store_resumes_instead_of_running_again(tmp_path):
 
 
 def test_a_sobol_sweep_grown_to_more_base_points_runs_only_the_new_ones(tmp_path):
-    """Saltelli samples of 2n base points start with those of n (same seed): the store reuses them."""
+    """Saltelli samples of 2n base points start with those of n (same seed): the store reuses them, and
+    runs only the new points that equal none before them."""
     store = tmp_path / "sobol.sqlite"
-    sb.sweep(TINY, WAIT_SPACE, method="sobol", n=2, store=store, **FAST)
+    small = sb.sweep(TINY, WAIT_SPACE, method="sobol", n=2, store=store, **FAST)
     grown = CountingExecutor()
     sw = sb.sweep(TINY, WAIT_SPACE, method="sobol", n=4, executor=grown, store=store, progress=False)
-    assert sw.n_points == 16 and grown.submitted == 8
+    assert sw.n_points == 16 and grown.submitted == sw.distinct_points - small.distinct_points > 0
+    pd.testing.assert_frame_equal(sw.design.head(8), small.design)
+
+
+# ------------------------------------------------------------------ reproducible, honest indices
+
+
+def test_the_same_sweep_gives_the_same_intervals(sobol_sweep):
+    """The bootstrap is seeded from the sweep's seed (0 here, which SALib alone read as no seed): the same
+    analysis twice gives the same S1_conf and ST_conf, exactly."""
+    with pytest.warns(SmallSampleWarning):
+        first = sobol_sweep.sensitivity("wait_mean_h")
+    with pytest.warns(SmallSampleWarning):
+        again = sobol_sweep.sensitivity("wait_mean_h")
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    assert (first["S1_conf"] > 0).any()  # intervals that a resample draws, not zeros
+
+
+def test_equal_points_of_a_design_run_once_and_share_their_results():
+    """Saltelli's crossed points over an integer range and two categories repeat base points (the rounding
+    puts both samples' values in the same cell): every point stays in the design and the table, with
+    its own number, and each distinct point runs once (the same runs, common random numbers)."""
+    space = {"managers.count": (2, 3), "allocation.rule": ["round_robin", "pooled"]}
+    counter = CountingExecutor()
+    sw = sb.sweep(TINY, space, method="sobol", n=4, executor=counter, progress=False)
+    distinct = sw.design.drop(columns="point").drop_duplicates()
+    assert sw.n_points == 16 and sw.distinct_points == len(distinct) < 16
+    assert counter.submitted == sw.distinct_points
+    assert sw.table["point"].tolist() == list(range(16))
+    params = list(space)
+    kpis = [k for k in sb.KPI_NAMES if k in sw.table]
+    for _, group in sw.table.groupby(params):  # equal points, equal results
+        assert len(group[kpis].drop_duplicates()) == 1
+    assert "distinct points" in sw._repr_html_()
+
+
+@pytest.mark.parametrize(("space", "n", "seed", "shown"), [
+    ({"allocation.rule": ["round_robin", "pooled", "random", "crm", "by_tier"]}, 4, 0,
+     "allocation.rule has 5 categories but the Morris grid has 4 levels"),
+    # seed 2: all four trajectories pair the 1st and 3rd categories, none the 2nd and 4th
+    ({"allocation.rule": ["round_robin", "pooled", "random", "crm"], "managers.count": (2, 4)}, 4, 2,
+     "the 4 Morris trajectories never sample 'pooled', 'crm' of allocation.rule"),
+])
+def test_morris_refuses_a_category_it_cannot_or_did_not_sample(space, n, seed, shown, executed):
+    """A mu_star for a parameter must speak for every category of it: Morris refuses a categorical
+    parameter whose categories its design misses, naming it and what to do, before any run."""
+    with pytest.raises(ValueError, match="method='lhs'") as info:
+        sb.sweep(TINY, space, method="morris", n=n, seed=seed, **FAST)
+    assert shown in str(info.value)
+    assert executed == []
+
+
+# ------------------------------------------------------------------ your own design
+
+OWN_SPACE = {"managers.count": (2, 4), "allocation.rule": ["round_robin", "pooled"],
+             "sales.base_conversion": (0.1, 0.5)}
+
+
+@pytest.fixture(scope="module")
+def lhs_sweep() -> sb.Sweep:
+    return sb.sweep(TINY, OWN_SPACE, method="lhs", n=4, seed=5, **FAST)
+
+
+def test_your_own_design_gives_the_table_of_the_same_points_drawn(lhs_sweep, tmp_path):
+    """The points of a built-in LHS sweep, given back as design= (as the frame, or through a CSV file),
+    give the same table, exactly; with the same store they run nothing again."""
+    from simbranch.experiment.sweep import read_design
+
+    own = sb.sweep(TINY, OWN_SPACE, design=lhs_sweep.design, seed=5, **FAST)
+    assert own.method == "design" and own.n_points == 4
+    pd.testing.assert_frame_equal(own.table, lhs_sweep.table, check_exact=True)
+    pd.testing.assert_frame_equal(own.design, lhs_sweep.design, check_exact=True)
+    lhs_sweep.design.to_csv(tmp_path / "design.csv", index=False)
+    from_file = sb.sweep(TINY, OWN_SPACE, design=read_design(tmp_path / "design.csv"), seed=5, **FAST)
+    pd.testing.assert_frame_equal(from_file.table, lhs_sweep.table, check_exact=True)
+    # the problem SALib sees, and the design in its units: category i as i + 0.5
+    assert own.problem == lhs_sweep.problem == {
+        "num_vars": 3, "names": list(OWN_SPACE), "bounds": [[1.5, 4.5], [0.0, 2.0], [0.1, 0.5]]}
+    rules = lhs_sweep.design["allocation.rule"].map({"round_robin": 0.5, "pooled": 1.5})
+    np.testing.assert_array_equal(own.samples[:, 1], rules)
+    np.testing.assert_array_equal(own.samples[:, 0], lhs_sweep.design["managers.count"])
+    with pytest.raises(ValueError, match="your own design"):
+        own.sensitivity("revenue")
+
+
+def test_a_design_without_a_space_spans_its_own_values(lhs_sweep):
+    """space=None: a numeric column's range from its least to its greatest value (ints stay ints), any
+    other column its values in the order they first appear; the table is the same."""
+    design = lhs_sweep.design
+    own = sb.sweep(TINY, None, design=design.drop(columns="point"), seed=5, **FAST)
+    assert own.space == {
+        "managers.count": (int(design["managers.count"].min()), int(design["managers.count"].max())),
+        "allocation.rule": list(dict.fromkeys(design["allocation.rule"])),
+        "sales.base_conversion": (design["sales.base_conversion"].min(), design["sales.base_conversion"].max())}
+    assert isinstance(own.space["managers.count"][0], int)
+    pd.testing.assert_frame_equal(own.table, lhs_sweep.table, check_exact=True)
+
+
+@pytest.mark.parametrize(("change", "shown"), [
+    (lambda d: d.assign(**{"managers.cuont": 2}), "design column 'managers.cuont' is not a parameter of the space"),
+    (lambda d: d.drop(columns="allocation.rule"), "design has no column 'allocation.rule'"),
+    (lambda d: d.assign(point=[0, 1, 2, 5]), "column 'point' must number the rows 0 to 3"),
+    (lambda d: d.assign(**{"managers.count": [2, 3, 9, 4]}),
+     "design row 2, column 'managers.count': 9 is outside the range; allowed: int in [2, 4]"),
+    (lambda d: d.assign(**{"managers.count": [2, 2.5, 3, 4]}),
+     "design row 1, column 'managers.count': 2.5 is not a whole number; allowed: int in [2, 4]"),
+    (lambda d: d.assign(**{"allocation.rule": ["pooled", "crm", "pooled", "pooled"]}),
+     "design row 1, column 'allocation.rule': 'crm' is not one of the categories; allowed: one of 'round_robin', "
+     "'pooled'"),
+    (lambda d: d.assign(**{"sales.base_conversion": [0.2, np.nan, 0.3, 0.4]}),
+     "design row 1, column 'sales.base_conversion': nan is not a finite number"),
+    (lambda d: d.iloc[:0], "design has no rows"),
+])
+def test_a_bad_design_is_refused_naming_column_row_value_and_what_is_allowed(lhs_sweep, change, shown, executed):
+    with pytest.raises(ValueError) as info:
+        sb.sweep(TINY, OWN_SPACE, design=change(lhs_sweep.design), **FAST)
+    assert shown in str(info.value)
+    assert executed == []
+
+
+def test_a_design_value_the_scenario_refuses_names_its_row(executed):
+    """Without a space, each value is checked on the scenario alone: the first row that holds one the field
+    refuses is named, before any run."""
+    design = pd.DataFrame({"managers.count": [3, 0, 2]})
+    with pytest.raises(sb.ScenarioError, match=r"design row 1, column 'managers.count'") as info:
+        sb.sweep(TINY, None, design=design, **FAST)
+    assert "managers.count = 0" in str(info.value) and executed == []
+    with pytest.raises(ValueError, match="give one of them"):
+        sb.sweep(TINY, None, method="lhs", design=design, **FAST)

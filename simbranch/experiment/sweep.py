@@ -1,5 +1,5 @@
-"""Parameter sweeps: a design over scenario paths (grid, Latin hypercube, Sobol', Morris), each point
-run on the same replication seeds, and sensitivity indices from SALib.
+"""Parameter sweeps: a design over scenario paths (grid, Latin hypercube, Sobol', Morris, or your own
+points), each point run on the same replication seeds, and sensitivity indices from SALib.
 
 `space` maps a dotted scenario path to what it may take:
 
@@ -8,19 +8,39 @@ run on the same replication seeds, and sensitivity indices from SALib.
   An integer range draws each integer with the same chance: the sample runs over
   `[low - 0.5, high + 0.5]` and is rounded half up.
 - a list of values: categories (allocation rules, booleans, ...). A unit-interval sample `u`
-  picks category `floor(u * k)`; SALib sees them as the range `[0, k)`.
+  picks category `floor(u * k)`; SALib sees them as the range `[0, k)`, and category i as the
+  middle of its cell, i + 0.5, where a point must be written in SALib's units (`Sweep.samples`
+  of a grid or of your own design).
 
 Replication r of every point (and every policy) uses the same seed: common random numbers, so
 two points differ only by their parameters. Before anything runs, every value the space can take
 (both ends of each range, every category) is checked on the scenario, then every point of the
 design under every policy: a sweep with one bad point fails at once, not hours into the work.
+
+Equal points run once. A design over integer or categorical parameters repeats points: a Saltelli
+(Sobol') design crosses two base samples column by column, and where both round to the same integer
+or category the crossed point is the base point again (with seed 0, 8 base points over an 8-16 AM
+range and two allocation rules give 32 points, 13 of them distinct). These repeats are what the estimator
+expects: the indices are those of the model as a function of the sampled coordinates, which is
+constant inside a rounding cell, so they are kept in the design, the table and the estimator's
+input. Only the simulation is not repeated: with common random numbers a point run again gives
+exactly the same numbers, so each distinct point (the same scenario under every policy) runs once
+and its equals take its results (`Sweep.distinct_points` says how many ran).
+
+A Morris design samples a categorical parameter on its 4-level grid (level l picks category
+floor(l k / 3)), so it can take at most 4 categories, and its trajectories must visit every one:
+otherwise `sweep` refuses it (a mu_star would speak for categories never run). Its elementary
+effects compare categories in the order listed, so read mu_star and sigma for it; mu's sign
+follows that order.
 """
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import math
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -31,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from simbranch import meanings
+from simbranch.analysis.sensitivity import MIN_MORRIS_TRAJECTORIES
 from simbranch.experiment.compare import HEADLINE_KPIS, provenance, run_experiment
 from simbranch.experiment.design import RunSpec, check_seed, model_fingerprint, resolve_policies
 from simbranch.experiment.executors import ExecutorLike
@@ -41,9 +62,9 @@ from simbranch.scenario import Policy, Scenario, ScenarioError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["METHODS", "Sweep", "sweep"]
+__all__ = ["METHODS", "Sweep", "read_design", "sweep"]
 
-#: Designs `sweep` can draw.
+#: Designs `sweep` can draw (a sweep of your own points, `sweep(..., design=frame)`, has method "design").
 METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 
 #: Levels of the Morris grid (sampling and analysis must agree).
@@ -77,7 +98,37 @@ class _Param:
             return float(min(max(x, self.low), self.high))
         if self.kind == "int":
             return int(min(max(math.floor(x + 0.5), self.low), self.high))
-        return self.values[min(max(math.floor(x), 0), len(self.values) - 1)]
+        return self.values[self.category(x)]
+
+    def category(self, x: float) -> int:
+        """The index of the category at `x`, a coordinate in `bounds` (of a categorical parameter)."""
+        return min(max(math.floor(x), 0), len(self.values) - 1)
+
+    def encode(self, value: Any) -> float:
+        """The coordinate in `bounds` of an accepted value: itself for a range, i + 0.5 for category i
+        (the middle of its cell, which `value` maps back to it)."""
+        if self.kind != "category":
+            return float(value)
+        return float(next(i for i, c in enumerate(self.values) if _same(c, value))) + 0.5
+
+    def accept(self, value: Any) -> Any:
+        """`value` as the sweep applies it (an int, a float or the category itself), or a ValueError
+        saying why it is not one this parameter takes."""
+        value = value.item() if isinstance(value, np.generic) else value
+        if self.kind == "category":
+            for category in self.values:
+                if _same(category, value):
+                    return category
+            raise ValueError(f"not one of the categories; allowed: {self.describe()}")
+        if not _is_number(value) or not math.isfinite(value):
+            raise ValueError(f"not a finite number; allowed: {self.describe()}")
+        if not self.low <= value <= self.high:
+            raise ValueError(f"outside the range; allowed: {self.describe()}")
+        if self.kind == "int":
+            if not float(value).is_integer():
+                raise ValueError(f"not a whole number; allowed: {self.describe()}")
+            return int(value)
+        return float(value)
 
     def levels(self, n: int) -> list[Any]:
         """The grid levels: `n` evenly spaced values of a range (integers without repeats), every category."""
@@ -101,8 +152,15 @@ class Sweep:
     `table` holds point, policy, replication, seed, one column per parameter (named by its dotted
     path) and every KPI, for the runs that finished; `failures` the runs that raised (run the same
     sweep with the same store again to retry them). `design` has one row per point with the
-    values applied. `problem` and `samples` are the SALib problem and the sample it drew (in the
-    problem's units; None for a grid), for use with SALib directly.
+    values applied (a frame `sweep(..., design=)` takes back). `method` is the design's kind, one
+    of `METHODS` or "design" for your own points.
+
+    `problem` is the SALib problem dict of the space: `num_vars`, `names` (the dotted paths, in
+    the space's order) and `bounds`, a range as [low, high], an integer range as
+    [low - 0.5, high + 0.5] and k categories as [0, k) (category i is the cell [i, i + 1));
+    `samples` the design in those units, one row per point (what SALib drew, or for a grid or your
+    own design the points encoded, category i as i + 0.5), for use with SALib directly (for
+    instance `simbranch.analysis.rbd_fast_indices(sw.problem, sw.samples, y)` on any design).
     """
 
     method: str
@@ -118,10 +176,17 @@ class Sweep:
     scenario: Scenario | None = field(default=None, repr=False)
     provenance: dict[str, Any] = field(default_factory=dict, repr=False)
     _params: list[_Param] = field(default_factory=list, repr=False)
+    #: per point, the first point equal to it (itself if none is), whose runs it shares
+    _same_as: list[int] = field(default_factory=list, repr=False)
 
     @property
     def parameters(self) -> list[str]:
         return list(self.space)
+
+    @property
+    def distinct_points(self) -> int:
+        """How many points of the design differ (each ran once; an equal point shares its runs)."""
+        return len(set(self._same_as)) if self._same_as else self.n_points
 
     @property
     def n_points(self) -> int:
@@ -137,11 +202,39 @@ class Sweep:
                     num_resamples: int = 1000, conf_level: float = 0.95) -> pd.DataFrame:
         """Sensitivity indices of `kpi` (the per-point mean over replications) from SALib.
 
-        A "sobol" sweep gives first-order and total Sobol' indices with bootstrap CI half-widths
-        (parameter, S1, S1_conf, ST, ST_conf); a "morris" sweep gives elementary-effect statistics
-        (parameter, mu, mu_star, mu_star_conf, sigma). `method` defaults to the sweep's own; the
-        estimators need the design they were made for, so a grid or LHS sweep has none. With more
-        than one policy and no `policy`, one block per policy with a `policy` column.
+        Parameters
+        ----------
+        kpi : str
+            The KPI whose sensitivity to read.
+        method : {"sobol", "morris"}, optional
+            Defaults to the sweep's own; the estimators need the design they were made for, so a
+            grid, LHS or own-design sweep has none.
+        policy : str, optional
+            One policy's indices; with more than one policy and no `policy`, one block per policy
+            with a `policy` column.
+        num_resamples, conf_level : int, float
+            The bootstrap of the intervals, drawn from a seed derived from the sweep's seed
+            (`simbranch.analysis.sensitivity.bootstrap_seed`): the same sweep gives the same numbers.
+
+        Returns
+        -------
+        DataFrame
+            A "sobol" sweep gives first-order and total Sobol' indices with bootstrap CI
+            half-widths (parameter, S1, S1_conf, ST, ST_conf), a "morris" sweep elementary-effect
+            statistics (parameter, mu, mu_star, mu_star_conf, sigma), as the estimator gives them
+            (an index may leave [0, 1]: that is noise, which the warning reports).
+
+        Raises
+        ------
+        ValueError
+            For a sweep whose design was not drawn for the method, an unknown KPI or policy, or a
+            point without a value (a failed run).
+
+        Warns
+        -----
+        SmallSampleWarning
+            When the design is smaller than the method's advised size or the indices show the
+            estimator's noise (`simbranch.analysis.sensitivity`: the sizes and why).
         """
         from simbranch.analysis.sensitivity import morris_indices, sobol_indices
 
@@ -151,10 +244,11 @@ class Sweep:
             raise ValueError(f"no sensitivity method {method!r}; use 'sobol' or 'morris'")
         if (method or self.method) != self.method or self.method not in hint:
             wanted = [hint[method]] if method else list(hint.values())
-            raise ValueError(f"sensitivity indices need a design drawn for their estimator, and this sweep's design is "
-                             f"{self.method!r}: run " + ", or ".join(wanted)
+            what = "your own design" if self.method == "design" else f"design is {self.method!r}"
+            raise ValueError(f"sensitivity indices need a design drawn for their estimator, and this sweep's {what}: "
+                             "run " + ", or ".join(wanted)
                              + (f"; .pivot() shows how a KPI varies over this {self.method} sweep"
-                                if self.method in ("grid", "lhs") else ""))
+                                if self.method in ("grid", "lhs", "design") else ""))
         method = self.method
         self._kpi(kpi)
         names = [policy] if policy is not None else [p.name for p in self.policies]
@@ -167,12 +261,14 @@ class Sweep:
                 raise ValueError(f"{kpi!r} has no value at {len(missing)} of {len(y)} points of policy {name!r} "
                                  f"(points {shown}; see .failures); a failed run is retried when the same sweep "
                                  "runs again with the same store")
+            label = kpi if len(self.policies) == 1 else f"{kpi} under {name}"
             if method == "sobol":
                 frame = sobol_indices(self.problem, y.to_numpy(), num_resamples=num_resamples,
-                                      conf_level=conf_level, seed=self.seed)
+                                      conf_level=conf_level, seed=self.seed, label=label)
             else:
                 frame = morris_indices(self.problem, self.samples, y.to_numpy(), num_levels=MORRIS_LEVELS,
-                                       num_resamples=num_resamples, conf_level=conf_level, seed=self.seed)
+                                       num_resamples=num_resamples, conf_level=conf_level, seed=self.seed,
+                                       label=label)
             if len(names) > 1:
                 frame.insert(0, "policy", name)
             frames.append(frame)
@@ -236,6 +332,8 @@ class Sweep:
                 f"{self.n_points} points x {len(self.policies)} "
                 f"polic{'ies' if len(self.policies) != 1 else 'y'} x {self.replications} "
                 f"replication{'s' if self.replications != 1 else ''} = {runs} runs, seed {self.seed}"
+                + (f" ({self.distinct_points} distinct points: equal points share their runs)"
+                   if self.distinct_points < self.n_points else "")
                 + (f", <b>{len(self.failures)} failed runs</b>" if len(self.failures) else ""))
         space = pd.DataFrame({"parameter": [meanings.parameter_label(p.path, default=p.path) for p in self._params],
                               "path": [p.path for p in self._params],
@@ -252,30 +350,82 @@ class Sweep:
         return "<br>".join(parts)
 
 
-def sweep(scenario: Scenario, space: Mapping[str, Any], method: str = "lhs", n: int = 64, replications: int = 1,
-          policies: Sequence[Policy | str | Path] | None = None, seed: int = 0, executor: ExecutorLike = None,
-          store: str | Path | None = None, progress: bool = True) -> Sweep:
+def sweep(scenario: Scenario, space: Mapping[str, Any] | None, method: str | None = None, n: int = 64,
+          replications: int = 1, policies: Sequence[Policy | str | Path] | None = None, seed: int = 0,
+          executor: ExecutorLike = None, store: str | Path | None = None, progress: bool = True,
+          design: pd.DataFrame | None = None) -> Sweep:
     """Run `scenario` at every point of a design over `space`, each on the same replication seeds.
 
-    `method`: "grid" (`n` levels per range, every category), "lhs" (`n` Latin-hypercube points),
-    "sobol" (Saltelli design for first-order and total indices: `n` base points, a power of 2,
-    give n(d + 2) points) or "morris" (`n` trajectories give n(d + 1) points). With `policies`
-    every point runs under the baseline and each policy; the point's values are applied over the
-    policy's levers. The space and every point are validated first: a range end or category a field
-    does not allow, or a path that is no field, raises `ScenarioError` naming the path and value, and a
-    point that fails (a combination, or under a policy) names the point too, all before any run.
-    `executor`, `store` and resume work as in `compare`: a run already in the store is not run
-    again, so a Sobol' sweep grown from n to 2n base points (same seed) or given more replications
-    only runs what is new.
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the points change.
+    space : mapping or None
+        Dotted scenario path -> `(low, high)` or a list of categories (module docstring). None
+        only with `design`: each column's values then make its parameter, a numeric column the
+        range from its least to its greatest value (ints if every value is an int), any other the
+        list of its distinct values.
+    method : {"grid", "lhs", "sobol", "morris"}, optional
+        The design to draw (default "lhs"): "grid" (`n` levels per range, every category), "lhs"
+        (`n` Latin-hypercube points), "sobol" (Saltelli design for first-order and total indices:
+        `n` base points, a power of 2, give n(d + 2) points) or "morris" (`n` trajectories give
+        n(d + 1) points on a 4-level grid). Not with `design`.
+    n : int
+        The design's size (see `method`; not used with `design`).
+    replications : int
+        Replications of every point.
+    policies : sequence of Policy, preset names or files, optional
+        Every point runs under the baseline and each policy; the point's values are applied over
+        the policy's levers.
+    seed : int
+        Seeds the design, the replications (replication r of every point and policy shares one)
+        and the bootstrap of `Sweep.sensitivity`.
+    executor, store, progress
+        As in `compare`: a run already in the store is not run again, so a Sobol' sweep grown from
+        n to 2n base points (same seed) or given more replications only runs what is new.
+    design : DataFrame, optional
+        Your own points: one column per parameter of `space` (named by its path), one row per
+        point, the values as the sweep applies them (a category itself, not its index); an
+        optional `point` column must number the rows 0, 1, ... (`Sweep.design` of another sweep
+        is such a frame). The same points give the same table as a drawn design.
+
+    Returns
+    -------
+    Sweep
+        The design, the table of runs and the failures; `method` is "design" for your own points.
+
+    Raises
+    ------
+    ScenarioError
+        A range end or category a field does not allow, or a path that is no field (naming the path
+        and value), or a point that fails (a combination, or under a policy: naming the point too),
+        all before any run.
+    ValueError
+        A malformed space, method, size or seed; a `design` column that is no parameter of the
+        space, a missing one, or a value the parameter does not take (naming the column, row,
+        value and what is allowed); a Morris design that cannot sample, or did not sample, every
+        category of a categorical parameter (naming it, and what to do instead).
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"sweep() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
-    if method not in METHODS:
-        raise ValueError(f"unknown sweep method {method!r}; use one of {', '.join(METHODS)}")
+    if design is not None:
+        if method not in (None, "design"):
+            raise ValueError(f"design= runs your own points and method={method!r} draws a design: give one of them")
+        method = "design"
+    else:
+        method = method or "lhs"
+        if method not in METHODS:
+            raise ValueError(f"unknown sweep method {method!r}; use one of {', '.join(METHODS)}, "
+                             "or give your own points with design=")
     for name, value in (("n", n), ("replications", replications)):
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     n, replications, seed = int(n), int(replications), check_seed(seed)
+    if design is not None:
+        _check_frame(design)
+        if space is None:
+            space = _design_space(design)
+            _check_cells(scenario, design)
     if not isinstance(space, Mapping) or not space:
         raise ValueError("space must map at least one dotted scenario path to (low, high) or a list of values")
     current = scenario.to_dict()
@@ -284,37 +434,78 @@ def sweep(scenario: Scenario, space: Mapping[str, Any], method: str = "lhs", n: 
         _check_values(scenario, param)
     problem = {"num_vars": len(params), "names": [p.path for p in params], "bounds": [p.bounds for p in params]}
 
-    samples = _sample(method, params, problem, n, seed)
-    if samples is None:
-        points = [dict(zip(problem["names"], combo, strict=True))
-                  for combo in itertools.product(*(p.levels(n) for p in params))]
-    else:
-        points = [{p.path: p.value(x) for p, x in zip(params, row, strict=True)} for row in samples]
-    design = pd.DataFrame([{"point": i, **point} for i, point in enumerate(points)],
-                          columns=["point", *problem["names"]])
+    points, samples = _points(method, params, problem, n, seed, design)
+    design_frame = pd.DataFrame([{"point": i, **point} for i, point in enumerate(points)],
+                                columns=["point", *problem["names"]])
 
     resolved = resolve_policies(list(policies or []))
-    bases = {p.name: scenario if p.name == "baseline" else scenario.with_policy(p) for p in resolved}
+    texts = _point_texts(scenario, points, resolved)
+    same_as = _same_as(texts)
     fingerprint = model_fingerprint()
-    texts: list[list[str]] = []
-    for i, point in enumerate(points):  # validate every point under every policy before running anything
-        source = f"sweep point {i} ({', '.join(f'{k}={v!r}' for k, v in point.items())})"
-        row = []
-        for policy in resolved:
-            where = source if policy.name == "baseline" else f"{source} under policy {policy.name!r}"
-            row.append(bases[policy.name].with_overrides(point, source=where).canonical_json())
-        texts.append(row)
     specs = [RunSpec(policy.name, r, seed, texts[i][j], point=i, params=point, fingerprint=fingerprint)
-             for r in range(replications) for i, point in enumerate(points) for j, policy in enumerate(resolved)]
+             for r in range(replications) for i, point in enumerate(points) if same_as[i] == i
+             for j, policy in enumerate(resolved)]
 
     records = run_experiment(specs, executor, store, progress, experiment=f"sweep:{method}:{seed}")
-    table, failures = _tables(records, problem["names"], [p.name for p in resolved])
+    table, failures = _tables(_shared(records, points, same_as), problem["names"], [p.name for p in resolved])
     from importlib.metadata import version
 
-    return Sweep(method=method, space=dict(space), design=design, table=table, failures=failures, policies=resolved,
-                 replications=replications, seed=seed, problem=problem, samples=samples, scenario=scenario,
-                 provenance={**provenance(seed), "SALib": version("SALib"), "method": method, "n": n},
-                 _params=params)
+    return Sweep(method=method, space=dict(space), design=design_frame, table=table, failures=failures,
+                 policies=resolved, replications=replications, seed=seed, problem=problem, samples=samples,
+                 scenario=scenario, provenance={**provenance(seed), "SALib": version("SALib"), "method": method,
+                                                "n": n if design is None else len(points)},
+                 _params=params, _same_as=same_as)
+
+
+def read_design(path: str | Path) -> pd.DataFrame:
+    """Your own design from a CSV file, for `sweep(..., design=)` and `simbranch sweep --design`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV file with a header of parameter paths (and optionally `point`) and one row per point.
+        Each cell is read as the command line reads a value: a TOML value (3, 0.5, true, "text")
+        or else as text (crm), and True / False (as pandas writes booleans) as booleans.
+
+    Returns
+    -------
+    DataFrame
+        One column per header, one row per point; `sweep` checks the values against the space.
+
+    Raises
+    ------
+    ValueError
+        When the file cannot be read, is not a table, has no rows or an empty cell (naming it).
+    """
+    path = Path(path)
+    where = f"design file {str(path)!r}"
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            lines = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except FileNotFoundError:
+        raise ValueError(f"{where}: file not found") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueError(f"{where} cannot be read as a CSV table: {reason}") from None
+    if not lines:
+        raise ValueError(f"{where} is empty; give a header of parameter paths and one row per point")
+    header = [name.strip() for name in lines[0][1]]
+    if not all(header) or len(set(header)) < len(header):
+        raise ValueError(f"{where}: the header {', '.join(header)} needs one distinct, non-empty name per column")
+    if len(lines) == 1:
+        raise ValueError(f"{where} has no rows; give one row per point under the header")
+    columns: dict[str, list[Any]] = {name: [] for name in header}
+    for row, (line, cells) in enumerate(lines[1:]):
+        if len(cells) != len(header):
+            raise ValueError(f"{where}, row {row} (line {line}): {len(cells)} values under a header of "
+                             f"{len(header)} columns")
+        for name, text in zip(header, cells, strict=True):
+            if not text.strip():
+                raise ValueError(f"{where}, row {row} (line {line}), column {name!r}: empty cell; every point "
+                                 "needs a value of every parameter")
+            columns[name].append(_cell(text))
+    return pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in columns.items()})
 
 
 def _parse(path: str, spec: Any, current: Mapping[str, Any] | None) -> _Param:
@@ -370,6 +561,178 @@ def _lookup(data: Mapping[str, Any] | None, path: str) -> Any:
             return None
         node = node[part]
     return node
+
+
+def _points(method: str, params: list[_Param], problem: dict[str, Any], n: int, seed: int,
+            design: pd.DataFrame | None) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The design's points (parameter path -> value applied) and the same in SALib's units."""
+    if design is not None:
+        points = _design_points(design, params)
+    elif method == "grid":
+        points = [dict(zip(problem["names"], combo, strict=True))
+                  for combo in itertools.product(*(p.levels(n) for p in params))]
+    else:
+        samples = _sample(method, params, problem, n, seed)
+        if method == "morris":
+            _check_morris(params, samples, n)
+        return [{p.path: p.value(x) for p, x in zip(params, row, strict=True)} for row in samples], samples
+    encoded = np.array([[p.encode(point[p.path]) for p in params] for point in points], dtype=float)
+    return points, encoded.reshape(len(points), len(params))
+
+
+def _check_morris(params: list[_Param], samples: np.ndarray, n: int) -> None:
+    """Every category of every categorical parameter among the Morris design's points, or a ValueError
+    naming the parameter and what to do: an index of a category never sampled would speak for it."""
+    for j, param in enumerate(params):
+        if param.kind != "category":
+            continue
+        k = len(param.values)
+        if k > MORRIS_LEVELS:
+            raise ValueError(f"{param.path} has {k} categories but the Morris grid has {MORRIS_LEVELS} levels, so "
+                             f"Morris cannot sample them all: use method='lhs' or 'sobol', or sweep at most "
+                             f"{MORRIS_LEVELS} of its categories")
+        seen = {param.category(x) for x in samples[:, j]}
+        missing = [param.values[i] for i in range(k) if i not in seen]
+        if missing:
+            raise ValueError(f"the {n} Morris trajectories never sample {', '.join(map(repr, missing))} of "
+                             f"{param.path} ({param.describe()}), so its mu_star would speak for categories it never "
+                             f"saw: give more trajectories (each visits 2 of the {MORRIS_LEVELS} levels; n >= "
+                             f"{max(k, MIN_MORRIS_TRAJECTORIES)} is advised) or use method='lhs'")
+
+
+def _check_frame(design: Any) -> None:
+    if not isinstance(design, pd.DataFrame):
+        raise ValueError(f"design must be a DataFrame with one column per parameter path and one row per point "
+                         f"(read_design reads one from a CSV file), got {type(design).__name__}")
+    if design.empty or not len(design.columns):
+        raise ValueError("design has no rows or no columns; give one column per parameter path and one row per point")
+    repeated = design.columns[design.columns.duplicated()]
+    if len(repeated):
+        raise ValueError(f"design has the column {repeated[0]!r} twice; give each parameter one column")
+
+
+def _check_cells(scenario: Scenario, design: pd.DataFrame) -> None:
+    """Each distinct value of each column of a design alone on the scenario (where no space says what
+    the columns may hold): a ScenarioError names the first row that holds a value the field refuses."""
+    for column in design.columns:
+        if column == "point":
+            continue
+        seen: set[tuple[bool, Any]] = set()
+        for row, value in enumerate(design[column]):
+            value = _plain(value)
+            key = (isinstance(value, bool), _label(value))
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                scenario.with_overrides({str(column): value})
+            except ScenarioError as exc:
+                own = [p for p in exc.problems if p[0] == column or p[0].startswith(f"{column}.")]
+                if own:
+                    raise ScenarioError(f"design row {row}, column {column!r}", own) from None
+
+
+def _design_space(design: pd.DataFrame) -> dict[str, Any]:
+    """The space a design spans (for `space=None`): a numeric column's range, another column's values."""
+    space: dict[str, Any] = {}
+    for column in design.columns:
+        if column == "point":
+            continue
+        values = [v.item() if isinstance(v, np.generic) else v for v in design[column]]
+        numbers = all(_is_number(v) and math.isfinite(v) for v in values)
+        if numbers and min(values) < max(values):
+            ints = all(isinstance(v, int) for v in values)
+            low, high = min(values), max(values)
+            space[str(column)] = (int(low), int(high)) if ints else (float(low), float(high))
+        else:
+            distinct: dict[tuple[bool, Any], Any] = {}
+            for v in values:  # 1 and True stay apart; lists and tables by their JSON text
+                distinct.setdefault((isinstance(v, bool), _label(v)), v)
+            space[str(column)] = list(distinct.values())
+    return space
+
+
+def _design_points(design: pd.DataFrame, params: list[_Param]) -> list[dict[str, Any]]:
+    """The rows of your own design as points, each value checked against its parameter."""
+    names = [p.path for p in params]
+    unknown = [c for c in design.columns if c not in names and c != "point"]
+    if unknown:
+        raise ValueError(f"design column {unknown[0]!r} is not a parameter of the space; columns: "
+                         f"{', '.join(names)} (and optionally point)")
+    missing = [name for name in names if name not in design.columns]
+    if missing:
+        raise ValueError(f"design has no column {missing[0]!r}; every parameter of the space needs one "
+                         f"({', '.join(names)})")
+    if "point" in design.columns and [_plain(v) for v in design["point"]] != list(range(len(design))):
+        raise ValueError(f"design column 'point' must number the rows 0 to {len(design) - 1} in order (or be left "
+                         "out)")
+    points = []
+    for row, values in enumerate(design[names].itertuples(index=False, name=None)):
+        point = {}
+        for param, value in zip(params, values, strict=True):
+            try:
+                point[param.path] = param.accept(value)
+            except ValueError as exc:
+                raise ValueError(f"design row {row}, column {param.path!r}: {_plain(value)!r} is {exc}") from None
+        points.append(point)
+    return points
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _point_texts(scenario: Scenario, points: list[dict[str, Any]], policies: list[Policy]) -> list[list[str]]:
+    """Every point's scenario under every policy (canonical JSON), each validated before anything runs."""
+    bases = {p.name: scenario if p.name == "baseline" else scenario.with_policy(p) for p in policies}
+    texts = []
+    for i, point in enumerate(points):
+        source = f"sweep point {i} ({', '.join(f'{k}={v!r}' for k, v in point.items())})"
+        row = []
+        for policy in policies:
+            where = source if policy.name == "baseline" else f"{source} under policy {policy.name!r}"
+            row.append(bases[policy.name].with_overrides(point, source=where).canonical_json())
+        texts.append(row)
+    return texts
+
+
+def _same_as(texts: list[list[str]]) -> list[int]:
+    """Per point, the first point whose scenarios (under every policy) are the same as its own."""
+    first: dict[tuple[str, ...], int] = {}
+    return [first.setdefault(tuple(row), i) for i, row in enumerate(texts)]
+
+
+def _shared(records: list[dict[str, Any]], points: list[dict[str, Any]], same_as: list[int]) -> list[dict[str, Any]]:
+    """The records of the points that ran, and for each equal point a copy under its own number."""
+    by_point: dict[int, list[dict[str, Any]]] = {}
+    for record in records:
+        by_point.setdefault(record["point"], []).append(record)
+    out = list(records)
+    for i, first in enumerate(same_as):
+        if first != i:
+            out.extend({**record, "point": i, "params": points[i]} for record in by_point.get(first, []))
+    return out
+
+
+def _cell(text: str) -> Any:
+    """A design file's cell as the command line reads a value: TOML, True / False, or else text."""
+    text = text.strip()
+    if text in ("True", "False"):
+        return text == "True"
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _same(category: Any, value: Any) -> bool:
+    """Whether a design's value is this category: booleans only equal booleans (True is not 1), numbers
+    by value (2 and 2.0), anything else by its text (lists and tables as JSON)."""
+    if isinstance(category, bool) or isinstance(value, bool):
+        return isinstance(category, bool) and isinstance(value, bool) and category == value
+    if _is_number(category) and _is_number(value):
+        return bool(category == value)
+    return _label(category) == _label(value)
 
 
 def _sample(method: str, params: list[_Param], problem: dict[str, Any], n: int, seed: int) -> np.ndarray | None:

@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simbranch import meanings
+from simbranch.extras import require
 from simbranch.registry import ALLOCATION_RULES
 from simbranch.run import RunResult, run
 from simbranch.scenario import Scenario
@@ -190,7 +191,7 @@ class SideBySide:
     def __init__(self, scenario: Scenario, seed: int = 0, left: Mapping[str, Any] | None = None,
                  right: Mapping[str, Any] | None = None, names: tuple[str, str] = ("A", "B"), *,
                  lang: str = "en", currency: str | None = None):
-        import ipywidgets as w
+        w = require("ipywidgets", "the demo", extra="notebooks")
 
         self.scenario = scenario
         self.names = names

@@ -18,10 +18,11 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from simbranch.experiment.design import RunSpec
 from simbranch.experiment.worker import UserRules, execute, watch_parent
+from simbranch.extras import require
 from simbranch.registry import ALLOCATION_RULES
 
 __all__ = ["START_METHOD_VARIABLE", "ExecutorLike", "execute_all", "process_pool", "resolve_start_method"]
@@ -67,6 +68,18 @@ def _user_rules(specs: Sequence[RunSpec]) -> UserRules:
                       if name in used and not cls.__module__.startswith("simbranch.")})
 
 
+def _named_executor(name: str) -> NoReturn:
+    """An executor given by a name that is not run here: "dask" wants a `distributed.Client` (and, without
+    Dask, the extra that installs it); any other name is a mistake, said plainly rather than as a missing
+    `submit`."""
+    if name == "dask":
+        require("distributed", "the Dask executor", extra="dask", package="dask.distributed")
+        raise ValueError("executor='dask': pass a distributed.Client (from distributed import Client; "
+                         "executor=Client(...)), whose workers then run the specs")
+    raise ValueError(f"executor={name!r} is not one of 'process' (a local process pool), 'serial', a "
+                     "concurrent.futures.Executor or a distributed.Client")
+
+
 def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Iterator[dict[str, Any]]:
     """Run every spec and yield its record as it finishes (in completion order)."""
     rules = _user_rules(specs)
@@ -82,6 +95,8 @@ def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Iter
         workers = max(1, sum(w.get("nthreads", 1) for w in executor.scheduler_info()["workers"].values()))
         executor = executor.get_executor()
     else:
+        if isinstance(executor, str):
+            _named_executor(executor)
         workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
     limit = 4 * workers
     pending = iter(specs)

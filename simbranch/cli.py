@@ -258,11 +258,15 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="sweep parameters over a design and measure their influence")
     p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file")
     p.add_argument("--param", dest="params", metavar="PATH=LOW:HIGH|PATH=A,B,...", type=parse_sweep_param,
-                   action="append", required=True,
-                   help="a range (managers.count=8:16) or a list of values (allocation.rule=crm,by_tier)")
-    p.add_argument("--method", choices=["grid", "lhs", "sobol", "morris"], default="lhs")
-    p.add_argument("--n", type=_positive_int, default=16, help="points (lhs), levels (grid), base points (sobol), "
-                   "trajectories (morris)")
+                   action="append", default=[],
+                   help="a range (managers.count=8:16) or a list of values (allocation.rule=crm,by_tier); "
+                   "with --design, what the file's values may be (default: what its columns hold)")
+    p.add_argument("--method", choices=["grid", "lhs", "sobol", "morris"],
+                   help="the design to draw (default lhs; not with --design)")
+    p.add_argument("--n", type=_positive_int, help="points (lhs), levels (grid), base points (sobol), "
+                   "trajectories (morris); default 16, not with --design")
+    p.add_argument("--design", type=Path, metavar="FILE.csv",
+                   help="run your own points: a CSV file with one column per parameter path, one row per point")
     p.add_argument("--reps", type=_positive_int, default=1, help="replications per point")
     p.add_argument("--kpi", dest="kpis", action="append", default=[],
                    help="KPI to analyse (repeatable; default satisfaction_mean and revenue)")
@@ -789,12 +793,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     unknown = [k for k in kpis if k not in sb.KPI_NAMES]
     if unknown:  # before the runs, not after hours of them
         raise BadInput(f"unknown KPI {unknown[0]!r}; allowed: {', '.join(sb.KPI_NAMES)}")
+    design = _sweep_design(args)
     if args.out is not None:
         _make_dir(args.out)
     try:
-        result = sb.sweep(sc, space=dict(args.params), method=args.method, n=args.n, replications=args.reps,
-                          seed=args.seed, executor=EXECUTORS[args.executor],
-                          store=args.store, progress=sys.stderr.isatty())
+        result = sb.sweep(sc, space=dict(args.params) or None, method=args.method,
+                          n=args.n if args.n is not None else 16, replications=args.reps, seed=args.seed,
+                          executor=EXECUTORS[args.executor], store=args.store, progress=sys.stderr.isatty(),
+                          design=design)
     except StoreError as exc:
         raise BadInput(str(exc)) from None
     except ValueError as exc:
@@ -802,20 +808,20 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             raise
         raise BadInput(f"sweep: {exc}") from None
     runs = result.table
-    print(_terminal([_sweep_header(args.method, len(args.params), result.design.shape[0], args.reps, len(runs),
-                                   len(result.failures), args.lang)]))
-    design = result.design.set_index("point") if "point" in result.design else result.design
-    print(format_sweep(design, runs.groupby("point")[kpis].mean(), args.lang, args.names, sc.branch.currency))
+    print(_terminal([_sweep_header(result.method, len(result.space), result.n_points, args.reps, len(runs),
+                                   len(result.failures), args.lang, result.distinct_points)]))
+    points = result.design.set_index("point") if "point" in result.design else result.design
+    print(format_sweep(points, runs.groupby("point")[kpis].mean(), args.lang, args.names, sc.branch.currency))
     written = []
     if args.out is not None:
         written.append(args.out / "table.csv")
         runs.to_csv(written[-1], index=False)
-    if args.method in ("sobol", "morris"):
+    if result.method in ("sobol", "morris"):
         for kpi in kpis:
-            indices = result.sensitivity(kpi)
+            indices = _sweep_indices(result, kpi)
             print()
             print(_terminal([word("sensitivity_of", args.lang, kpi=kpi_name(kpi, args.lang, args.names),
-                                  method=args.method)]))
+                                  method=result.method)]))
             print(indices.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
             if args.out is not None:
                 written.append(args.out / f"sensitivity_{kpi}.csv")
@@ -824,11 +830,51 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sweep_header(method: str, params: int, points: int, reps: int, runs: int, failed: int, lang: str) -> str:
+def _sweep_design(args: argparse.Namespace) -> pd.DataFrame | None:
+    """`--design FILE.csv` read (None without it), or bad input: an unreadable file, or with --method / --n;
+    without it, at least one --param."""
+    from simbranch.experiment.sweep import read_design
+
+    if args.design is None:
+        if not args.params:
+            raise BadInput("sweep: give the parameters to sweep with --param PATH=LOW:HIGH or PATH=A,B,... "
+                           "(or your own points with --design FILE.csv)")
+        return None
+    given = [name for name, value in (("--method", args.method), ("--n", args.n)) if value is not None]
+    if given:
+        raise BadInput(f"sweep: --design runs the file's points, so {' and '.join(given)} (which draw a design) "
+                       "cannot be given with it")
+    try:
+        return read_design(args.design)
+    except ValueError as exc:
+        raise BadInput(f"sweep: {exc}") from None
+
+
+def _sweep_indices(result: sb.Sweep, kpi: str) -> pd.DataFrame:
+    """`result.sensitivity(kpi)`, its warnings (a sample too small for the estimator) on stderr, one line each."""
+    from simbranch.analysis.sensitivity import SmallSampleWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SmallSampleWarning)
+        indices = result.sensitivity(kpi)
+    for caught_warning in caught:
+        if issubclass(caught_warning.category, SmallSampleWarning):
+            _say(f"warning: {caught_warning.message}")
+        else:
+            warnings.warn_explicit(caught_warning.message, caught_warning.category, caught_warning.filename,
+                                   caught_warning.lineno)
+    return indices
+
+
+def _sweep_header(method: str, params: int, points: int, reps: int, runs: int, failed: int, lang: str,
+                  distinct: int | None = None) -> str:
+    shared = distinct is not None and distinct < points
     if lang == "zh":
         return (f"{method} 扫描 {params} 个参数:{points} 个点 × 每点 {reps} 次重复 = {runs} 次运行"
+                + (f"(其中不同的点 {distinct} 个,相同的点共用运行结果)" if shared else "")
                 + (f",{failed} 次失败" if failed else ""))
     return (f"{method} sweep of {params} parameters: {points} points x {reps} replications = {runs} runs"
+            + (f" ({distinct} distinct points: equal points share their runs)" if shared else "")
             + (f", {failed} failed" if failed else ""))
 
 

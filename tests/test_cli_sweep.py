@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from simbranch import meanings
@@ -75,3 +76,63 @@ def test_sweep_in_chinese_names_the_kpis_by_their_labels(capsys: pytest.CaptureF
     assert main([*args, "--names", "code"]) == 0
     assert capsys.readouterr().out.splitlines()[1].split() == ["point", "managers.count", "satisfaction_mean",
                                                                 "client_churn_rate"]
+
+
+def test_a_design_file_runs_its_own_points(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`--design FILE.csv`: the file's points (a category by name, a boolean as pandas writes it), with the
+    space read from the file; a repeated point runs once and the header says so."""
+    design = tmp_path / "design.csv"
+    design.write_text("managers.count,allocation.rule,training.enabled\n2,crm,True\n3,round_robin,false\n"
+                      "2,crm,True\n", encoding="utf-8")
+    code = main(["sweep", str(BASELINE), "--design", str(design), "--kpi", "wait_mean_h", *TINY,
+                 "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("design sweep of 3 parameters: 3 points x 1 replications = 3 runs (2 distinct points: "
+                          "equal points share their runs)")
+    table = pd.read_csv(tmp_path / "out" / "table.csv")
+    assert table["allocation.rule"].tolist() == ["crm", "round_robin", "crm"]
+    assert table["training.enabled"].tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize(("content", "extra", "shown"), [
+    (None, [], "missing.csv': file not found"),
+    ("", [], "is empty"),
+    ("managers.count,allocation.rule\n", [], "has no rows"),
+    ("managers.count,allocation.rule\n2,crm,3\n", [], "row 0 (line 2): 3 values under a header of 2 columns"),
+    ("managers.count,allocation.rule\n2,\n", [], "row 0 (line 2), column 'allocation.rule': empty cell"),
+    ("managers.count\n3\n0\n", [], "design row 1, column 'managers.count'"),
+    ("managers.count\n2\n5\n", ["--param", "managers.count=2:4"],
+     "design row 1, column 'managers.count': 5 is outside the range; allowed: int in [2, 4]"),
+    ("managers.cuont\n2\n", ["--param", "managers.count=2:4"], "design column 'managers.cuont' is not a parameter"),
+    ("managers.count\n2\n", ["--method", "lhs"], "--design runs the file's points, so --method"),
+])
+def test_a_bad_design_file_exits_2_with_a_clear_message(tmp_path: Path, content: str | None, extra: list[str],
+                                                         shown: str, capsys: pytest.CaptureFixture,
+                                                         executed: list) -> None:
+    design = tmp_path / "missing.csv"
+    if content is not None:
+        design = tmp_path / "design.csv"
+        design.write_text(content, encoding="utf-8")
+    code = main(["sweep", str(BASELINE), "--design", str(design), *extra, *TINY])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.startswith("simbranch: ") and shown in err and "Traceback" not in err
+    assert executed == []
+
+
+def test_no_parameters_and_no_design_exit_2(capsys: pytest.CaptureFixture) -> None:
+    assert main(["sweep", str(BASELINE), *TINY]) == 2
+    assert "give the parameters to sweep with --param" in capsys.readouterr().err
+
+
+def test_a_small_sobol_sweep_says_so_on_stderr(capsys: pytest.CaptureFixture) -> None:
+    """A Sobol' design below the advised size prints its indices and one warning line per KPI on stderr."""
+    code = main(["sweep", str(BASELINE), "--param", "managers.count=2:4", "--param", "allocation.rule=crm,round_robin",
+                 "--method", "sobol", "--n", "2", "--kpi", "wait_mean_h", *TINY])
+    out, err = capsys.readouterr()
+    assert code == 0 and "S1_conf" in out
+    warning = [line for line in err.splitlines() if line.startswith("simbranch: warning: ")]
+    assert len(warning) == 1
+    assert "Sobol' indices of wait_mean_h from n = 2 base points" in warning[0]
+    assert "below the advised 64 base points" in warning[0]

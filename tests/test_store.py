@@ -451,3 +451,49 @@ def test_a_renamed_branch_in_another_currency_reuses_its_runs(tmp_path):
     sb.compare(base.with_overrides({"clients.count": 101}), ["crm_routing"], replications=2, seed=4,
                executor="serial", progress=False, store=store)
     assert len(sb.ResultStore(store).keys()) == 8
+
+
+HAND_EDITS = [
+    # (table, SQL that edits the store by hand, what the error names)
+    ("runs", "UPDATE runs SET replication = 'abc'", "replication = 'abc' is not an integer"),
+    ("runs", "UPDATE runs SET kpis = '\"hello\"'", "kpis = 'hello' is not a JSON object"),
+    ("runs", "UPDATE runs SET kpis = 'null'", "kpis = 'None' is not a JSON object"),
+    ("runs", "UPDATE runs SET kpis = '{\"profit\": \"lots\"}'", "KPI 'profit' = 'lots' is not a number"),
+    ("runs", "UPDATE runs SET status = 'maybe'", "status = 'maybe'"),
+    ("series", "UPDATE series SET data = '{\"revenue\": 5}'", "daily series is not an object of equally long lists"),
+    ("series", "UPDATE series SET data = '" + "[" * 100_000 + "]" * 100_000 + "'", "nested too deep"),
+    ("meta", "UPDATE meta SET value = '[1, 2]' WHERE name LIKE 'comparison:%'", "is a list, not the object"),
+    ("meta", "UPDATE meta SET value = json_remove(value, '$.saved_at') WHERE name LIKE 'comparison:%'",
+     "has no saved_at"),
+    ("meta", "UPDATE meta SET value = json_set(value, '$.replications', '3') WHERE name LIKE 'comparison:%'",
+     "replications = '3'; allowed: an integer from 1 to 100,000"),
+    ("meta", "UPDATE meta SET value = json_set(value, '$.replications', 1000000000000) WHERE name LIKE "
+             "'comparison:%'", "replications = '1000000000000'"),
+    ("meta", "UPDATE meta SET value = json_set(value, '$.scenario', '{\"managers\": {\"count\": -3}}') "
+             "WHERE name LIKE 'comparison:%'", "scenario 0 is not valid: managers.count"),
+    ("meta", "UPDATE meta SET value = json_set(value, '$.policies[0].levers', 7) WHERE name LIKE 'comparison:%'",
+     "a policy is not valid: levers"),
+]
+
+
+@pytest.mark.parametrize(("table", "sql", "message"), HAND_EDITS, ids=[m for *_, m in HAND_EDITS])
+def test_a_hand_edited_store_is_a_clear_store_error(tmp_path, table, sql, message, capsys):
+    """Rows and notes edited by hand (or by another program) give a StoreError that names the run or
+    note and the field, in Python and as exit 2 from `simbranch report`, never a traceback."""
+    import sqlite3
+    from pathlib import Path
+
+    from simbranch.cli import main
+
+    store = tmp_path / "runs.sqlite"
+    sc = sb.load_scenario(Path(__file__).resolve().parents[1] / "simbranch" / "scenarios" / "baseline.toml")
+    sb.compare(sc.with_overrides({"branch.horizon_days": 3, "branch.warmup_days": 1, "clients.count": 50,
+                                  "managers.count": 2}), ["crm_routing"], replications=1, seed=1,
+               executor="serial", progress=False, store=store)
+    with sqlite3.connect(store) as db:
+        db.execute(sql)
+    with pytest.raises(StoreError, match=re.escape(message)):
+        sb.load_comparison(store)
+    assert main(["report", str(store), "--out", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -395,8 +395,8 @@ def test_kill_the_process_group_mid_experiment_with_a_pool(tmp_path, reference, 
 
 
 def synthetic(writer: int | str, j: int) -> dict:
-    return {"key": f"{writer}-{j}", "policy": f"p{writer}", "point": -1, "replication": j, "seed": 1, "params": {},
-            "status": "ok", "error": "", "kpis": {"revenue": float(j), "writer": str(writer)},
+    return {"key": f"{writer}-{j}", "policy": f"p{writer}", "point": -1, "replication": j, "seed": 1,
+            "params": {"writer": str(writer)}, "status": "ok", "error": "", "kpis": {"revenue": float(j)},
             "fingerprint": "test", "wall_time_s": 0.01, "series": {"revenue": [float(j)] * 400}}
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from simbranch.experiment.compare import SERIES_COLUMNS, Comparison, comparison_from_records
-from simbranch.experiment.design import model_fingerprint, run_specs, scenario_specs
+from simbranch.experiment.design import MAX_SEED, model_fingerprint, run_specs, scenario_specs
 from simbranch.experiment.store import ResultStore, StoreError
 from simbranch.scenario import Policy, Scenario
 
@@ -23,11 +25,65 @@ __all__ = ["load_comparison", "saved_comparisons"]
 _PREFIX = "comparison:"
 
 
+#: Most replications a stored note may claim: far above any real comparison (the CLI's own bound on
+#: --reps is lower), low enough that the run specs it implies fit in memory at once.
+MAX_NOTED_REPLICATIONS = 100_000
+#: Most scenarios a stored note of a comparison on several may hold.
+MAX_NOTED_SCENARIOS = 100_000
+
+
+def _check_note(store: str | Path, name: str, note: Any) -> dict[str, Any]:
+    """The note of comparison `name` if it is what `compare` writes, else a StoreError naming the field:
+    an object with an integer seed (0 to MAX_SEED), replications (1 to MAX_NOTED_REPLICATIONS), a
+    numeric saved_at, a list of valid policies, and a valid scenario (or list of scenarios)."""
+    where = f"{store}: note {name!r}"
+    if not isinstance(note, dict):
+        raise StoreError(f"{where} is a {type(note).__name__}, not the object a comparison writes")
+    checks = (("seed", lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_SEED,
+               f"an integer from 0 to {MAX_SEED}"),
+              ("replications", lambda v: isinstance(v, int) and not isinstance(v, bool)
+               and 1 <= v <= MAX_NOTED_REPLICATIONS, f"an integer from 1 to {MAX_NOTED_REPLICATIONS:,}"),
+              ("saved_at", lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a time in seconds"),
+              ("policies", lambda v: isinstance(v, list) and v, "a list of policies"))
+    for field, ok, allowed in checks:
+        if field not in note:
+            raise StoreError(f"{where} has no {field} ({allowed})")
+        if not ok(note[field]):
+            raise StoreError(f"{where}: {field} = {str(note[field])[:60]!r}; allowed: {allowed}")
+    texts = note.get("scenarios", [note.get("scenario")])
+    if not isinstance(texts, list) or not texts or len(texts) > MAX_NOTED_SCENARIOS \
+            or not all(isinstance(t, str) for t in texts):
+        raise StoreError(f"{where}: its scenario is not the scenario text (or list of them) a comparison writes")
+    return note
+
+
+def _note_objects(store: str | Path, name: str, note: dict[str, Any]) -> tuple[list[Policy], list[Scenario]]:
+    """The policies and scenarios of a checked note, each validated as a file would be."""
+    where = f"{store}: note {name!r}"
+    try:
+        policies = [Policy.model_validate(p) for p in note["policies"]]
+    except ValidationError as exc:
+        raise StoreError(f"{where}: a policy is not valid: {_first_error(exc)}") from None
+    scenarios = []
+    for i, text in enumerate(note.get("scenarios", [note.get("scenario")])):
+        try:
+            scenarios.append(Scenario.model_validate(json.loads(text)))
+        except (ValueError, RecursionError) as exc:  # ValidationError is a ValueError
+            reason = _first_error(exc) if isinstance(exc, ValidationError) else "not valid JSON"
+            raise StoreError(f"{where}: scenario {i} is not valid: {reason}") from None
+    return policies, scenarios
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
+
+
 def saved_comparisons(store: str | Path) -> pd.DataFrame:
     """The comparisons noted in a store, newest first: name, seed, replications (per scenario), policies,
     saved_at, scenarios (how many: more than 1 for a comparison on several)."""
     with _open(store) as db:
-        notes = db.meta(_PREFIX)
+        notes = {name: _check_note(store, name, note) for name, note in db.meta(_PREFIX).items()}
     rows = [{"name": name.removeprefix(_PREFIX), "seed": note["seed"], "replications": note["replications"],
              "policies": ", ".join(p["name"] for p in note["policies"]),
              "saved_at": pd.Timestamp(note["saved_at"], unit="s"), "scenarios": len(note.get("scenarios", [1]))}
@@ -43,7 +99,7 @@ def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
     for this model version (run the same `compare` again to complete it).
     """
     with _open(store) as db:
-        notes = db.meta(_PREFIX)
+        notes = {key: _check_note(store, key, note) for key, note in db.meta(_PREFIX).items()}
         if not notes:
             raise StoreError(f"{store}: holds no comparison (a comparison run with this store notes itself in it)")
         if name is None:
@@ -54,12 +110,10 @@ def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
             known = ", ".join(n.removeprefix(_PREFIX) for n in notes)
             raise StoreError(f"{store}: no comparison {name!r}; it holds: {known}")
         note = notes[key]
-        policies = [Policy.model_validate(p) for p in note["policies"]]
+        policies, scenarios = _note_objects(store, key, note)
         if "scenarios" in note:  # a comparison on several scenarios
-            scenarios = [Scenario.model_validate(json.loads(text)) for text in note["scenarios"]]
             specs = scenario_specs(scenarios, policies, range(note["replications"]), note["seed"], SERIES_COLUMNS)
         else:
-            scenarios = [Scenario.model_validate(json.loads(note["scenario"]))]
             specs = run_specs(scenarios[0], policies, range(note["replications"]), note["seed"], SERIES_COLUMNS)
         records = db.records({s.key for s in specs}, with_series=True)
         others = {fp: n for fp, n in db.fingerprints(f"compare:{note['seed']}").items() if fp != model_fingerprint()}

@@ -342,6 +342,7 @@ class ResultStore:
                 if with_series:
                     rec["series"] = _json(rec["series"], f"run {rec['key']}: series", self.path) if rec["series"] \
                         else None
+                _check_record(rec, self.path)
                 out.append(rec)
         return out
 
@@ -380,6 +381,38 @@ def _json(text: str, what: str = "a note", path: Path | None = None) -> Any:
         return json.loads(text)
     except (TypeError, ValueError):
         raise StoreError(f"{path or 'the store'}: {what} is not valid JSON: {str(text)[:80]!r}") from None
+    except RecursionError:
+        raise StoreError(f"{path or 'the store'}: {what} is JSON nested too deep to be one of simbranch's "
+                         "(the store was edited by hand or by another program)") from None
+
+
+def _check_record(rec: dict[str, Any], path: Path) -> None:
+    """A StoreError naming the run and the field when a stored run is not what `add` writes (a row
+    edited by hand or by another program): integer point, replication and seed; a status of ok or error;
+    parameters, KPIs and provenance as JSON objects, KPI values numbers or null; a daily
+    series as an object of equally long lists."""
+    where = f"{path}: run {rec.get('key')!r}"
+    for column in ("point", "replication", "seed"):
+        if not isinstance(rec.get(column), int) or isinstance(rec.get(column), bool):
+            raise StoreError(f"{where}: {column} = {rec.get(column)!r} is not an integer (edited by hand?)")
+    if rec.get("status") not in ("ok", "error"):
+        raise StoreError(f"{where}: status = {rec.get('status')!r}; a run's status is 'ok' or 'error'")
+    for column in ("params", "kpis", "provenance"):
+        if not isinstance(rec.get(column), dict):
+            raise StoreError(f"{where}: {column} = {str(rec.get(column))[:60]!r} is not a JSON object")
+    bad = [k for k, v in rec["kpis"].items() if v is not None and not _number(v)]
+    if bad:
+        raise StoreError(f"{where}: KPI {bad[0]!r} = {str(rec['kpis'][bad[0]])[:40]!r} is not a number")
+    series = rec.get("series")
+    if series is not None:
+        lists = isinstance(series, dict) and all(isinstance(v, list) for v in series.values())
+        if not lists or len({len(v) for v in series.values()}) > 1 or not all(
+                x is None or isinstance(x, bool) or _number(x) for v in series.values() for x in v):
+            raise StoreError(f"{where}: its daily series is not an object of equally long lists of numbers")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _name(exc: sqlite3.Error) -> str:

@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/interactive.py
 	$(PY) benchmarks/calibration.py
 	$(PY) benchmarks/startup.py
+	$(PY) benchmarks/import_time.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

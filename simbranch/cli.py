@@ -25,8 +25,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import simbranch as sb
 from simbranch import meanings
 from simbranch.experiment import StoreError
-from simbranch.experiment.design import MAX_SEED
-from simbranch.scenario import BASELINE, PRESETS, _printable, preset_names, scenario_json_schema
+from simbranch.experiment.design import MAX_REPLICATIONS, MAX_SEED
+from simbranch.scenario import (
+    BASELINE,
+    MAX_FILE_BYTES,
+    PRESETS,
+    _printable,
+    preset_names,
+    read_file_bytes,
+    scenario_json_schema,
+)
 from simbranch.terminal import (
     LANGS,
     NAME_MODES,
@@ -105,10 +113,14 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not path=value (for example clients.count=100)"
         )
+    if len(raw) > MAX_FILE_BYTES:
+        raise argparse.ArgumentTypeError(f"the value of {path} is longer than {MAX_FILE_BYTES:,} characters")
     try:
         value: Any = tomllib.loads("v = " + raw)["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except RecursionError:
+        raise argparse.ArgumentTypeError(f"the value of {path} is nested too deep to be a scenario value") from None
     return path, value
 
 
@@ -130,8 +142,17 @@ def parse_reps(text: str) -> int | str:
         reps = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is neither a whole number nor 'auto'") from None
-    if reps < 1:
-        raise argparse.ArgumentTypeError(f"{reps} replications; at least 1 is needed")
+    return _replications(str(reps))
+
+
+def _replications(text: str) -> int:
+    """`--reps N`: a whole number from 1 to MAX_REPLICATIONS (checked before anything is built)."""
+    try:
+        reps = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= reps <= MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"{reps} replications; allowed: 1 to {MAX_REPLICATIONS:,}")
     return reps
 
 
@@ -267,7 +288,7 @@ def _parser() -> argparse.ArgumentParser:
                    "trajectories (morris); default 16, not with --design")
     p.add_argument("--design", type=Path, metavar="FILE.csv",
                    help="run your own points: a CSV file with one column per parameter path, one row per point")
-    p.add_argument("--reps", type=_positive_int, default=1, help="replications per point")
+    p.add_argument("--reps", type=_replications, default=1, help="replications per point")
     p.add_argument("--kpi", dest="kpis", action="append", default=[],
                    help="KPI to analyse (repeatable; default satisfaction_mean and revenue)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
@@ -293,7 +314,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--waves", type=_positive_int, default=3, metavar="N", help="history-matching waves (default 3)")
     p.add_argument("--points", type=_positive_int, metavar="N",
                    help="settings simulated per wave (default 10 per parameter)")
-    p.add_argument("--reps", type=_positive_int, default=2, metavar="N", help="runs per setting (default 2)")
+    p.add_argument("--reps", type=_replications, default=2, metavar="N", help="runs per setting (default 2)")
     p.add_argument("--check-draws", type=_positive_int, default=20, metavar="N",
                    help="posterior draws simulated to check the fit (default 20)")
     p.add_argument("--best-reps", type=_positive_int, default=10, metavar="N",
@@ -317,7 +338,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--param", dest="params", metavar="PATH[=LOW:HIGH]", type=parse_study_param, action="append",
                    default=[], help="an assumption to vary: a range (PATH=LOW:HIGH), values (PATH=A,B,...), or a "
                    "path alone for its declared plausible range; repeatable (default: every declared range)")
-    p.add_argument("--reps", type=_positive_int, default=2, metavar="N", help="replications per draw (default 2)")
+    p.add_argument("--reps", type=_replications, default=2, metavar="N", help="replications per draw (default 2)")
     p.add_argument("--kpi", dest="kpis", action="append", default=[], metavar="KPI",
                    help="KPI the conclusions are about; repeatable, the first ranks the policies (default profit)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
@@ -703,8 +724,8 @@ def _file_kind(path: Path) -> str:
     if kind:
         return kind
     try:
-        tables = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        tables = tomllib.loads(read_file_bytes(path).decode("utf-8-sig"))
+    except (sb.ScenarioError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return "scenario"  # load_scenario reports what is wrong with it
     return next((k for k in ("observed", "policy") if k in tables), "scenario")
 

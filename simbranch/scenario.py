@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import stat
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -303,11 +304,10 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def load_scenario_text(text: str, source: str = "<text>") -> Scenario:
     """Validate a scenario given as TOML text (`source` names it in error messages)."""
-    try:
-        data = tomllib.loads(text.removeprefix("\ufeff"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, [("", _MISSING, f"is not valid TOML: {exc}")]) from None
-    return _validate(data, source)
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(source, [("", _MISSING, f"is longer than {MAX_FILE_BYTES:,} characters; a scenario "
+                                                    "is a few KB")])
+    return _validate(parse_toml(text.removeprefix("\ufeff"), source), source)
 
 
 def _package_folder(name: str) -> Path:
@@ -381,25 +381,54 @@ def scenario_json_schema() -> dict[str, Any]:
     return schema
 
 
-def _read_toml(path: str | Path) -> dict[str, Any]:
-    source = str(path)
-    p = Path(path)
+#: Largest scenario, policy or observed-data file read: a scenario with every field written out is
+#: about 12 KB, so 1 MB is far above any real one and small enough to refuse before reading more.
+MAX_FILE_BYTES = 1_000_000
+
+
+def read_file_bytes(path: str | Path) -> bytes:
+    """The bytes of a scenario, policy or observed-data file, read only if it is a regular file of at
+    most `MAX_FILE_BYTES` (a device such as /dev/zero, a pipe or a huge file is refused before
+    reading, with a ScenarioError naming the file)."""
+    source, p = str(path), Path(path)
     try:
-        raw = p.read_bytes()
+        mode = p.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise ScenarioError(source, [("", _MISSING, "is a directory, not a TOML file")])
+        if not stat.S_ISREG(mode):
+            raise ScenarioError(source, [("", _MISSING, "is not a regular file (a device, pipe or socket); "
+                                                        "a scenario is a TOML file")])
+        with p.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(source, [("", _MISSING, "file not found")]) from None
-    except IsADirectoryError:
-        raise ScenarioError(source, [("", _MISSING, "is a directory, not a TOML file")]) from None
     except OSError as exc:
         raise ScenarioError(source, [("", _MISSING, f"cannot be read: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark, as some Windows editors write, is fine
-    except UnicodeDecodeError:
-        raise ScenarioError(source, [("", _MISSING, "is not UTF-8 text; a scenario is a TOML file")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(source, [("", _MISSING, f"is larger than {MAX_FILE_BYTES:,} bytes; a scenario file "
+                                                    "is a few KB")])
+    return raw
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """TOML text as a dict, or a ScenarioError naming `source` (invalid TOML, or nested so deep that
+    no scenario could be: tomllib would exhaust Python's recursion limit)."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, [("", _MISSING, f"is not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise ScenarioError(source, [("", _MISSING, "is nested too deep to be a scenario")]) from None
+
+
+def _read_toml(path: str | Path) -> dict[str, Any]:
+    source = str(path)
+    raw = read_file_bytes(path)
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as some Windows editors write, is fine
+    except UnicodeDecodeError:
+        raise ScenarioError(source, [("", _MISSING, "is not UTF-8 text; a scenario is a TOML file")]) from None
+    return parse_toml(text, source)
 
 
 def _validate(data: Mapping[str, Any], source: str) -> Scenario:

@@ -30,6 +30,7 @@ from simbranch.analysis.uncertainty import (
 from simbranch.analysis.warmup import mser5
 from simbranch.experiment.design import (
     RunSpec,
+    check_replications,
     check_seed,
     draw_replication,
     draw_seed_index,
@@ -371,8 +372,7 @@ def compare(scenario: Scenario | Sequence[Scenario], policies: Sequence[Policy |
         if replications == "auto":
             raise ValueError("replications='auto' is for one scenario; on several scenarios give a number of "
                              f"replications per scenario (default {SCENARIO_REPLICATIONS})")
-        if not isinstance(replications, int | np.integer) or isinstance(replications, bool) or replications < 1:
-            raise ValueError(f"replications must be a positive integer, got {replications!r}")
+        replications = check_replications(replications)
         cmp = compare_scenarios(scenarios, resolved, int(replications), seed, executor, store, progress,
                                 series=SERIES_COLUMNS)
         if store is not None:
@@ -381,6 +381,10 @@ def compare(scenario: Scenario | Sequence[Scenario], policies: Sequence[Policy |
     scenario = scenarios[0]
     if replications is None:
         replications = REPLICATIONS
+    if replications == "auto":
+        check_replications(max_replications, "max_replications")
+    else:
+        replications = check_replications(replications)
     experiment = f"compare:{seed}"
     if replications == "auto":
         records, done, n = [], 0, min(5, max_replications)

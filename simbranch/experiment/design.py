@@ -23,11 +23,37 @@ import numpy as np
 
 from simbranch.scenario import PRESETS, Policy, Scenario, ScenarioError, load_policy
 
-__all__ = ["MAX_SEED", "PRESETS", "RunSpec", "check_seed", "draw_replication", "draw_seed_index", "model_fingerprint",
-           "resolve_policies", "run_specs", "scenario_specs"]
+__all__ = [
+    "MAX_REPLICATIONS",
+    "MAX_SEED",
+    "PRESETS",
+    "RunSpec",
+    "check_replications",
+    "check_seed",
+    "draw_replication",
+    "draw_seed_index",
+    "model_fingerprint",
+    "resolve_policies",
+    "run_specs",
+    "scenario_specs",
+]
 
 #: Seeds go into the store as SQLite integers (signed 64-bit).
 MAX_SEED = 2**63 - 1
+
+
+#: Most replications (per scenario) an experiment may ask for: far beyond any real need (a
+#: comparison settles within a few hundred), low enough that its run specs fit in memory at once.
+MAX_REPLICATIONS = 100_000
+
+
+def check_replications(replications: object, what: str = "replications") -> int:
+    """`replications` as an int from 1 to `MAX_REPLICATIONS`, or a ValueError saying what is allowed
+    (checked before any run spec is built, so a huge count allocates nothing)."""
+    if not isinstance(replications, int | np.integer) or isinstance(replications, bool) \
+            or not 1 <= replications <= MAX_REPLICATIONS:
+        raise ValueError(f"{what} must be a whole number from 1 to {MAX_REPLICATIONS:,}, got {replications!r}")
+    return int(replications)
 
 
 def check_seed(seed: object) -> int:

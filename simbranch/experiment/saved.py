@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from simbranch.experiment.compare import SERIES_COLUMNS, Comparison, comparison_from_records
-from simbranch.experiment.design import MAX_SEED, model_fingerprint, run_specs, scenario_specs
+from simbranch.experiment.design import MAX_REPLICATIONS, MAX_SEED, model_fingerprint, run_specs, scenario_specs
 from simbranch.experiment.store import ResultStore, StoreError
 from simbranch.scenario import Policy, Scenario
 
@@ -25,9 +25,8 @@ __all__ = ["load_comparison", "saved_comparisons"]
 _PREFIX = "comparison:"
 
 
-#: Most replications a stored note may claim: far above any real comparison (the CLI's own bound on
-#: --reps is lower), low enough that the run specs it implies fit in memory at once.
-MAX_NOTED_REPLICATIONS = 100_000
+#: Most replications a stored note may claim: what `compare` itself accepts.
+MAX_NOTED_REPLICATIONS = MAX_REPLICATIONS
 #: Most scenarios a stored note of a comparison on several may hold.
 MAX_NOTED_SCENARIOS = 100_000
 

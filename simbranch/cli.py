@@ -871,13 +871,14 @@ def _sweep_design(args: argparse.Namespace) -> pd.DataFrame | None:
         raise BadInput(f"sweep: {exc}") from None
 
 
-def _sweep_indices(result: sb.Sweep, kpi: str) -> pd.DataFrame:
-    """`result.sensitivity(kpi)`, its warnings (a sample too small for the estimator) on stderr, one line each."""
+def _sweep_indices(result: sb.Sweep | Robustness, kpi: str | None = None) -> pd.DataFrame:
+    """`result.sensitivity(kpi)` (of a sweep, or a robustness study's without a KPI), its warnings (a sample
+    too small for the estimator) on stderr, one line each."""
     from simbranch.analysis.sensitivity import SmallSampleWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SmallSampleWarning)
-        indices = result.sensitivity(kpi)
+        indices = result.sensitivity(kpi) if kpi is not None else result.sensitivity()
     for caught_warning in caught:
         if issubclass(caught_warning.category, SmallSampleWarning):
             _say(f"warning: {caught_warning.message}")
@@ -1246,7 +1247,7 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
                                 progress=_progress(args), kpi=kpis)
         except StoreError as exc:
             raise BadInput(str(exc)) from None
-    indices = rob.sensitivity()
+    indices = _sweep_indices(rob)
     print(format_robustness(rob, indices, args.lang, args.names))
     if len(rob.failures):
         print()

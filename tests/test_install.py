@@ -18,6 +18,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,10 @@ def _run(args: list[str | Path], cwd: Path, timeout: float = 120) -> subprocess.
 
 def _build_wheel(tmp: Path) -> Path:
     """The wheel of the working tree's sources, built from a copy of them (offline, no isolation)."""
+    backend = version("setuptools")
+    if int(backend.split(".")[0]) < 77:
+        pytest.fail(f"setuptools {backend} cannot build simbranch (pyproject.toml needs >= 77, in the dev extra): "
+                    "make install")
     src = tmp / "src"
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
@@ -68,7 +73,7 @@ def _build_wheel(tmp: Path) -> Path:
 def _fresh_venv(path: Path) -> Path:
     """A new virtual environment whose only path to the dependencies is a `.pth` line to this one's
     site-packages (no download); returns its python."""
-    venv.EnvBuilder(with_pip=False).create(path)
+    venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(path)
     python = path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     site = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], cwd=path).stdout.strip())
     ours = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])

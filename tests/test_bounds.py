@@ -66,3 +66,38 @@ def test_auto_replications_need_a_positive_maximum():
     with pytest.raises(ValueError, match="max_replications must be a whole number from 1"):
         sb.compare(sb.Scenario(), ["crm_routing"], replications="auto", max_replications=0, executor="serial",
                    progress=False)
+
+
+TINY = {"branch.horizon_days": 5, "branch.warmup_days": 1, "clients.count": 60, "managers.count": 2}
+
+
+@pytest.mark.parametrize("override", ["clients.count=0", "branch.horizon_days=0"])
+def test_an_empty_branch_still_gets_its_report(override, tmp_path, capsys):
+    """With no clients or no measured day some KPIs are undefined: the report leaves out what it
+    cannot draw instead of failing (a KeyError in the trade-off before)."""
+    args = ["compare", str(BASELINE), "--policy", "crm_routing", "--reps", "2", "--executor", "serial",
+            *[a for k, v in TINY.items() for a in ("--set", f"{k}={v}")], "--set", override, "--out", str(tmp_path)]
+    assert main(args) == 0, capsys.readouterr().err
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_policy_objects_hold_what_a_policy_file_may():
+    sc = sb.Scenario().with_overrides(TINY)
+    with pytest.raises(ValueError, match="cannot be named 'baseline'"):
+        sb.compare(sc, [sb.Policy(name="baseline", levers={"training": {"enabled": True}})], replications=1,
+                   executor="serial", progress=False)
+    with pytest.raises(ValueError, match="changes 'branch': a policy holds lever sections only"):
+        sb.compare(sc, [sb.Policy(name="longer", levers={"branch": {"horizon_days": 3}})], replications=1,
+                   executor="serial", progress=False)
+
+
+def test_api_rough_edges_say_what_is_allowed():
+    sc = sb.Scenario().with_overrides(TINY)
+    with pytest.raises(ValueError, match="executor='bogus' is not one of"):
+        sb.compare(sc, ["crm_routing"], replications=1, executor="bogus", progress=False)
+    cmp = sb.compare(sc, ["crm_routing"], replications=2, executor="serial", progress=False)
+    for replication in (-1, 2, 1.5):
+        with pytest.raises(ValueError, match="replications: 0 to 1"):
+            cmp.rerun("baseline", replication)
+    with pytest.raises(ValueError, match="no KPI 'nope'"):
+        cmp.paired(kpis=["nope"])

@@ -129,7 +129,7 @@ def test_unknown_policy_lists_the_presets(capsys):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--policy", "crm_routing", "--reps", "0"], ["--reps", "at least 1"]),
+        (["--policy", "crm_routing", "--reps", "0"], ["--reps", "allowed: 1 to 100,000"]),
         (["--policy", "crm_routing", "--reps", "many"], ["--reps", "'many'", "auto"]),
         (["--policy", "crm_routing", "--reps", "auto", "--target", "2"], ["--target"]),
         (["--policy", "crm_routing", "--executor", "cluster"], ["--executor", "cluster"]),

@@ -58,7 +58,8 @@ def pareto_front(summary: pd.DataFrame, x: str, y: str, maximize: tuple[bool, bo
     signs = _signs(x, y, maximize)
     rows = summary[summary["kpi"].isin([x, y])]
     means = rows.pivot_table(index="policy", columns="kpi", values="mean", aggfunc="first", sort=False)
-    means = means.reindex(list(dict.fromkeys(rows["policy"])))[[x, y]].astype(float).dropna()
+    # a KPI undefined in every run (satisfaction with no clients) is an all-NaN column that pivot_table drops
+    means = means.reindex(index=list(dict.fromkeys(rows["policy"])), columns=[x, y]).astype(float).dropna()
     sx, sy = signs
     points = [(name, sx * float(px), sy * float(py)) for name, px, py in means.itertuples()]
     dominated_by = [[other for other, ox, oy in points if ox >= px and oy >= py and (ox > px or oy > py)]

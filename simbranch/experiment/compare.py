@@ -221,6 +221,10 @@ class Comparison:
         names = [p.name for p in self.policies]
         if policy not in names:
             raise ValueError(f"no policy {policy!r} in this comparison; policies: {', '.join(names)}")
+        if not isinstance(replication, int | np.integer) or isinstance(replication, bool) \
+                or not 0 <= replication < max(self.replications, 1):
+            raise ValueError(f"no replication {replication!r} in this comparison; replications: 0 to "
+                             f"{self.replications - 1}")
         chosen = self.policies[names.index(policy)]
         base = self._scenario_at(scenario)
         sc = base if policy == "baseline" else base.with_policy(chosen)

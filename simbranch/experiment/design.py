@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from simbranch.scenario import PRESETS, Policy, Scenario, ScenarioError, load_policy
+from simbranch.scenario import LEVER_SECTIONS, PRESETS, Policy, Scenario, ScenarioError, load_policy
 
 __all__ = [
     "MAX_REPLICATIONS",
@@ -132,12 +132,27 @@ def resolve_policies(policies: list[Policy | str | Path] | None) -> list[Policy]
     resolved = [Policy(name="baseline", description="the scenario's own levers")]
     for item in policies or []:
         policy = item if isinstance(item, Policy) else load_policy(item)  # a file, or a preset's name
+        if isinstance(item, Policy):
+            _check_policy_object(policy)
         if policy.name == "baseline":
-            continue
+            continue  # a policy file named baseline is the scenario's own levers, as the CLI says
         if any(p.name == policy.name for p in resolved):
             raise ValueError(f"two policies are named {policy.name!r}; policy names must be unique")
         resolved.append(policy)
     return resolved
+
+
+def _check_policy_object(policy: Policy) -> None:
+    """A Policy built in Python holds what a policy file may: lever sections only, under a name other
+    than "baseline" (which stands for the scenario's own levers and would be silently dropped)."""
+    if policy.name == "baseline" and policy.levers:
+        raise ValueError("a policy that changes levers cannot be named 'baseline' (the name of the scenario's own "
+                         "levers, against which the others are compared); give it another name")
+    others = [key for key in policy.levers if key not in LEVER_SECTIONS]
+    if others:
+        raise ValueError(f"policy {policy.name!r} changes {', '.join(map(repr, others))}: a policy holds lever "
+                         f"sections only ({', '.join(LEVER_SECTIONS)}); change the scenario itself for the rest "
+                         "(with_overrides, or --set on the command line)")
 
 
 def run_specs(scenario: Scenario, policies: list[Policy], replications: range, seed: int,

@@ -444,6 +444,9 @@ def tradeoff(summary: pd.DataFrame, x: str = "satisfaction_mean", y: str = "prof
     maximize = maximize if maximize is not None else _directions(x, y)
     points, bars = _positions(summary, x, y, paired)
     front = pareto_front(points, x, y, maximize)
+    if not len(front):
+        raise ValueError(f"nothing to draw: no policy has a value of both {x} and {y} (with no clients or no "
+                         "measured day, some KPIs are undefined)")
     policies = list(front["policy"])
     colors, markers = policy_colors(policies), policy_markers(policies)
     reference = set(policies) - set(paired["policy"]) if paired is not None else set()

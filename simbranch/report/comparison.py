@@ -26,7 +26,8 @@ from simbranch import meanings
 from simbranch.experiment.compare import HEADLINE_KPIS, Comparison
 from simbranch.report import story
 from simbranch.report.caveats import caveats
-from simbranch.report.page import check_lang, figure, info_table, render, report_path, table
+from simbranch.report.page import check_lang, info_table, render, report_path, table
+from simbranch.report.page import figure as page_figure
 from simbranch.report.text import say
 
 if TYPE_CHECKING:
@@ -216,31 +217,45 @@ def _answer_table(measures: list[MeasureAnswer], lang: str, currency: str) -> Ma
 
 def _figures(cmp: Comparison, family: pd.DataFrame | None, highlight: Sequence[str] | None, lang: str,
              currency: str) -> list[Markup]:
-    from simbranch import plots
-
+    """The report's figures; one with nothing to draw (a plot's ValueError: every value undefined, as
+    satisfaction with no clients) is left out rather than failing the report."""
     if not len(cmp.table):
         return []
-    out = []
+    out: list[Markup] = []
+    _add_figures(out, cmp, family, highlight, lang, currency)
+    return out
+
+
+def _add_figures(out: list[Markup], cmp: Comparison, family: pd.DataFrame | None, highlight: Sequence[str] | None,
+                 lang: str, currency: str) -> None:
+    from simbranch import plots
+
+    def figure(draw: Any, name: Markup, caption: Markup) -> Markup:
+        try:
+            return page_figure(draw(), name, caption)
+        except ValueError:
+            return Markup("")
+
     several = cmp.n_scenarios > 1
     kw = {"lang": lang, "currency": currency}
     if family is not None and len(family):
         kpis = [k for k in FIGURE_KPIS if k in set(family["kpi"])]
         caption = (say("cap_forest_scenarios", lang, n=cmp.n_scenarios) if several else say("cap_forest", lang))
-        out.append(figure(plots.forest(family, kpis, **kw), say("fig_forest", lang), caption))
+        out.append(figure(lambda: plots.forest(family, kpis, **kw), say("fig_forest", lang), caption))
     summary = cmp.summary(kpis=[k for k in REPORT_KPIS if k in cmp.table])
     if {"profit", "satisfaction_mean"} <= set(summary["kpi"]):
         pair = family[family["kpi"].isin(["satisfaction_mean", "profit"])] if family is not None else None
-        out.append(figure(plots.tradeoff(summary, "satisfaction_mean", "profit", paired=pair, **kw),
+        out.append(figure(lambda: plots.tradeoff(summary, "satisfaction_mean", "profit", paired=pair, **kw),
                           say("fig_tradeoff", lang), say("cap_tradeoff", lang)))
     runs = say("runs_scenarios", lang) if several else say("replications", lang)
     runs_text = f"{len(cmp.table) // max(len(cmp.policies), 1)} {runs}"
-    out.append(figure(plots.kpi_bars(summary, [k for k in FIGURE_KPIS if k in set(summary["kpi"])], **kw),
+    out.append(figure(lambda: plots.kpi_bars(summary, [k for k in FIGURE_KPIS if k in set(summary["kpi"])], **kw),
                       say("fig_levels", lang), say("cap_levels", lang, runs=runs_text)))
     shown = list(highlight) if highlight is not None else highlighted_policies(cmp)
     daily = cmp.daily(warmup=True)
     if len(daily):
         columns = [c for c in TIME_COLUMNS if c in daily]
-        out.append(figure(plots.over_time(daily, columns, policies=shown, smooth_days=5, **kw),
+        out.append(figure(lambda: plots.over_time(daily, columns, policies=shown, smooth_days=5, **kw),
                           say("fig_time", lang), say("cap_time", lang, runs=runs_text)))
     ok = set(cmp.table["policy"])
     reruns = {p: cmp.rerun(p, 0) for p in shown if p in ok}
@@ -248,11 +263,10 @@ def _figures(cmp: Comparison, family: pd.DataFrame | None, highlight: Sequence[s
         which = say("rep0_scenarios", lang) if several else say("rep0", lang)
         clients = {p: r.clients for p, r in reruns.items()}
         managers = {p: r.managers for p, r in reruns.items()}
-        out.append(figure(plots.distributions(clients, managers, **kw), say("fig_distributions", lang),
+        out.append(figure(lambda: plots.distributions(clients, managers, **kw), say("fig_distributions", lang),
                           say("cap_distributions", lang, which=which)))
-        out.append(figure(plots.am_scatter(managers, **kw), say("fig_scatter", lang),
+        out.append(figure(lambda: plots.am_scatter(managers, **kw), say("fig_scatter", lang),
                           say("cap_scatter", lang, which=which)))
-    return out
 
 
 def _paired_table(cmp: Comparison, family: pd.DataFrame, lang: str, currency: str) -> Markup:

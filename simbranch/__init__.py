@@ -8,7 +8,8 @@ sources and plausible ranges), `robustness` and `Robustness` (how a comparison o
 across those ranges), `load_observed` and `Observed` (a branch's observed KPIs), `calibrate` and
 `Calibration` (the coefficients fitted to those KPIs, with their uncertainty), `kpis` (every KPI
 with its labels in English and Chinese, unit, better direction and number format, from the
-`meanings` registry), and the `validation` module with analytic test cases.
+`meanings` registry), `policies` (the preset policies) and `levers` (every lever with its type,
+default, allowed range, unit and description), and the `validation` module with analytic test cases.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from simbranch import meanings, validation
 from simbranch.assumptions import assumed_ranges, assumptions
+from simbranch.discover import levers, policies
 from simbranch.meanings import kpis
-from simbranch.policies.allocation import AllocationRule, register_allocation_rule
+from simbranch.mechanisms.allocation import AllocationRule, register_allocation_rule
 from simbranch.run import KPI_NAMES, TIER_KPI_PREFIXES, RunResult, kpi_names, run
 from simbranch.scenario import (
     BASELINE,
@@ -79,12 +81,14 @@ __all__ = [
     "compare",
     "kpi_names",
     "kpis",
+    "levers",
     "load_comparison",
     "load_observed",
     "load_policy",
     "load_scenario",
     "load_scenario_text",
     "meanings",
+    "policies",
     "register_allocation_rule",
     "robustness",
     "run",

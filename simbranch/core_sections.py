@@ -1,5 +1,5 @@
 """The core sections of a scenario: the branch's clock, its clients and their requests, its account
-managers (AMs), sales and costs. The management levers' sections are in `simbranch.levers`.
+managers (AMs), sales and costs. The management levers' sections are in `simbranch.lever_sections`.
 
 Every field has a default, a unit and a range; a behavioural coefficient also names its source
 (a study of docs/evidence.md, or "assumption" with a plausible range). docs/model.md gives the

@@ -8,5 +8,5 @@ from __future__ import annotations
 
 __all__ = ["ALLOCATION_RULES"]
 
-#: Allocation rule name -> class (a subclass of simbranch.policies.allocation.AllocationRule).
+#: Allocation rule name -> class (a subclass of simbranch.mechanisms.allocation.AllocationRule).
 ALLOCATION_RULES: dict[str, type] = {}

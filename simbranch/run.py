@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simbranch.mechanisms import install_levers
+from simbranch.mechanisms.allocation import allocation_rule
 from simbranch.model.branch import Branch
 from simbranch.model.records import DAILY_COLUMNS
-from simbranch.policies import install_levers
-from simbranch.policies.allocation import allocation_rule
 from simbranch.scenario import Scenario
 from simbranch.streams import Streams, uniform
 

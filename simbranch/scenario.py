@@ -34,7 +34,7 @@ from simbranch.core_sections import (
     RequestsConfig,
     SalesConfig,
 )
-from simbranch.levers import (
+from simbranch.lever_sections import (
     AllocationConfig,
     AssessmentConfig,
     CareersConfig,

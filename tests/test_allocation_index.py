@@ -14,8 +14,8 @@ import pytest
 from helpers import fast_quits
 
 import simbranch as sb
+from simbranch.mechanisms.allocation import AllocationRule, CRMRouting, allocation_rule
 from simbranch.model.staff import ALL, PrefixMin, StaffIndex, specialty
-from simbranch.policies.allocation import AllocationRule, CRMRouting, allocation_rule
 
 BUSY_BRANCH = {
     "branch.horizon_days": 80, "branch.warmup_days": 0, "clients.count": 600, "managers.count": 6,

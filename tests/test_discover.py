@@ -85,3 +85,12 @@ def test_policies_flat_and_back():
     assert Policy.from_flat("p", {"training.enabled": True}) == Policy(name="p", levers={"training": {"enabled": True}})
     with pytest.raises(ValueError, match="runs through 'enabled'"):
         Policy.from_flat("p", {"training.enabled": True, "training.enabled.x": 1})
+
+
+def test_the_frames_are_top_level_names():
+    """`sb.policies()`, `sb.levers()`, `sb.kpis()`: no subpackage of the same name shadows them."""
+    import simbranch as sb
+    import simbranch.mechanisms.allocation
+
+    assert sb.policies is discover.policies and sb.levers is discover.levers
+    assert len(sb.policies()) == len(preset_names()) and len(sb.levers("careers")) > 3

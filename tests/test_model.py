@@ -11,7 +11,7 @@ import pytest
 from helpers import fast_quits
 
 import simbranch as sb
-from simbranch.policies.allocation import allocation_rule_names
+from simbranch.mechanisms.allocation import allocation_rule_names
 from simbranch.run import build_branch
 from simbranch.scenario import BEHAVIOUR_SWITCHES
 

@@ -108,7 +108,7 @@ def _without_display(scenario_json: str) -> str:
 
 #: The code that decides a run's numbers: the fingerprint hashes these (and not the plots,
 #: reports, CLI or experiment machinery, which change how results are organised, not what they are).
-MODEL_SOURCES = ("model", "policies", "run.py", "scenario.py", "sections.py", "core_sections.py", "levers.py",
+MODEL_SOURCES = ("model", "mechanisms", "run.py", "scenario.py", "sections.py", "core_sections.py", "lever_sections.py",
                  "streams.py",
                  "registry.py")
 

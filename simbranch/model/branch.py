@@ -50,7 +50,7 @@ from simbranch.scenario import Scenario
 from simbranch.streams import Streams, normal, positive_sampler, scalar_sampler
 
 if TYPE_CHECKING:
-    from simbranch.policies.allocation import AllocationRule
+    from simbranch.mechanisms.allocation import AllocationRule
 
 __all__ = ["Branch", "DayHook"]
 

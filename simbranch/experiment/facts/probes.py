@@ -70,7 +70,7 @@ def _probe_course(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str,
 def _probe_feedback(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str, float]:
     """Survey feedback events: the change each makes to the AM's service quality, in SDs of the AMs'
     expected quality, and the share that lower it."""
-    from simbranch.policies import surveys as surveys_module
+    from simbranch.mechanisms import surveys as surveys_module
     from simbranch.run import build_branch
 
     changes: list[float] = []

@@ -8,8 +8,8 @@ that is off installs nothing, so the run is the core model's.
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from simbranch.policies import careers, communication, incentives, surveys, training, wellbeing
-from simbranch.policies.allocation import (
+from simbranch.mechanisms import careers, communication, incentives, surveys, training, wellbeing
+from simbranch.mechanisms.allocation import (
     AllocationRule,
     allocation_rule,
     allocation_rule_names,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simbranch.policies.evaluation import Evaluation
+from simbranch.mechanisms.evaluation import Evaluation
 
 if TYPE_CHECKING:
     from simbranch.model.branch import Branch

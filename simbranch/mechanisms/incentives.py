@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simbranch.mechanisms.evaluation import Evaluation
 from simbranch.model.effort import selling_split
-from simbranch.policies.evaluation import Evaluation
 
 if TYPE_CHECKING:
     from simbranch.model.branch import Branch

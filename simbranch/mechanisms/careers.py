@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from simbranch.policies.evaluation import Evaluation
+from simbranch.mechanisms.evaluation import Evaluation
 
 if TYPE_CHECKING:
     from simbranch.model.branch import Branch

@@ -619,4 +619,4 @@ def test_a_record_that_does_not_parse_is_a_store_error(tmp_path):
         con.commit()
     with ResultStore(path) as store, pytest.raises(StoreError, match=r"run 0-0: kpis is not valid JSON"):
         store.records()
-    assert json.loads(raw(path, "SELECT params FROM runs")[0][0]) == {}
+    assert json.loads(raw(path, "SELECT params FROM runs")[0][0]) == {"writer": "0"}

@@ -24,14 +24,16 @@ from simbranch.report import report_html
 from simbranch.scenario import Policy
 
 SMALL = sb.Scenario().with_overrides({"clients.count": 300, "managers.count": 4, "branch.horizon_days": 40,
-                                      "branch.warmup_days": 10})
+                                      "branch.warmup_days": 10, "assessment.enabled": True,
+                                      "assessment.interval_days": 5, "assessment.action": "none"})
 FAST = {"executor": "serial", "progress": False}
 SEED = 7
-#: the same branch with a lower overhead per AM: more profit and less cost in every run, nothing else moves
-CHEAPER = Policy(name="cheaper", levers={"costs": {"overhead_per_am_per_year": 5000.0}})
+#: the same branch's assessments at a lower price per AM: more profit and less cost in every run, nothing
+#: else moves (a policy changes lever sections only, so the saving is on a lever's cost)
+CHEAPER = Policy(name="cheaper", levers={"assessment": {"cost_per_am": 10.0}})
 #: changes nothing: every run is the baseline's
 SAME = Policy(name="same", levers={})
-#: the draws differ strongly (2, 6 or 12 AMs): the overhead saving scales with the headcount
+#: the draws differ strongly (2, 6 or 12 AMs): the saving scales with the headcount
 DRAWS = [SMALL.with_overrides({"managers.count": k}) for k in (2, 6, 12)]
 #: two assumed coefficients of the small branch, for robustness
 TWO = ["clients.tiers.mass.requests_per_year", "clients.tiers.mass.am_share.sales"]
@@ -155,7 +157,7 @@ def test_a_policy_that_changes_nothing_has_no_effect_and_even_odds(several):
 
 
 def test_a_policy_with_a_sure_effect_beats_the_baseline_in_every_draw(several):
-    """Lower overhead: more profit and less cost (lower is better) in every draw: P(better) 1 on both;
+    """Cheaper assessments: more profit and less cost (lower is better) in every draw: P(better) 1 on both;
     the effect comes from the parameters only (the saving scales with the headcount)."""
     cmp, _ = several
     paired = cmp.paired(kpis=KPIS).set_index(["policy", "kpi"])
@@ -171,7 +173,7 @@ def test_a_policy_with_a_sure_effect_beats_the_baseline_in_every_draw(several):
 
 
 def test_the_range_across_strongly_different_draws_is_wider_than_the_noise_alone(several):
-    """Where the draws differ strongly (the overhead saving of 2, 6 or 12 AMs), the range of the effect
+    """Where the draws differ strongly (the assessments' saving for 2, 6 or 12 AMs), the range of the effect
     across them (parameters and noise) is wider than the CI that the replications of any one draw give
     (noise alone; the unadjusted one, at the same level as the range), and the expected difference's CI
     holds the mean of the draws' effects."""

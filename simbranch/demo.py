@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 
 from simbranch import meanings
 from simbranch.extras import require
+from simbranch.plots._base import LangFigure
 from simbranch.registry import ALLOCATION_RULES
 from simbranch.run import RunResult, run
 from simbranch.scenario import Scenario
@@ -304,7 +305,7 @@ class SideBySide:
         colors = dict(zip(self.names, _side_colors(self.names, plots.policy_colors), strict=True))
         branch = self.scenario.branch
         with mpl.rc_context(fonts.rc(lang)):
-            fig = _LangFigure(figsize=(15, 11), layout="constrained", lang=lang)
+            fig = LangFigure(figsize=(15, 11), layout="constrained", lang=lang)
             top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.2])
             a, b = self.names
             fig.suptitle(_say("title", lang, a=a, b=b, days=branch.horizon_days, warmup=branch.warmup_days,
@@ -474,23 +475,6 @@ def _side_colors(names: Sequence[str], policy_colors: Any) -> list[str]:
     widget's chart), unless they coincide; then two of matplotlib's default colours."""
     colors = list(policy_colors(names).values())
     return colors if len(set(colors)) == len(names) else ["#0072B2", "#D55E00"]
-
-
-class _LangFigure(Figure):
-    """A figure that draws in the fonts of its language (`simbranch.plots.fonts.rc`), as the figures of
-    `simbranch.plots` do: tick labels, which matplotlib makes only when it draws, have the glyphs too."""
-
-    def __init__(self, *args: Any, lang: str = "en", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.simbranch_lang = lang
-
-    def draw(self, renderer: Any) -> None:
-        import matplotlib as mpl
-
-        from simbranch.plots import fonts
-
-        with mpl.rc_context(fonts.rc(self.simbranch_lang)):
-            super().draw(renderer)
 
 
 def class_sized(scenario: Scenario, ams: int = 12) -> Scenario:

@@ -60,7 +60,7 @@ def policies(lang: str = "en") -> pd.DataFrame:
         policy = load_policy(name)
         rows.append({"name": name, "label": meanings.label(name, lang, default=name),
                      "description": _description(name, lang, policy.description),
-                     "changes": "; ".join(_flat_paths(policy.levers))})
+                     "changes": "; ".join(f"{k} = {v}" for k, v in policy.to_flat().items())})
     return pd.DataFrame(rows, columns=["name", "label", "description", "changes"])
 
 
@@ -148,16 +148,6 @@ def _description(name: str, lang: str, fallback: str) -> str:
         return meanings.description(name, lang)
     except meanings.UnknownName:
         return fallback
-
-
-def _flat_paths(data: dict[str, Any], prefix: str = "") -> list[str]:
-    out = []
-    for key, value in data.items():
-        if isinstance(value, dict) and value:
-            out += _flat_paths(value, f"{prefix}{key}.")
-        else:
-            out.append(f"{prefix}{key} = {value}")
-    return out
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:

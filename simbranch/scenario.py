@@ -149,7 +149,7 @@ class Scenario(Section):
 
     def changes(self) -> dict[str, Any]:
         """The values that differ from the defaults, by dotted path (what makes this scenario itself)."""
-        return _flat(_difference(self.to_dict(), Scenario().to_dict()))
+        return flat_paths(_difference(self.to_dict(), Scenario().to_dict()))
 
     def __repr__(self) -> str:
         b = self.branch
@@ -256,7 +256,7 @@ class Policy(BaseModel):
     def to_flat(self) -> dict[str, Any]:
         """The levers as dotted paths ({"training.enabled": True, ...}), the flat form that
         `--set`, sweeps, EMA Workbench and SALib use."""
-        return _flat(self.levers)
+        return flat_paths(self.levers)
 
     @classmethod
     def from_flat(cls, name: str, levers: Mapping[str, Any], description: str = "") -> Policy:
@@ -520,12 +520,12 @@ def _no_such(walked: list[str], part: str, node: Any) -> str:
 _REPR_ROWS = 25
 
 
-def _flat(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flat_paths(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """A nested dict as dotted paths; an empty dict stays a value."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, Mapping) and value:
-            out.update(_flat(value, f"{prefix}{key}."))
+            out.update(flat_paths(value, f"{prefix}{key}."))
         else:
             out[f"{prefix}{key}"] = value
     return out

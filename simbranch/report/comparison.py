@@ -15,7 +15,7 @@ and the table of differences: its intervals are adjusted for the family's size, 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from simbranch.report.caveats import caveats
 from simbranch.report.page import check_lang, info_table, render, report_path, table
 from simbranch.report.page import figure as page_figure
 from simbranch.report.text import say
+from simbranch.scenario import flat_paths
 
 if TYPE_CHECKING:
     from simbranch.report.story import MeasureAnswer
@@ -318,7 +319,7 @@ def _policies_table(cmp: Comparison, lang: str) -> Markup:
     name = _namer(lang)
     rows = []
     for p in cmp.policies:
-        changes = "; ".join(f"{k} = {v}" for k, v in _flatten(p.levers).items()) or str(say("own_levers", lang))
+        changes = "; ".join(f"{k} = {v}" for k, v in p.to_flat().items()) or str(say("own_levers", lang))
         rows.append([name(p.name), _description(p, lang), Markup("<code>{}</code>").format(changes)])
     return table([say("col_measure", lang), say("col_what", lang), say("col_changes", lang)], rows, text=(1, 2))
 
@@ -344,7 +345,7 @@ def _scenario(cmp: Comparison, lang: str) -> dict[str, Any]:
 
 def _varying(cmp: Comparison, lang: str) -> Markup:
     """The scenario fields that are not the same in every scenario, with their range across the scenarios."""
-    flat = [_flatten(sc.to_dict()) for sc in cmp.scenarios]
+    flat = [flat_paths(sc.to_dict()) for sc in cmp.scenarios]
     rows = []
     for path in dict.fromkeys(k for f in flat for k in f):
         values = [f.get(path) for f in flat]
@@ -371,13 +372,3 @@ def _provenance(cmp: Comparison, command: str | None, store: str | Path | None) 
     if command:
         info["command"] = command
     return info_table(info, code=True)
-
-
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Mapping) and value:
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out

@@ -429,12 +429,9 @@ def _unit(name: str, lang: str, currency: str, *, daily: bool = False) -> str:
 
 def _value(name: str, value: float, lang: str, currency: str, *, difference: bool = False) -> str:
     """A value written for a reader, without its unit (the axis says it): money in k and M (万, 亿)."""
-    found = meanings.find(name)
-    if found is None:
+    if meanings.find(name) is None:
         return f"{value:+,.4g}" if difference else f"{value:,.4g}"
-    if found.format == "money":
-        return meanings.money(value, lang, currency, difference=difference, unit=False)
-    return meanings.fmt(name, value, lang, difference=difference)
+    return meanings.fmt(name, value, lang, difference=difference, currency=currency, unit=False)
 
 
 def _change(name: str, difference: float, lang: str, currency: str) -> str:

@@ -747,7 +747,7 @@ def better(name: str) -> str:
 
 
 def fmt(name: str, value: float | None, lang: str = "en", *, difference: bool = False,
-        decimals: int | None = None, currency: str | None = None) -> str:
+        decimals: int | None = None, currency: str | None = None, unit: bool = True) -> str:
     """A value of a KPI or result column written for a reader, without its unit (`unit(name)`).
 
     Thousands are separated by commas and the registry's digits kept (`decimals` overrides
@@ -756,13 +756,14 @@ def fmt(name: str, value: float | None, lang: str = "en", *, difference: bool = 
     A missing value is "n/a" ("无数据").
 
     With `currency`, an amount of money is written as people write money, with its currency
-    (`money`: "1.2M CNY", "35.0万元"); without, it is a plain number like any other."""
+    (`money`: "1.2M CNY", "35.0万元"; "1.2M", "35.0万" with `unit=False`, where a table or axis
+    names the currency once); without, it is a plain number like any other."""
     _lang(lang)
     m = measure(name)
     if _missing(value):
         return _NA[lang]
     if currency is not None and m.format == "money":
-        return money(value, lang, currency, difference=difference)
+        return money(value, lang, currency, difference=difference, unit=unit)
     digits = m.decimals if decimals is None else decimals
     x = float(value) * (100.0 if m.format == "share" else 1.0)
     if round(x, digits) == 0.0:

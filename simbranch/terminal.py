@@ -262,7 +262,7 @@ def value(kpi: str, x: float | None, lang: str = "en", *, difference: bool = Fal
     if found is None:
         return signed(x, decimals) if difference else format_value(x)
     if currency is not None and found.format == "money":
-        return meanings.money(x, lang, currency, difference=difference, unit=False)
+        return meanings.fmt(kpi, x, lang, difference=difference, currency=currency, unit=False)
     if x is not None and math.isfinite(x) and decimals is not None and decimals < 0:
         scale = _scale(kpi)
         x, decimals = round(x * scale, decimals) / scale, 0

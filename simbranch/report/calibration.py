@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup, escape
 
 from simbranch import meanings
-from simbranch.report.page import check_lang, report_path
-from simbranch.report.parts import draw_figures, html_table, info_table, number, page, share
+from simbranch.report.page import check_lang, info_table, report_path
+from simbranch.report.page import table as html_table
+from simbranch.report.parts import draw_figures, number, page, share
 from simbranch.report.text import phrase
 
 if TYPE_CHECKING:
@@ -212,8 +213,9 @@ def calibration_report_html(cal: Calibration, *, command: str | None = None, tit
     for kpi, r in zip(cal.fit.index, cal.fit.itertuples(index=False), strict=True):
         fit_rows.append((escape(kpi_label(kpi)), f"{number(r.observed)} ± {number(r.sd)}", number(r.simulated),
                          f"[{number(r.low)}, {number(r.high)}]", number(r.best),
-                         "–" if r.z != r.z else f"{r.z + 0.0:+.2f}", yes if r.within_sd else f"<b>{no}</b>",
-                         yes if r.covered else no, share(r.emulator_ok)))
+                         "–" if r.z != r.z else f"{r.z + 0.0:+.2f}",
+                         yes if r.within_sd else Markup("<b>{}</b>").format(no), yes if r.covered else no,
+                         share(r.emulator_ok)))
     header = [_t(k, lang) for k in ("col_kpi", "col_observed_sd", "col_simulated", "col_interval", "col_best")]
     header += ["z", *[_t(k, lang) for k in ("col_within", "col_covered", "col_emulator")]]
     parts.append(h2("h_fit") + Markup(html_table(header, fit_rows)) + muted(_t("fit_note", lang))
@@ -257,7 +259,7 @@ def calibration_report_html(cal: Calibration, *, command: str | None = None, tit
         info["observed data"] = obs.source
     if command:
         info["command"] = command
-    parts.append(h2("h_provenance") + Markup(info_table(info)) + muted(_t("provenance_note", lang)))
+    parts.append(h2("h_provenance") + info_table(info, code=True) + muted(_t("provenance_note", lang)))
     return page(title, [str(p) for p in parts], lang)
 
 

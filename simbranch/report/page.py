@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from simbranch import meanings
 
@@ -160,4 +160,4 @@ def info_table(info: Mapping[str, Any], *, code: bool = False) -> Markup:
     return table(("", ""), list(zip(map(str, info), values, strict=True)), text=(1,))
 
 
-__all__ += ["escape", "info_table", "table"]
+__all__ += ["info_table", "table"]

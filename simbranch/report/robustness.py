@@ -13,8 +13,9 @@ from markupsafe import Markup, escape
 
 from simbranch import meanings
 from simbranch.report.caveats import sensitivity_caveat
-from simbranch.report.page import check_lang, report_path
-from simbranch.report.parts import draw_figures, html_table, info_table, page, share
+from simbranch.report.page import check_lang, info_table, report_path
+from simbranch.report.page import table as html_table
+from simbranch.report.parts import draw_figures, page, share
 from simbranch.report.story import value_text
 from simbranch.report.text import phrase
 
@@ -272,6 +273,6 @@ def robustness_report_html(rob: Robustness, *, command: str | None = None, title
     info.update({k: v for k, v in rob.provenance.items() if k not in ("seed", "model", "n")})
     if command:
         info["command"] = command
-    parts.append(Markup("<h2>{}</h2>").format(_t("h_provenance", lang)) + Markup(info_table(info))
+    parts.append(Markup("<h2>{}</h2>").format(_t("h_provenance", lang)) + info_table(info, code=True)
                  + Markup("<p class='muted'>{}</p>").format(_t("provenance_note", lang)))
     return page(title, [str(p) for p in parts], lang)

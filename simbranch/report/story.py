@@ -116,12 +116,9 @@ def value_text(kpi: str, value: float, lang: str, currency: str, *, difference: 
     """A value of `kpi` for the reader: money in the currency's usual units (k/M, 万/亿; without the
     currency when `unit` is False), others by the registry's format; a change gets its sign (shares
     in percentage points)."""
-    found = meanings.find(kpi)
-    if found is None:
+    if meanings.find(kpi) is None:
         return f"{value:+,.3g}" if difference else f"{value:,.3g}"
-    if found.format == "money":
-        return meanings.money(value, lang, currency, difference=difference, unit=unit)
-    return meanings.fmt(kpi, value, lang, difference=difference)
+    return meanings.fmt(kpi, value, lang, difference=difference, currency=currency, unit=unit)
 
 
 def effect_text(e: Effect, lang: str, currency: str) -> str:

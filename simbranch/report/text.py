@@ -61,7 +61,6 @@ PHRASES: dict[str, tuple[str, str]] = {
                  "在{reps}次重复模拟的噪声范围内,{n}项措施均未明确提高利润。"),
     "pays_item": ("{policy}: {amount} a year ({low} to {high})", "{policy}:每年{amount}({low}至{high})"),
     "at_price": ("at the price of {what}", "代价是{what}"),
-    "and_gains": ("and also {what}", "同时{what}"),
     "raise_satisfaction": ("Raise client satisfaction: {list}.", "提高客户满意度的措施:{list}。"),
     "raise_satisfaction_none": ("No measure raises client satisfaction beyond the noise.",
                                 "没有措施在噪声范围外提高客户满意度。"),

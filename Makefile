@@ -6,21 +6,22 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip
-EXTRAS  = dev,dask,notebooks
+EXTRAS  = dev,dask,notebooks,ema,docs
 STAMP   = $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test browser validate lint bench lab constraints clean
+.PHONY: help install run test browser validate lint bench lab docs constraints clean
 
 help:
 	@echo "make install      create $(VENV) and install simbranch[$(EXTRAS)] pinned by constraints.txt"
 	@echo "make run          run the main job (the named policies compared with the baseline: table and out/main/report.html)"
 	@echo "make test         run the test suite"
 	@echo "make validate     measure every stylised fact on the default branch, write docs/validation.md (~20 min)"
-	@echo "make lint         ruff check"
+	@echo "make lint         ruff check and mypy (type check of simbranch)"
 	@echo "make bench        run the benchmarks (engine, experiments and Dask scale-out, trainer demo latency)"
 	@echo "make lab          start JupyterLab on notebooks/"
+	@echo "make docs         build the documentation site into out/docs (EXECUTE_NOTEBOOKS=1: run the example notebooks first, ~40 min)"
 	@echo "make constraints  regenerate constraints.txt in a throwaway venv"
 	@echo "make clean        remove $(VENV), build artefacts and caches"
 
@@ -55,6 +56,7 @@ validate: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check simbranch tests benchmarks
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
@@ -67,7 +69,14 @@ bench: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
-# Resolve every dependency of simbranch[dev,dask,notebooks] (read from pyproject.toml,
+# The site, warnings as errors, every page reread (-E: generated pages follow the code). The tutorials
+# always run; EXECUTE_NOTEBOOKS=1 also runs the example notebooks of notebooks/ at full size (docs/about.md).
+EXECUTE_NOTEBOOKS ?= 0
+docs: $(STAMP)
+	SIMBRANCH_DOCS_EXECUTE_NOTEBOOKS=$(EXECUTE_NOTEBOOKS) $(PY) -m sphinx -W --keep-going -E -q -b html docs out/docs
+	@echo "wrote out/docs/index.html"
+
+# Resolve every dependency of simbranch[$(EXTRAS)] (read from pyproject.toml,
 # so the package itself need not be importable) in a fresh venv and pin the result.
 constraints:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -85,5 +94,5 @@ constraints:
 	echo "wrote constraints.txt ($$(grep -c '==' constraints.txt) pins)"
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis docs/_generated
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -39,19 +39,15 @@ from simbranch.scenario import (
 from simbranch.trace import Trace, trace_day
 
 if TYPE_CHECKING:
-    from simbranch.experiment import (
-        Calibration,
-        Comparison,
-        ResultStore,
-        Robustness,
-        Sweep,
-        calibrate,
-        compare,
-        load_comparison,
-        robustness,
-        sweep,
-    )
+    # From the defining modules: `simbranch.experiment.compare` (and calibrate, robustness, sweep) also
+    # names a submodule, which a type checker would take for the function.
+    from simbranch.experiment.calibrate import Calibration, calibrate
+    from simbranch.experiment.compare import Comparison, compare
     from simbranch.experiment.observed import Observed, load_observed
+    from simbranch.experiment.robustness import Robustness, robustness
+    from simbranch.experiment.saved import load_comparison
+    from simbranch.experiment.store import ResultStore
+    from simbranch.experiment.sweep import Sweep, sweep
 
 try:
     __version__ = version("simbranch")

@@ -53,7 +53,8 @@ def _declared(model: BaseModel, prefix: str = "") -> Iterator[dict[str, Any]]:
             for key, entry in value.items():  # a table of named sections: clients.tiers, managers.levels
                 yield from _declared(entry, f"{path}.{key}.")
             continue
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        # the field's extras as declared in Python (plausible is a tuple), not JSON values
+        extra: dict[str, Any] = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         source = extra.get("source")
         if source is None:
             continue
@@ -73,16 +74,78 @@ def _declared(model: BaseModel, prefix: str = "") -> Iterator[dict[str, Any]]:
 
 
 def assumptions(scenario: Scenario | None = None) -> pd.DataFrame:
-    """Every coefficient of `scenario` (the default scenario if None) that declares a source: its
-    dotted path, value, unit, description, source, whether it is assumed, its plausible range
-    (`low`, `high`; NaN when none is declared) and its top-level section."""
+    """Return every coefficient of `scenario` that declares a source, one row per dotted path.
+
+    The sources are declared once, in the scenario's schema, so the documentation, a sensitivity
+    study and a calibration all read the same numbers. Each entry of a named table
+    (``clients.tiers``, ``managers.levels``) gets its own rows, with the scenario's own entries.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        The scenario whose values are shown; the default scenario if None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per coefficient, with columns ``path`` (dotted, as `Scenario.with_overrides`
+        takes it), ``value``, ``unit``, ``description``, ``source`` (a study of
+        docs/evidence.md, or "assumption"), ``assumed`` (bool), ``low`` and ``high`` (the
+        plausible range; NaN when none is declared) and ``section`` (the top-level section).
+
+    Raises
+    ------
+    AttributeError
+        If `scenario` is not a `Scenario` (a dict has no fields to read).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> table = sb.assumptions()
+    >>> list(table.columns)
+    ['path', 'value', 'unit', 'description', 'source', 'assumed', 'low', 'high', 'section']
+    >>> row = table.set_index("path").loc["managers.stress.build_rate"]
+    >>> row["source"], bool(row["low"] <= row["value"] <= row["high"])
+    ('assumption', True)
+    """
     rows = list(_declared(scenario if scenario is not None else Scenario()))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def assumed_ranges(scenario: Scenario | None = None) -> dict[str, tuple[float, float]]:
-    """Dotted path -> plausible (low, high) of every assumed coefficient: what a sensitivity study or
-    a calibration samples (paths as `Scenario.with_overrides` takes them)."""
+    """Return the plausible (low, high) range of every assumed coefficient, by dotted path.
+
+    These ranges are the space a sensitivity study, a robustness check or a calibration
+    samples: the coefficients the model assumes rather than takes from a study, each with the
+    range declared next to it in the schema (`assumptions` lists them all).
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        The scenario whose table entries (tiers, levels) name the paths; the default scenario if
+        None.
+
+    Returns
+    -------
+    dict of str to tuple of (float, float)
+        From a dotted path, as `Scenario.with_overrides` takes it, to its (low, high) range.
+
+    Raises
+    ------
+    AttributeError
+        If `scenario` is not a `Scenario`.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> ranges = sb.assumed_ranges()
+    >>> low, high = ranges["managers.stress.build_rate"]
+    >>> bool(low <= sb.Scenario().managers.stress.build_rate <= high)
+    True
+    >>> stressful = sb.Scenario().with_overrides({"managers.stress.build_rate": high})
+    >>> stressful.managers.stress.build_rate == high
+    True
+    """
     frame = assumptions(scenario)
     frame = frame[frame["assumed"] & frame["low"].notna() & frame["high"].notna()]
     return {row.path: (row.low, row.high) for row in frame.itertuples(index=False)}

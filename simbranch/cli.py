@@ -185,12 +185,21 @@ def _one_line_errors(parser: argparse.ArgumentParser) -> None:
     parser.error = error  # type: ignore[method-assign]
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of one subcommand of `parser`."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="simbranch",
         description="Simulate a bank branch's account managers and compare management policies.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {sb.__version__}")
+    _one_line_errors(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="run one scenario once and print its KPIs")
@@ -483,8 +492,8 @@ def resolve_policy_args(items: Sequence[str]) -> list[sb.Policy]:
             paths += [PRESETS / f"{name}.toml" for name in presets]
         elif item == "baseline":
             continue  # the scenario's own levers always take part
-        elif Path(item).is_file():
-            paths.append(Path(item))
+        elif Path(item).is_file() or (os.path.lexists(item) and item not in presets):
+            paths.append(Path(item))  # a path that is no regular file: load_policy says what it is
         elif item in presets:
             paths.append(PRESETS / f"{item}.toml")
         elif Path(item).suffix or "/" in item or os.sep in item:
@@ -509,7 +518,7 @@ def resolve_policy_args(items: Sequence[str]) -> list[sb.Policy]:
 def _compare(sc: sb.Scenario, policies: list[sb.Policy], reps: int | str, seed: int, executor: str,
              store: Path | None, target: float = 0.02, max_reps: int = 200) -> sb.Comparison:
     """`sb.compare` with progress on stderr; a store that cannot be used is bad input."""
-    how = (f"{_plural(reps, 'replication')}" if reps != "auto"
+    how = (f"{_plural(reps, 'replication')}" if isinstance(reps, int)
            else f"replications until the 95 % CI is within {target:.1%} of the mean")
     _say(f"comparing {_plural(len(policies), 'policy')} with the baseline of {sc.branch.name!r}: {how}, seed {seed}"
          + (f", store {store}" if store is not None else ""))
@@ -878,7 +887,12 @@ def _sweep_indices(result: sb.Sweep | Robustness, kpi: str | None = None) -> pd.
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SmallSampleWarning)
-        indices = result.sensitivity(kpi) if kpi is not None else result.sensitivity()
+        if kpi is not None:
+            indices = result.sensitivity(kpi)
+        elif isinstance(result, sb.Sweep):
+            raise TypeError("a sweep's sensitivity indices are of one KPI: pass kpi")
+        else:
+            indices = result.sensitivity()
     for caught_warning in caught:
         if issubclass(caught_warning.category, SmallSampleWarning):
             _say(f"warning: {caught_warning.message}")
@@ -1177,7 +1191,7 @@ def _robustness_header(rob: Robustness, lang: str) -> str:
 def _robustness_rows(rob: Robustness, kpi: str, lang: str, names: str) -> list[Sequence[str]]:
     """Per policy: the share of draws beating the baseline on `kpi`, the median effect and its 5-95 % range,
     rounded to two significant digits of the range's half-width (money in the scenario's currency)."""
-    rows = []
+    rows: list[Sequence[str]] = []
     for r in rob.shares[rob.shares["kpi"] == kpi].itertuples(index=False):
         digits = places(kpi, (r.high - r.low) / 2)
         median, low, high = (value(kpi, x, lang, difference=True, decimals=digits,
@@ -1288,7 +1302,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `simbranch` command with `argv` (default: the process's arguments); the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = _parser().parse_args(argv)
+        parser = _parser()
+        if not argv:  # a bare `simbranch`: what there is to do
+            parser.print_help(sys.stderr)
+            return EXIT_BAD_INPUT
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # said by the command's own parser, on one line, rather than the top level's usage
+            _command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
         args.argv = shlex.join(["simbranch", *argv])
     except SystemExit as exc:  # argparse: --help, --version, or a bad argument (2)
         if exc.code is None:

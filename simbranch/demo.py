@@ -30,6 +30,7 @@ from simbranch.run import RunResult, run
 from simbranch.scenario import Scenario
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import SubFigure
 
@@ -165,7 +166,8 @@ def _choices_of(scenario: Scenario) -> dict[str, Any]:
     def nearest(options: dict[str, int | None], enabled: bool, interval: int) -> str:
         if not enabled:
             return "none"
-        return min((k for k, v in options.items() if v is not None), key=lambda k: abs(options[k] - interval))
+        offered = {k: v for k, v in options.items() if v is not None}
+        return min(offered, key=lambda k: abs(offered[k] - interval))
 
     return {
         "allocation": scenario.allocation.rule,
@@ -306,7 +308,7 @@ class SideBySide:
         branch = self.scenario.branch
         with mpl.rc_context(fonts.rc(lang)):
             fig = LangFigure(figsize=(15, 11), layout="constrained", lang=lang)
-            top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.2])
+            top, bottom = fig.subfigures(2, 1, squeeze=False, height_ratios=[1.0, 1.2]).ravel()
             a, b = self.names
             fig.suptitle(_say("title", lang, a=a, b=b, days=branch.horizon_days, warmup=branch.warmup_days,
                               seed=self.seed), fontsize=13)
@@ -318,7 +320,8 @@ class SideBySide:
             for ax, column in zip(axes, series, strict=True):
                 self._series_panel(ax, column, colors, lang, smooth_days)
             self._settings_panel(settings, colors, lang)
-            handles = [Line2D([], [], color=colors[n], lw=2, label=_say("policy", lang, name=n)) for n in self.names]
+            handles: list[Artist] = [Line2D([], [], color=colors[n], lw=2, label=_say("policy", lang, name=n))
+                                     for n in self.names]
             handles.append(Patch(facecolor="0.93", edgecolor="0.75", hatch="//", label=_say("warmup", lang)))
             bottom.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
         return fig

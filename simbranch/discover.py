@@ -20,7 +20,11 @@ from pydantic.fields import FieldInfo
 
 from simbranch import meanings
 
-__all__ = ["kpis", "levers", "policies"]
+__all__ = ["PUBLIC_MODULES", "kpis", "levers", "policies", "public_api"]
+
+#: The modules whose `__all__` is the public interface (the rest of the package is internal).
+PUBLIC_MODULES = ("simbranch", "simbranch.analysis", "simbranch.interop", "simbranch.meanings", "simbranch.plots",
+                  "simbranch.report", "simbranch.validation")
 
 _UNIT = re.compile(r"\s*\[([^\]]*)\]\s*$")
 
@@ -33,19 +37,27 @@ def _sections() -> tuple[str, ...]:
 
 
 def policies(lang: str = "en") -> pd.DataFrame:
-    """The preset policies: one row each with `name` (what `compare`, `load_policy` and the CLI's
-    `--policy` take), `label`, `description` (in `lang`) and `changes` (the levers it sets, as
-    dotted paths).
+    """Return the preset policies, one row each, with what each changes.
+
+    The presets are the measures of the source document, shipped as policy files
+    (`simbranch.scenario.PRESETS`); this is what ``simbranch policies`` prints.
 
     Parameters
     ----------
-    lang : {"en", "zh"}
+    lang : {"en", "zh"}, default "en"
         Language of the labels and descriptions.
 
     Returns
     -------
     pandas.DataFrame
-        One row per preset, sorted by name.
+        One row per preset, sorted by name, with columns ``name`` (what `compare`, `load_policy`
+        and the CLI's ``--policy`` take), ``label``, ``description`` (in `lang`) and ``changes``
+        (the levers it sets, as dotted paths).
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not a language of the registry of meanings.
 
     Examples
     --------
@@ -65,17 +77,19 @@ def policies(lang: str = "en") -> pd.DataFrame:
 
 
 def levers(section: str | None = None, lang: str = "en") -> pd.DataFrame:
-    """The fields of a scenario's sections: by default every lever of the article's measures (the
-    lever sections), or every field of one `section` (a lever section or any other, e.g.
-    "managers").
+    """Return the fields of a scenario's sections, with their types, defaults, ranges and units.
+
+    By default every lever of the article's measures (the lever sections), or every field of one
+    `section` (a lever section or any other, e.g. "managers"). This is what ``simbranch levers``
+    prints, read from the scenario's schema so that it cannot drift from what a file accepts.
 
     Parameters
     ----------
     section : str, optional
         A section of the scenario (`simbranch.scenario.Scenario`'s fields); None for every lever
         section.
-    lang : {"en", "zh"}
-        Language of the section labels (descriptions are the schema's, in English).
+    lang : {"en", "zh"}, default "en"
+        Not used yet: the table has no labels, and the descriptions are the schema's, in English.
 
     Returns
     -------
@@ -116,18 +130,24 @@ def levers(section: str | None = None, lang: str = "en") -> pd.DataFrame:
 
 
 def kpis(lang: str = "en") -> pd.DataFrame:
-    """Every KPI a run reports: `name`, `label` and `unit` (in `lang`), `better` ("higher", "lower"
-    or "neither") and `format`.
+    """Return every KPI a run reports, with its label, unit, better direction and number format.
 
     Parameters
     ----------
-    lang : {"en", "zh"}
+    lang : {"en", "zh"}, default "en"
         Language of the labels and units.
 
     Returns
     -------
     pandas.DataFrame
-        One row per KPI of the default scenario (its tiers' KPIs included), in report order.
+        One row per KPI of the default scenario (its tiers' KPIs included), in report order,
+        with columns ``name``, ``label`` and ``unit`` (in `lang`), ``better`` ("higher",
+        "lower" or "neither") and ``format``.
+
+    Raises
+    ------
+    KeyError
+        If `lang` is not "en" or "zh".
 
     Examples
     --------
@@ -138,6 +158,50 @@ def kpis(lang: str = "en") -> pd.DataFrame:
     frame = meanings.kpis()
     return pd.DataFrame({"name": frame["name"], "label": frame[f"label_{lang}"], "unit": frame[f"unit_{lang}"],
                          "better": frame["better"], "format": frame["format"]})
+
+
+def public_api() -> dict[str, Any]:
+    """Every public function, class, method and property, by the dotted name a user writes.
+
+    The public interface is the `__all__` of each module in `PUBLIC_MODULES`; a class brings its own
+    public methods and properties (not those it inherits, e.g. from pydantic). Constants and
+    modules are left out. The documentation's API reference and the docstring checks read this.
+
+    Returns
+    -------
+    dict of str to object
+        From a dotted name ("simbranch.Comparison.paired") to the object, in the order of the
+        modules and their `__all__`; an object exported twice keeps its first name.
+
+    Examples
+    --------
+    >>> from simbranch.discover import public_api
+    >>> api = public_api()
+    >>> "simbranch.compare" in api and "simbranch.Comparison.paired" in api
+    True
+    """
+    import importlib
+    import inspect
+
+    api: dict[str, Any] = {}
+    seen: set[int] = set()
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)) or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            api[f"{module_name}.{name}"] = obj
+            if inspect.isclass(obj):
+                for attr, value in vars(obj).items():
+                    if attr.startswith("_"):
+                        continue
+                    if isinstance(value, property):
+                        api[f"{module_name}.{name}.{attr}"] = value
+                    elif inspect.isfunction(getattr(value, "__func__", value)):  # classmethods bound to the class
+                        api[f"{module_name}.{name}.{attr}"] = getattr(obj, attr)
+    return api
 
 
 # --------------------------------------------------------------------------- schema walking

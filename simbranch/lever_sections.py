@@ -8,7 +8,7 @@ docs/evidence.md, or "assumption" with a plausible range; `simbranch.assumptions
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -104,7 +104,7 @@ class AllocationConfig(Section):
 class TrainingConfig(Section):
     enabled: bool = Field(False, description="Run a training programme [on/off]")
     areas: list[SkillArea] = Field(
-        default_factory=lambda: ["sales", "relationship", "product"],
+        default_factory=lambda: list(get_args(SkillArea)),  # every area, in the order of SkillArea
         min_length=1,
         description="Content of each session: sales technique, relationship management, product knowledge [names]",
     )

@@ -87,7 +87,27 @@ _RATIO_FORMATS = ("count", "money", "hours")
 
 
 class UnknownName(LookupError):
-    """A name the registry holds no meaning for."""
+    """A name the registry holds no meaning for.
+
+    A `LookupError` whose message says what the registry does know. `measure`, `label`,
+    `parameter_label`, `description`, `unit`, `bounds`, `better`, `fmt` and `title` raise it;
+    `find` and ``label(name, default=...)`` give a fallback instead. It is built, as any exception,
+    from its message.
+
+    Raises
+    ------
+    TypeError
+        If given keyword arguments (an exception takes its arguments by position only).
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> try:
+    ...     m.measure("no_such_kpi")
+    ... except m.UnknownName as error:
+    ...     print(str(error).split(":")[0])
+    no meaning recorded for 'no_such_kpi'
+    """
 
     def __str__(self) -> str:  # LookupError would quote the message like a key
         return str(self.args[0]) if self.args else ""
@@ -95,7 +115,44 @@ class UnknownName(LookupError):
 
 @dataclass(frozen=True)
 class Measure:
-    """What a KPI or a column of the result frames means and how to show it."""
+    """What a KPI or a column of the result frames means and how to show it.
+
+    The registry's entries (`MEASURES`, and the per-tier KPIs that `find` derives) are measures;
+    figures, reports and tables read them through `measure`, `label`, `unit`, `fmt` and the like.
+
+    Parameters
+    ----------
+    name : str
+        The code name: a KPI, a column of a run's daily frame, or of its managers or clients frame.
+    label_en, label_zh : str
+        What it is called, in English and in Chinese.
+    unit_en, unit_zh : str
+        Its unit, in English and in Chinese.
+    better : {"higher", "lower", "neither"}
+        Which way is better; "neither" for a volume or an input, such as arrivals or hours in
+        training.
+    format : str
+        How a value is written: one of `FORMATS`.
+    decimals : int
+        Digits after the decimal point (of the percentage, for a share).
+    relative_ok : bool
+        Whether a relative change ("+5 %") means something: true for counts, money and hours only.
+    flow : bool, default False
+        Whether it is an amount accumulated over time (a count, hours or money), so that a daily
+        column of it is per day.
+
+    Raises
+    ------
+    TypeError
+        If an argument is missing (the constructor checks nothing else).
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> nps = m.measure("nps")
+    >>> nps.better, nps.format, nps.relative_ok
+    ('higher', 'index', False)
+    """
 
     name: str
     label_en: str
@@ -116,7 +173,30 @@ class Measure:
 
 @dataclass(frozen=True)
 class Named:
-    """A lever section or a policy: its label and a one-line description in both languages."""
+    """A lever section or a policy: its label and a one-line description in both languages.
+
+    The entries of `LEVERS` and `POLICIES`, read through `label` and `description`.
+
+    Parameters
+    ----------
+    name : str
+        The code name: a lever section of a scenario, or a preset policy (or "baseline").
+    label_en, label_zh : str
+        What it is called, in English and in Chinese.
+    description_en, description_zh : str
+        What it does, in one line, in English and in Chinese.
+
+    Raises
+    ------
+    TypeError
+        If an argument is missing (the constructor checks nothing else).
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.LEVERS["training"].label_en
+    'Training'
+    """
 
     name: str
     label_en: str
@@ -610,11 +690,35 @@ def _lang(lang: str) -> str:
 
 
 def find(name: str) -> Measure | None:
-    """The meaning of a KPI or result column, or None if the registry does not know `name`.
+    """Return the meaning of a KPI or result column, or None if the registry does not know `name`.
 
     A per-tier KPI (`satisfaction_<tier>`, `client_churn_rate_<tier>`, for any tier name) is its
     base KPI with the tier's name in the label; a lever section or preset policy is no KPI, whatever
-    its name begins with."""
+    its name begins with.
+
+    Parameters
+    ----------
+    name : str
+        A KPI, a column of a run's daily frame, or a per-AM or per-client column.
+
+    Returns
+    -------
+    Measure or None
+        Its meaning; None for a name the registry does not know.
+
+    Raises
+    ------
+    TypeError
+        If `name` is not a string.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.find("satisfaction_vip").label_en
+    'Client satisfaction: VIP clients'
+    >>> m.find("no_such_column") is None
+    True
+    """
     found = MEASURES.get(name)
     if found is not None or _named(name) is not None:  # a policy such as satisfaction_surveys is no tier KPI
         return found
@@ -629,7 +733,33 @@ def find(name: str) -> Measure | None:
 
 
 def measure(name: str) -> Measure:
-    """The meaning of a KPI or result column; `UnknownName` if the registry does not know it."""
+    """Return the meaning of a KPI or result column; `UnknownName` if the registry does not know it.
+
+    As `find`, but a name the registry does not know is an error rather than None.
+
+    Parameters
+    ----------
+    name : str
+        A KPI, a column of a run's daily frame, or a per-AM or per-client column.
+
+    Returns
+    -------
+    Measure
+        Its labels and units in both languages, better direction, format and digits.
+
+    Raises
+    ------
+    UnknownName
+        If the registry does not know `name`.
+    TypeError
+        If `name` is not a string.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.measure("wait_mean_h").unit_en
+    'hours'
+    """
     found = find(name)
     if found is None:
         raise UnknownName(f"no meaning recorded for {name!r}: not a KPI (simbranch.meanings.kpis()), a daily "
@@ -651,10 +781,42 @@ _TABLES: dict[str, tuple[dict[str, tuple[str, str]], str, str]] = {
 
 
 def parameter_label(path: str, lang: str = "en", default: str | None = None) -> str:
-    """What a scenario parameter (a dotted path such as "allocation.follow_up_days" or
-    "clients.tiers.vip.expected_quality") is called, in `lang`: "CRM follow-up after days without
-    contact", "客户期望的服务质量(贵宾客户)". A path the registry does not know gives `default`
-    when one is given and raises `UnknownName` otherwise."""
+    """Return what a scenario parameter (a dotted path) is called, in `lang`.
+
+    A path such as "allocation.follow_up_days" or "clients.tiers.vip.expected_quality" is called
+    "CRM follow-up after days without contact", "客户期望的服务质量(贵宾客户)": an entry of a named
+    table (a tier, a level, a request type) adds the entry's name. A path the registry does not
+    know gives `default` when one is given and raises `UnknownName` otherwise.
+
+    Parameters
+    ----------
+    path : str
+        A dotted path of a scenario's field, as sweeps, calibration and robustness name them.
+    lang : {"en", "zh"}
+        Language of the label.
+    default : str, optional
+        What a path the registry does not know is called; without it, such a path is an error.
+
+    Returns
+    -------
+    str
+        The label.
+
+    Raises
+    ------
+    UnknownName
+        If the registry has no label for `path` and no `default` is given.
+    ValueError
+        If `lang` is not one of `LANGS`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.parameter_label("allocation.follow_up_days")
+    'CRM follow-up after days without contact'
+    >>> m.parameter_label("clients.tiers.vip.expected_quality", "zh")
+    '客户期望的服务质量(贵宾客户)'
+    """
     _lang(lang)
     generic, entry = path, None
     for prefix, (names, en, zh) in _TABLES.items():
@@ -675,11 +837,43 @@ def parameter_label(path: str, lang: str = "en", default: str | None = None) -> 
 
 
 def label(name: str, lang: str = "en", default: str | None = None) -> str:
-    """What a KPI, result column, lever section, preset policy or scenario parameter (a dotted path,
-    `parameter_label`) is called, in `lang` ("en" or "zh").
+    """Return what a KPI, result column, lever section, preset policy or scenario parameter is called.
 
-    An unknown name gives `default` when one is given (`label(name, default=name)` shows a user's
-    own policy or column under its code name) and raises `UnknownName` otherwise."""
+    In `lang` ("en" or "zh"); a scenario parameter is a dotted path (`parameter_label`). An unknown
+    name gives `default` when one is given (`label(name, default=name)` shows a user's own policy
+    or column under its code name) and raises `UnknownName` otherwise.
+
+    Parameters
+    ----------
+    name : str
+        A KPI, result column, lever section, preset policy or dotted path of a scenario parameter.
+    lang : {"en", "zh"}
+        Language of the label.
+    default : str, optional
+        What a name the registry does not know is called; without it, such a name is an error.
+
+    Returns
+    -------
+    str
+        The label.
+
+    Raises
+    ------
+    UnknownName
+        If the registry has no label for `name` and no `default` is given.
+    ValueError
+        If `lang` is not one of `LANGS`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.label("nps", "zh")
+    '净推荐值 NPS'
+    >>> m.label("training"), m.label("clients.count")
+    ('Training', 'Clients at the start')
+    >>> m.label("my_policy", default="my_policy")
+    'my_policy'
+    """
     _lang(lang)
     entry = find(name) or _named(name)
     if entry is None:
@@ -694,7 +888,33 @@ def label(name: str, lang: str = "en", default: str | None = None) -> str:
 
 
 def description(name: str, lang: str = "en") -> str:
-    """The one-line description of a lever section or preset policy, in `lang` ("en" or "zh")."""
+    """Return the one-line description of a lever section or preset policy, in `lang` ("en" or "zh").
+
+    Parameters
+    ----------
+    name : str
+        A lever section of a scenario, a preset policy or "baseline".
+    lang : {"en", "zh"}
+        Language of the description.
+
+    Returns
+    -------
+    str
+        What the section or policy does, in one line.
+
+    Raises
+    ------
+    UnknownName
+        If `name` is not a lever section or preset policy.
+    ValueError
+        If `lang` is not one of `LANGS`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.description("training").startswith("Regular courses in sales technique")
+    True
+    """
     _lang(lang)
     entry = _named(name)
     if entry is None:
@@ -704,10 +924,40 @@ def description(name: str, lang: str = "en") -> str:
 
 
 def unit(name: str, lang: str = "en", currency: str | None = None) -> str:
-    """The unit of a KPI or result column, in `lang` ("en" or "zh").
+    """Return the unit of a KPI or result column, in `lang` ("en" or "zh").
 
     Money is in "currency" ("货币单位") unless `currency` names it: then the unit is that
-    currency as a reader writes it (`currency_unit`: "CNY", "元"; "CNY per AM-year", "元/人·年")."""
+    currency as a reader writes it (`currency_unit`: "CNY", "元"; "CNY per AM-year", "元/人·年").
+
+    Parameters
+    ----------
+    name : str
+        A KPI or result column.
+    lang : {"en", "zh"}
+        Language of the unit.
+    currency : str, optional
+        The ISO code of the model's currency (a scenario's ``branch.currency``), for money.
+
+    Returns
+    -------
+    str
+        The unit.
+
+    Raises
+    ------
+    UnknownName
+        If the registry does not know `name`.
+    ValueError
+        If `lang` is not one of `LANGS`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.unit("wait_mean_h")
+    'hours'
+    >>> m.unit("revenue_per_am", "zh", currency="CNY")
+    '元/人·年'
+    """
     m = measure(name)
     text = m.unit_en if _lang(lang) == "en" else m.unit_zh
     if currency is None or m.format != "money":
@@ -716,7 +966,31 @@ def unit(name: str, lang: str = "en", currency: str | None = None) -> str:
 
 
 def currency_unit(currency: str = "CNY", lang: str = "en") -> str:
-    """How a currency is written after an amount: its ISO code ("CNY", "USD"), except yuan in Chinese ("元")."""
+    """Return how a currency is written after an amount: its ISO code, except yuan in Chinese ("元").
+
+    Parameters
+    ----------
+    currency : str
+        The currency's ISO code ("CNY", "USD").
+    lang : {"en", "zh"}
+        Language of the text it follows.
+
+    Returns
+    -------
+    str
+        "元" for CNY in Chinese, else `currency` itself.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not one of `LANGS`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.currency_unit("CNY"), m.currency_unit("CNY", "zh"), m.currency_unit("USD", "zh")
+    ('CNY', '元', 'USD')
+    """
     _lang(lang)
     return "元" if lang == "zh" and currency == "CNY" else currency
 
@@ -726,10 +1000,35 @@ _SIGNED_MONEY = frozenset({"profit"})
 
 
 def bounds(name: str) -> tuple[float, float]:
-    """The range a value of a KPI or result column can take, by its format: a share or a 0-1 score
-    0 to 1, NPS -100 to 100, counts, hours and money 0 and up (profit has no bound). A mean and its
-    confidence interval are drawn inside it (an interval of a share below 0 is the t quantile
-    speaking, not the data)."""
+    """Return the range a value of a KPI or result column can take, by its format.
+
+    A share or a 0-1 score 0 to 1, NPS -100 to 100, counts, hours and money 0 and up (profit has no
+    bound). A mean and its confidence interval are drawn inside it (an interval of a share below 0
+    is the t quantile speaking, not the data).
+
+    Parameters
+    ----------
+    name : str
+        A KPI or result column.
+
+    Returns
+    -------
+    tuple of float
+        The lowest and the highest value (infinite where there is no bound).
+
+    Raises
+    ------
+    UnknownName
+        If the registry does not know `name`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.bounds("exhausted_share"), m.bounds("nps")
+    ((0.0, 1.0), (-100.0, 100.0))
+    >>> m.bounds("profit")
+    (-inf, inf)
+    """
     m = measure(name)
     if m.format in ("share", "score"):
         return 0.0, 1.0
@@ -741,14 +1040,38 @@ def bounds(name: str) -> tuple[float, float]:
 
 
 def better(name: str) -> str:
-    """Which way a KPI or result column is better: "higher", "lower" or "neither" (a volume or an
-    input, such as requests arrived, utilisation or hours spent in training)."""
+    """Return which way a KPI or result column is better: "higher", "lower" or "neither".
+
+    "neither" is for a volume or an input, such as requests arrived, utilisation or hours spent in
+    training.
+
+    Parameters
+    ----------
+    name : str
+        A KPI or result column.
+
+    Returns
+    -------
+    {"higher", "lower", "neither"}
+        The better direction.
+
+    Raises
+    ------
+    UnknownName
+        If the registry does not know `name`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.better("complaints"), m.better("requests_arrived")
+    ('lower', 'neither')
+    """
     return measure(name).better
 
 
 def fmt(name: str, value: float | None, lang: str = "en", *, difference: bool = False,
         decimals: int | None = None, currency: str | None = None, unit: bool = True) -> str:
-    """A value of a KPI or result column written for a reader, without its unit (`unit(name)`).
+    """Write a value of a KPI or result column for a reader, without its unit (`unit(name)`).
 
     Thousands are separated by commas and the registry's digits kept (`decimals` overrides
     them); a share is a percentage ("17.6%"). With `difference=True` the value is a change: it
@@ -757,10 +1080,52 @@ def fmt(name: str, value: float | None, lang: str = "en", *, difference: bool = 
 
     With `currency`, an amount of money is written as people write money, with its currency
     (`money`: "1.2M CNY", "35.0万元"; "1.2M", "35.0万" with `unit=False`, where a table or axis
-    names the currency once); without, it is a plain number like any other."""
+    names the currency once); without, it is a plain number like any other.
+
+    Parameters
+    ----------
+    name : str
+        The KPI or result column the value is of.
+    value : float or None
+        The value; None or NaN for a missing one.
+    lang : {"en", "zh"}
+        Language of the text.
+    difference : bool
+        Whether the value is a change (written with its sign; a share's in percentage points).
+    decimals : int, optional
+        Digits after the decimal point, instead of the registry's.
+    currency : str, optional
+        The ISO code of the model's currency: money is then written by `money`, with its currency.
+    unit : bool
+        With `currency`, whether the currency follows the amount.
+
+    Returns
+    -------
+    str
+        The value as a reader reads it.
+
+    Raises
+    ------
+    UnknownName
+        If the registry does not know `name`.
+    ValueError
+        If `lang` is not one of `LANGS`, or `value` is text that is no number.
+    TypeError
+        If `value` is neither a number nor None.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.fmt("exhausted_share", 0.176), m.fmt("exhausted_share", 0.012, difference=True)
+    ('17.6%', '+1.2 pp')
+    >>> m.fmt("revenue", 1234567.0), m.fmt("revenue", 1234567.0, currency="CNY")
+    ('1,234,567', '1.2M CNY')
+    >>> m.fmt("nps", None, "zh")
+    '无数据'
+    """
     _lang(lang)
     m = measure(name)
-    if _missing(value):
+    if value is None or _is_nan(value):
         return _NA[lang]
     if currency is not None and m.format == "money":
         return money(value, lang, currency, difference=difference, unit=unit)
@@ -779,8 +1144,8 @@ def fmt(name: str, value: float | None, lang: str = "en", *, difference: bool = 
 _NA = {"en": "n/a", "zh": "无数据"}
 
 
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _is_nan(value: float) -> bool:
+    return isinstance(value, float) and math.isnan(value)
 
 
 #: Steps of a large amount: thousands and millions in English, 万 (ten thousand) and 亿 (a hundred
@@ -819,16 +1184,53 @@ def _scaled(value: float, lang: str, tick: bool) -> str:
 
 def money(value: float | None, lang: str = "en", currency: str = "CNY", *, difference: bool = False,
           unit: bool = True, tick: bool = False) -> str:
-    """An amount of money as a reader expects it: in English with k, M and B ("1.2M CNY", "350k CNY",
-    "850 CNY"), in Chinese with 万 and 亿 ("35.0万元", "1.20亿元", "8,500元"; another currency
-    after a space: "35.0万 USD").
+    """Write an amount of money as a reader expects it.
+
+    In English with k, M and B ("1.2M CNY", "350k CNY", "850 CNY"), in Chinese with 万 and 亿
+    ("35.0万元", "1.20亿元", "8,500元"; another currency after a space: "35.0万 USD").
 
     `difference=True` writes a change (with its sign: "+1.2M CNY"); `unit=False` leaves the
     currency out (for a table or axis that names it once); `tick=True` is for axis ticks: the
     shortest exact form ("1.25M", "1M", "35万"), without the currency. A missing value is
-    "n/a" ("无数据")."""
+    "n/a" ("无数据").
+
+    Parameters
+    ----------
+    value : float or None
+        The amount; None or NaN for a missing one.
+    lang : {"en", "zh"}
+        Language of the text.
+    currency : str
+        The currency's ISO code.
+    difference : bool
+        Whether the amount is a change (written with its sign).
+    unit : bool
+        Whether the currency follows the amount.
+    tick : bool
+        Whether the text is an axis tick (shortest exact form, no currency).
+
+    Returns
+    -------
+    str
+        The amount as a reader reads it.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not one of `LANGS`, or `value` is text that is no number.
+    TypeError
+        If `value` is neither a number nor None.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.money(1234567), m.money(350000, "zh"), m.money(-1.2e6, difference=True)
+    ('1.2M CNY', '35.0万元', '-1.2M CNY')
+    >>> m.money(1.25e6, tick=True)
+    '1.25M'
+    """
     _lang(lang)
-    if _missing(value):
+    if value is None or _is_nan(value):
         return _NA[lang]
     x = float(value)
     text = _scaled(x, lang, tick)
@@ -843,8 +1245,38 @@ def money(value: float | None, lang: str = "en", currency: str = "CNY", *, diffe
 
 
 def title(name: str, lang: str = "en") -> str:
-    """A KPI's label and which way is better, as a figure's or table's heading: "Client satisfaction
-    (higher is better)", "客户满意度(越高越好)"; just the label when neither way is better."""
+    """Return a KPI's label and which way is better, as a figure's or table's heading.
+
+    "Client satisfaction (higher is better)", "客户满意度(越高越好)"; just the label when neither
+    way is better.
+
+    Parameters
+    ----------
+    name : str
+        A KPI or result column.
+    lang : {"en", "zh"}
+        Language of the heading.
+
+    Returns
+    -------
+    str
+        The heading.
+
+    Raises
+    ------
+    UnknownName
+        If the registry does not know `name`.
+    ValueError
+        If `lang` is not one of `LANGS`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> m.title("satisfaction_mean"), m.title("satisfaction_mean", "zh")
+    ('Client satisfaction (higher is better)', '客户满意度(越高越好)')
+    >>> m.title("requests_arrived")
+    'Requests arrived'
+    """
     m = measure(name)
     text = label(name, lang)
     if m.better == "neither":
@@ -858,9 +1290,36 @@ def title(name: str, lang: str = "en") -> str:
 
 
 def kpis(scenario: Scenario | None = None) -> pd.DataFrame:
-    """Every KPI a run of `scenario` reports (of the default scenario without one), in the order of
-    `simbranch.run.kpi_names`: one row per KPI with `name`, `label_en`, `label_zh`, `unit_en`,
-    `unit_zh`, `better`, `format`, `decimals` and `relative_ok`."""
+    """Return every KPI a run of `scenario` reports, with its meaning.
+
+    In the order of `simbranch.run.kpi_names`: the KPIs of every run, then the per-tier KPIs of the
+    scenario's client tiers.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        The scenario whose tiers name the per-tier KPIs; the default scenario without one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI with `name`, `label_en`, `label_zh`, `unit_en`, `unit_zh`, `better`,
+        `format`, `decimals` and `relative_ok`.
+
+    Raises
+    ------
+    AttributeError
+        If `scenario` is neither None nor a `simbranch.Scenario`.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> frame = sb.kpis()
+    >>> frame.set_index("name").loc["wait_mean_h", "better"]
+    'lower'
+    >>> "satisfaction_vip" in set(frame["name"])
+    True
+    """
     from simbranch.run import kpi_names
 
     rows = [asdict(measure(name)) for name in kpi_names(scenario)]
@@ -868,21 +1327,85 @@ def kpis(scenario: Scenario | None = None) -> pd.DataFrame:
 
 
 def levers() -> pd.DataFrame:
-    """The lever sections of a scenario: `name`, `label_en`, `label_zh`, `description_en`, `description_zh`."""
+    """Return the lever sections of a scenario, with their labels and descriptions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per lever section (`LEVERS`) with `name`, `label_en`, `label_zh`, `description_en`
+        and `description_zh`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> frame = m.levers()
+    >>> frame.set_index("name").loc["training", "label_en"]
+    'Training'
+    """
     return pd.DataFrame([asdict(n) for n in LEVERS.values()])
 
 
 def policies() -> pd.DataFrame:
-    """The baseline and the preset policies: `name`, `label_en`, `label_zh`, `description_en`, `description_zh`."""
+    """Return the baseline and the preset policies, with their labels and descriptions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per policy (`POLICIES`, the baseline first) with `name`, `label_en`, `label_zh`,
+        `description_en` and `description_zh`.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> frame = m.policies()
+    >>> {"baseline", "crm_routing"} <= set(frame["name"])
+    True
+    """
     return pd.DataFrame([asdict(n) for n in POLICIES.values()])
 
 
 def readable(values: Mapping[str, float], lang: str = "en", currency: str = "CNY", *,
              difference: bool = False) -> pd.DataFrame:
-    """KPIs and their values as a reader wants them in a notebook or a report: one row per name
-    with `label`, `value` (written by `fmt`, money in `currency`), `unit` (empty where the value
-    carries it) and `better`; the index holds the code names, for code. A name the registry does
-    not know keeps its name as label and a plain number."""
+    """Write KPIs and their values as a reader wants them in a notebook or a report.
+
+    One row per name with `label`, `value` (written by `fmt`, money in `currency`), `unit` (empty
+    where the value carries it) and `better`; the index holds the code names, for code. A name the
+    registry does not know keeps its name as label and a plain number.
+
+    Parameters
+    ----------
+    values : mapping of str to float
+        KPI (or result column) and value, as a run's ``kpis`` Series or a dict.
+    lang : {"en", "zh"}
+        Language of the labels, values and units.
+    currency : str
+        The ISO code of the model's currency, for money.
+    difference : bool
+        Whether the values are changes (written with their sign).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns `label`, `value`, `unit` and `better` ("↑", "↓" or empty), indexed by code name
+        (index name "kpi").
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not one of `LANGS` (checked at the first name the registry knows), or the
+        value of such a name is text that is no number.
+    TypeError
+        If the value of a name the registry knows is neither a number nor None.
+
+    Examples
+    --------
+    >>> import simbranch.meanings as m
+    >>> frame = m.readable({"wait_mean_h": 1.234, "revenue": 1.2e6, "my_column": 3.14159})
+    >>> frame["value"].tolist()
+    ['1.23', '1.2M CNY', '3.142']
+    >>> frame.loc["wait_mean_h", ["unit", "better"]].tolist()
+    ['hours', '↓']
+    """
     rows = []
     for name, x in values.items():
         found = find(str(name))
@@ -895,4 +1418,5 @@ def readable(values: Mapping[str, float], lang: str = "en", currency: str = "CNY
                      "value": fmt(str(name), x, lang, difference=difference, currency=currency),
                      "unit": "" if money_value else unit(str(name), lang),
                      "better": {"higher": "↑", "lower": "↓"}.get(found.better, "")})
-    return pd.DataFrame(rows, index=pd.Index([str(n) for n in values], name="kpi"))
+    names = [str(n) for n, _ in values.items()]  # not `in values`: a Series iterates over its values
+    return pd.DataFrame(rows, index=pd.Index(names, name="kpi"))

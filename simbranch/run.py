@@ -40,15 +40,82 @@ TIER_KPI_PREFIXES: tuple[str, ...] = ("satisfaction_", "client_churn_rate_")
 
 
 def kpi_names(scenario: Scenario | None = None) -> list[str]:
-    """Every KPI a run of `scenario` reports, in order: `KPI_NAMES`, then the per-tier KPIs of its
-    tiers (of the default tiers without a scenario)."""
+    """Return every KPI a run of `scenario` reports, in order.
+
+    The names are `KPI_NAMES`, then the per-tier KPIs (`TIER_KPI_PREFIXES`) of the scenario's
+    client tiers: a scenario with other tiers reports other KPIs, so observed data and tables
+    check names against this list rather than a fixed one.
+
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        The scenario whose tiers name the per-tier KPIs; the default scenario if None.
+
+    Returns
+    -------
+    list of str
+        The KPI names, in the order of `RunResult.kpis`.
+
+    Raises
+    ------
+    AttributeError
+        If `scenario` is not a `Scenario` (it has no ``clients.tiers``).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> names = sb.kpi_names()
+    >>> names[:3]
+    ['requests_arrived', 'requests_served', 'requests_abandoned']
+    >>> [name for name in names if name.startswith("satisfaction_")]
+    ['satisfaction_mean', 'satisfaction_mass', 'satisfaction_affluent', 'satisfaction_vip']
+    """
     tiers = list((scenario or Scenario()).clients.tiers)
     return [*KPI_NAMES, *(f"{prefix}{tier}" for prefix in TIER_KPI_PREFIXES for tier in tiers)]
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """The outcome of one run. Frames are plain pandas; `kpis` covers the measured days only."""
+    """The outcome of one run, as plain pandas frames.
+
+    `run` builds it. `kpis` covers the measured days only (after the warm-up); `daily` has every
+    day, warm-up included and flagged, so a reader can see the model settle.
+
+    Parameters
+    ----------
+    kpis : pandas.Series
+        One value per KPI (`kpi_names` of the scenario), over the measured days.
+    daily : pandas.DataFrame
+        One row per simulated day: ``day``, ``warmup`` and the day's counts and means
+        (requests, waits, sales, satisfaction, stress, headcount, costs, ...).
+    managers : pandas.DataFrame
+        One row per AM who held a position during the run, leavers included: level, specialty,
+        hire and leave days, skills, stress, exhaustion, workload and sales.
+    clients : pandas.DataFrame
+        One row per client who was ever in the book: tier, domain, value, satisfaction, owner
+        (``am_id``), join and leave days, requests and sales.
+    scenario : Scenario
+        The scenario that was run.
+    seed : int or None
+        The seed, or None when the run was given a `numpy.random.SeedSequence`.
+    wall_time_s : float
+        How long the run took, in seconds.
+
+    Raises
+    ------
+    TypeError
+        If a field is missing (the fields are not checked otherwise: `run` fills them).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> result = sb.run(sb.load_scenario(sb.BASELINE).with_overrides(tiny), seed=1)
+    >>> list(result.kpis.index) == sb.kpi_names(result.scenario)
+    True
+    >>> len(result.daily), len(result.clients) >= 100, result.seed
+    (5, True, 1)
+    """
 
     kpis: pd.Series
     daily: pd.DataFrame
@@ -59,9 +126,40 @@ class RunResult:
     wall_time_s: float
 
     def plot(self, kind: str = "daily", **kwargs: Any) -> Figure:
-        """A figure of this run (`simbranch.plots`), by `kind`: "daily" (the daily series over time,
-        warm-up shaded; `columns=`, `smooth_days=`), "distributions" (satisfaction and sales across
-        clients and AMs) or "scatter" (each AM's stress, sales, skill and client satisfaction)."""
+        """Draw a figure of this run (`simbranch.plots.plot_run`).
+
+        Parameters
+        ----------
+        kind : {"daily", "distributions", "scatter"}, default "daily"
+            "daily": the daily series over time, warm-up shaded; "distributions": satisfaction
+            and sales across clients and AMs; "scatter": each AM's stress, sales, skill and
+            client satisfaction.
+        **kwargs
+            Passed to the figure: ``lang`` ("en" or "zh"), ``currency``, and for "daily"
+            ``columns`` (columns of `daily`) and ``smooth_days``.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure, one panel per series.
+
+        Raises
+        ------
+        ValueError
+            If `kind` is not one of the kinds, ``lang`` is not a language of the figures, or a
+            column is not one of the run's daily series.
+        TypeError
+            If a keyword is not one the figure takes.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> result = sb.run(sb.load_scenario(sb.BASELINE).with_overrides(tiny), seed=1)
+        >>> figure = result.plot("daily", columns=["wait_mean_h"])
+        >>> len(figure.axes)
+        1
+        """
         from simbranch.plots import plot_run
 
         return plot_run(self, kind, **kwargs)
@@ -75,12 +173,46 @@ class RunResult:
 
 
 def run(scenario: Scenario, seed: int | np.random.SeedSequence = 0) -> RunResult:
-    """Simulate `scenario` once with `seed`; same scenario and seed give the same numbers.
+    """Simulate `scenario` once with `seed`; the same scenario and seed give the same numbers.
 
-    With the environment variable `SIMBRANCH_CHECK_INVARIANTS` set (to anything but "" or "0"),
+    With the environment variable ``SIMBRANCH_CHECK_INVARIANTS`` set (to anything but "" or "0"),
     the result is checked against `simbranch.invariants` (conservation, ranges, NaN only where a
     value is undefined) and an AssertionError lists what it breaks. The test suite sets it, so that
     every run of the tests is checked, in worker processes too (they inherit the environment).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The branch and its levers (`load_scenario`, `Scenario.with_overrides`,
+        `Scenario.with_policy`).
+    seed : int or numpy.random.SeedSequence, default 0
+        The seed of every random stream of the run; `compare` passes a `SeedSequence` per
+        replication so that policies share their random numbers.
+
+    Returns
+    -------
+    RunResult
+        The KPIs over the measured days, the daily series and the AM and client tables.
+
+    Raises
+    ------
+    TypeError
+        If `scenario` is not a `Scenario` (e.g. a dict or a file name: `load_scenario` reads one).
+    ValueError
+        If `seed` is negative or not a whole number.
+    AssertionError
+        With ``SIMBRANCH_CHECK_INVARIANTS`` set, if the result breaks an invariant of the model.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> result = sb.run(scenario, seed=1)
+    >>> bool(result.kpis["requests_served"] <= result.kpis["requests_arrived"])
+    True
+    >>> result.kpis.equals(sb.run(scenario, seed=1).kpis)
+    True
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"run() takes a Scenario (see load_scenario), got {type(scenario).__name__}")

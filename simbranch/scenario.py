@@ -61,21 +61,56 @@ __all__ = [
 class ScenarioError(ValueError):
     """A scenario, policy or override that cannot be used, with every problem found.
 
-    `problems` holds one `(path, value, message)` triple per problem; `source` is the file or
-    the kind of input ("override", "policy ...") the problems were found in.
+    Every way of building a scenario or a policy (`load_scenario`, `load_scenario_text`,
+    `load_policy`, `Scenario.with_overrides`, `Scenario.with_policy`, observed data) collects all
+    the problems of its input and raises them together, so a user fixes a file in one pass. The
+    message has one line per problem: the dotted field path, the value given and what is allowed
+    (the first `MAX_SHOWN_PROBLEMS`, then how many more: a file of 100,000 unknown tables would
+    otherwise print megabytes; `problems` holds them all). It is a `ValueError`, so code that
+    catches bad values catches it too.
+
+    Parameters
+    ----------
+    source : str
+        The file or the kind of input the problems were found in ("override", "policy ...").
+    problems : list of tuple of (str, object, str)
+        One ``(path, value, message)`` triple per problem: the dotted field path ("" for the whole
+        input), the value given and what is wrong with it.
+
+    Raises
+    ------
+    ValueError
+        If an entry of `problems` is not a triple (it cannot be unpacked into path, value, message).
+    TypeError
+        If `problems` is not iterable.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> try:
+    ...     sb.Scenario().with_overrides({"clients.count": -5})
+    ... except sb.ScenarioError as error:
+    ...     print(error.source, error.problems[0][:2])
+    override ('clients.count', -5)
     """
 
     def __init__(self, source: str, problems: list[tuple[str, Any, str]]):
         self.source = source
         self.problems = problems
         lines = [f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''}"]
-        for path, value, message in problems:
+        for path, value, message in problems[:MAX_SHOWN_PROBLEMS]:
             where = path or "(top level)"
             shown = _show_value(value)
             lines.append(f"  {where}" + (f" = {shown}" if shown is not None else "") + f": {message}")
+        if len(problems) > MAX_SHOWN_PROBLEMS:
+            lines.append(f"  ... and {len(problems) - MAX_SHOWN_PROBLEMS:,} more problems of the same input")
         # One line per problem: a quoted TOML key (or a key in a message) may hold a line break or an
         # escape sequence; show such characters escaped.
         super().__init__("\n".join(_printable(line) for line in lines))
+
+
+#: Problems a `ScenarioError` message lists one per line before it says how many more there are.
+MAX_SHOWN_PROBLEMS = 100
 
 
 def _printable(text: str) -> str:
@@ -89,7 +124,12 @@ def _show_value(value: Any) -> str | None:
         return None
     if isinstance(value, Mapping):
         return "{table}" if value else "{}"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # a list nested hundreds deep: its repr would exhaust the stack
+        return f"(a {type(value).__name__} nested too deep to show)"
+    except Exception:  # an object whose repr fails must not hide the problem found with it
+        return f"(a {type(value).__name__} that cannot be shown)"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -106,7 +146,62 @@ LEVER_SECTIONS: tuple[str, ...] = (
 
 
 class Scenario(Section):
-    """One branch and its levers. Build with `load_scenario` or `Scenario()` for the defaults."""
+    """One branch and its levers: the validated, frozen input of a run.
+
+    Build one with `load_scenario` (a TOML file), `load_scenario_text`, or ``Scenario()`` for the
+    defaults; derive others with `with_overrides` and `with_policy`, which validate again and raise
+    a `ScenarioError` that names every problem. Each section is a frozen pydantic model whose
+    fields have a default, a unit and a range (`simbranch.levers` lists them), so a file states
+    only what differs from the defaults. The levers must fit together: targeted training needs
+    assessment, and assessment that sends AMs to training needs training.
+
+    Parameters
+    ----------
+    branch : BranchConfig or dict, optional
+        Clock and horizon: working hours per day, days per year, measured and warm-up days.
+    clients : ClientsConfig or dict, optional
+        The client book: count, tiers, domains, churn, inflow, satisfaction and relationships.
+    requests : RequestsConfig or dict, optional
+        Request types, their service times, priorities, complaints and patience.
+    managers : ManagersConfig or dict, optional
+        Account managers: count, levels, skills, workday, stress, exhaustion, absence,
+        motivation, turnover and hiring.
+    sales : SalesConfig or dict, optional
+        Sales conversion.
+    costs : CostsConfig or dict, optional
+        Costs beyond salaries.
+    allocation : AllocationConfig or dict, optional
+        Lever 1: client allocation (the rule, a portfolio cap, cover, rebalancing, CRM follow-up).
+    training : TrainingConfig or dict, optional
+        Lever 2: training.
+    assessment : AssessmentConfig or dict, optional
+        Lever 2: periodic assessment.
+    incentives : IncentivesConfig or dict, optional
+        Lever 3: evaluation and incentives.
+    surveys : SurveysConfig or dict, optional
+        Lever 4: client surveys.
+    careers : CareersConfig or dict, optional
+        Lever 5: career path.
+    communication : CommunicationConfig or dict, optional
+        Lever 6: communication.
+    wellbeing : WellbeingConfig or dict, optional
+        Lever 7: mental-health support.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        If a value is of the wrong type or out of its range, a key is unknown, or the levers do
+        not fit together (`load_scenario` and `with_overrides` raise these as a `ScenarioError`).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> scenario = sb.Scenario(clients={"count": 500})
+    >>> scenario.clients.count, scenario.managers.count
+    (500, 40)
+    >>> scenario.changes()
+    {'clients.count': 500}
+    """
 
     branch: BranchConfig = Field(default_factory=BranchConfig, description="Clock and horizon [section]")
     clients: ClientsConfig = Field(default_factory=ClientsConfig, description="The client book [section]")
@@ -144,11 +239,42 @@ class Scenario(Section):
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict of every value (TOML/JSON friendly)."""
+        """Return every value as a plain nested dict (TOML and JSON friendly).
+
+        Returns
+        -------
+        dict of str to object
+            One entry per section, each a dict of its fields; only plain values (str, numbers,
+            bools, lists, dicts), so it can be written as TOML or JSON and validated back.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> data = sb.Scenario().to_dict()
+        >>> data["managers"]["count"], sb.Scenario.model_validate(data) == sb.Scenario()
+        (40, True)
+        """
         return self.model_dump(mode="json")
 
     def changes(self) -> dict[str, Any]:
-        """The values that differ from the defaults, by dotted path (what makes this scenario itself)."""
+        """Return the values that differ from the defaults, by dotted path.
+
+        They are what makes this scenario itself: what a report shows and ``to_toml(minimal=True)``
+        writes. A table of named entries (``clients.tiers``, ``managers.levels``) that differs in
+        its names is given whole.
+
+        Returns
+        -------
+        dict of str to object
+            From a dotted path ("clients.count") to its value, in the order of the scenario's
+            fields; empty for the default scenario.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> sb.Scenario().with_overrides({"clients.count": 500, "training.enabled": True}).changes()
+        {'clients.count': 500, 'training.enabled': True}
+        """
         return flat_paths(_difference(self.to_dict(), Scenario().to_dict()))
 
     def __repr__(self) -> str:
@@ -184,8 +310,35 @@ class Scenario(Section):
                 f"<pre>{escape(self.to_toml())}</pre></details>")
 
     def to_toml(self, minimal: bool = False) -> str:
-        """The scenario as TOML that `load_scenario` reads back unchanged; `minimal` keeps only
-        the values that differ from the defaults."""
+        """Return the scenario as TOML text that `load_scenario` reads back unchanged.
+
+        Parameters
+        ----------
+        minimal : bool, default False
+            Keep only the values that differ from the defaults (what a hand-written file would
+            hold) rather than every value.
+
+        Returns
+        -------
+        str
+            The TOML text, one table per section.
+
+        Raises
+        ------
+        TypeError
+            Only if a value had no TOML form, which no field of a validated scenario has.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> print(sb.Scenario().with_overrides({"clients.count": 500}).to_toml(minimal=True))
+        [clients]
+        count = 500
+        <BLANKLINE>
+        >>> text = sb.Scenario().to_toml()
+        >>> sb.load_scenario_text(text) == sb.Scenario()
+        True
+        """
         import tomli_w
 
         data = self.to_dict()
@@ -194,12 +347,65 @@ class Scenario(Section):
         return tomli_w.dumps(data)
 
     def canonical_json(self) -> str:
-        """A stable text form used for hashing and provenance (field order kept: the order of
-        named tables such as tiers and levels is meaningful)."""
+        """Return a stable text form of the scenario, for hashing and provenance.
+
+        The field order is kept rather than sorted: the order of named tables such as tiers and
+        levels is meaningful, so two scenarios that differ in it are different scenarios.
+
+        Returns
+        -------
+        str
+            Compact JSON of `to_dict`, the same for equal scenarios.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> sb.Scenario().canonical_json() == sb.Scenario().canonical_json()
+        True
+        >>> sb.Scenario().canonical_json()[:10]
+        '{"branch":'
+        """
         return json.dumps(self.to_dict(), separators=(",", ":"))
 
     def with_overrides(self, overrides: Mapping[str, Any], *, source: str = "override") -> Scenario:
-        """A new scenario with `{"dotted.path": value}` changes applied and validated again."""
+        """Return a new scenario with ``{"dotted.path": value}`` changes applied and validated again.
+
+        This is how ``--set`` on the command line, sweeps and calibrations change a scenario: the
+        paths are those `simbranch.levers` lists, and the scenario itself is left unchanged (it is
+        frozen).
+
+        Parameters
+        ----------
+        overrides : mapping of str to object
+            From a dotted field path ("clients.count") to its new value; a whole table may be
+            given as a dict. A NumPy scalar is taken as its Python number.
+        source : str, default "override"
+            What the overrides are called in an error message.
+
+        Returns
+        -------
+        Scenario
+            The changed scenario.
+
+        Raises
+        ------
+        ScenarioError
+            If a path names no field, or a value is of the wrong type, out of its range, or leaves
+            the levers not fitting together; every problem is listed.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = sb.Scenario().with_overrides({"clients.count": 100, "branch.horizon_days": 5})
+        >>> tiny.clients.count, tiny.branch.horizon_days
+        (100, 5)
+        >>> try:
+        ...     sb.Scenario().with_overrides({"clients.cont": 100})
+        ... except sb.ScenarioError as error:
+        ...     print(error)
+        override: 1 problem
+          clients.cont = 100: no field 'cont' in clients; allowed: count, ...
+        """
         data = self.to_dict()
         problems: list[tuple[str, Any, str]] = []
         for path, value in overrides.items():
@@ -211,13 +417,58 @@ class Scenario(Section):
         return _validate(data, source)
 
     def with_policy(self, policy: Policy) -> Scenario:
-        """A new scenario with the policy's lever sections merged over this one's."""
+        """Return a new scenario with the policy's lever sections merged over this one's.
+
+        The policy sets only the lever fields it names; every other value, the scenario's own
+        lever settings included, stays as it is.
+
+        Parameters
+        ----------
+        policy : Policy
+            The lever settings to apply (`load_policy` reads one, or a preset by its name).
+
+        Returns
+        -------
+        Scenario
+            The scenario under the policy.
+
+        Raises
+        ------
+        ScenarioError
+            If the merged levers do not validate (a wrong value, an unknown field, or levers that
+            do not fit together), naming the policy and its file.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> policy = sb.Policy(name="train", levers={"training": {"enabled": True}})
+        >>> sb.Scenario().with_policy(policy).changes()
+        {'training.enabled': True}
+        """
         data = self.to_dict()
         _deep_merge(data, policy.levers)
         return _validate(data, f"policy {policy.name!r}" + (f" ({policy.source})" if policy.source else ""))
 
     def without_behaviour(self) -> Scenario:
-        """The same branch with every behavioural mechanism switched off."""
+        """Return the same branch with every behavioural mechanism switched off.
+
+        Without churn, inflow, satisfaction, relationships, skill effects, learning, decay, the
+        workday, stress, exhaustion, absence, motivation and turnover (`BEHAVIOUR_SWITCHES`), the
+        branch is a plain queueing system: the analytic cases of `simbranch.validation` start
+        from it.
+
+        Returns
+        -------
+        Scenario
+            The scenario with each switch of `BEHAVIOUR_SWITCHES` set to False.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> plain = sb.Scenario().without_behaviour()
+        >>> plain.managers.stress.enabled, len(plain.changes())
+        (False, 14)
+        """
         return self.with_overrides({path: False for path in BEHAVIOUR_SWITCHES})
 
 
@@ -241,7 +492,39 @@ BEHAVIOUR_SWITCHES: tuple[str, ...] = (
 
 
 class Policy(BaseModel):
-    """A named set of lever settings, merged over a scenario with `Scenario.with_policy`."""
+    """A named set of lever settings, merged over a scenario with `Scenario.with_policy`.
+
+    A policy holds only lever sections (`LEVER_SECTIONS`: allocation, training, assessment,
+    incentives, surveys, careers, communication, wellbeing), so the same policy applies to any
+    branch. `load_policy` reads one from a file or a preset name and checks that its levers
+    validate; a policy built here is checked when it is applied.
+
+    Parameters
+    ----------
+    name : str
+        The policy's name, as tables, figures and reports show it.
+    levers : dict of str to object, optional
+        The lever settings as nested sections, ``{"training": {"enabled": True}}``; empty for the
+        scenario's own levers (the baseline).
+    description : str, optional
+        What the policy does, in a sentence.
+    source : str, optional
+        The file it was read from ("" if built in code).
+
+    Raises
+    ------
+    pydantic.ValidationError
+        If `name`, `description` or `source` is not text, or `levers` is not a dict.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> policy = sb.Policy(name="train", levers={"training": {"enabled": True}})
+    >>> policy
+    Policy 'train': training.enabled = True
+    >>> policy.apply(sb.Scenario()).training.enabled
+    True
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -251,17 +534,82 @@ class Policy(BaseModel):
     source: str = ""
 
     def apply(self, scenario: Scenario) -> Scenario:
+        """Return `scenario` under this policy (the same as ``scenario.with_policy(policy)``).
+
+        Parameters
+        ----------
+        scenario : Scenario
+            The branch to apply the levers to.
+
+        Returns
+        -------
+        Scenario
+            A new scenario with this policy's lever sections merged over the scenario's.
+
+        Raises
+        ------
+        ScenarioError
+            If the merged levers do not validate.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> policy = sb.load_policy("crm_routing")
+        >>> policy.apply(sb.Scenario()).allocation.rule
+        'crm'
+        """
         return scenario.with_policy(self)
 
     def to_flat(self) -> dict[str, Any]:
-        """The levers as dotted paths ({"training.enabled": True, ...}), the flat form that
-        `--set`, sweeps, EMA Workbench and SALib use."""
+        """Return the levers as dotted paths, the flat form ``--set``, sweeps, EMA Workbench and SALib use.
+
+        Returns
+        -------
+        dict of str to object
+            From a dotted lever path to its value, ``{"training.enabled": True, ...}``;
+            `from_flat` turns it back into a policy.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> sb.Policy(name="p", levers={"training": {"enabled": True, "interval_days": 21}}).to_flat()
+        {'training.enabled': True, 'training.interval_days': 21}
+        """
         return flat_paths(self.levers)
 
     @classmethod
     def from_flat(cls, name: str, levers: Mapping[str, Any], description: str = "") -> Policy:
-        """A policy from dotted lever paths (`to_flat`'s form): `Policy.from_flat("p", {"training.enabled":
-        True})` equals `Policy(name="p", levers={"training": {"enabled": True}})`."""
+        """Build a policy from dotted lever paths, the form `to_flat` gives.
+
+        Parameters
+        ----------
+        name : str
+            The policy's name.
+        levers : mapping of str to object
+            From a dotted lever path ("training.enabled") to its value.
+        description : str, optional
+            What the policy does.
+
+        Returns
+        -------
+        Policy
+            The policy with the paths nested into sections (not yet validated against a scenario:
+            `Scenario.with_policy` does that).
+
+        Raises
+        ------
+        ValueError
+            If a path runs through another path's value ("training" and "training.enabled").
+        pydantic.ValidationError
+            If `name` or `description` is not text.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> policy = sb.Policy.from_flat("p", {"training.enabled": True})
+        >>> policy == sb.Policy(name="p", levers={"training": {"enabled": True}})
+        True
+        """
         nested: dict[str, Any] = {}
         for path, value in levers.items():
             *parents, leaf = str(path).split(".")
@@ -297,13 +645,82 @@ class Policy(BaseModel):
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
+    """Read and validate a scenario TOML file.
+
+    The file states only what differs from the defaults (`Scenario.to_toml` writes one back).
+    Everything wrong in it is reported at once, each problem with its dotted path, the value
+    given and what is allowed.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The TOML file; `BASELINE` is the default branch shipped with simbranch.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, not a regular file, larger than `MAX_FILE_BYTES`, not UTF-8, not
+        valid TOML, or holds an unknown key or a value of the wrong type or out of its range.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> scenario = sb.load_scenario(sb.BASELINE)
+    >>> scenario.managers.count > 0
+    True
+    >>> tiny = scenario.with_overrides({"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100})
+    >>> tiny.clients.count
+    100
+    """
     source = str(path)
     return _validate(_read_toml(path), source)
 
 
 def load_scenario_text(text: str, source: str = "<text>") -> Scenario:
-    """Validate a scenario given as TOML text (`source` names it in error messages)."""
+    """Validate a scenario given as TOML text.
+
+    The text form of `load_scenario`, for a scenario held in a notebook cell, a web form or a
+    database rather than a file; a leading byte-order mark is ignored.
+
+    Parameters
+    ----------
+    text : str
+        The scenario's TOML.
+    source : str, default "<text>"
+        What the text is called in error messages.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        If the text is longer than `MAX_FILE_BYTES` characters, is not valid TOML, or holds an
+        unknown key or a value of the wrong type or out of its range.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> scenario = sb.load_scenario_text('''
+    ... [clients]
+    ... count = 100
+    ... ''')
+    >>> scenario.changes()
+    {'clients.count': 100}
+    >>> try:
+    ...     sb.load_scenario_text("[clients]\\ncount = 'many'", source="my cell")
+    ... except sb.ScenarioError as error:
+    ...     print(error)
+    my cell: 1 problem
+      clients.count = 'many': Input should be a valid integer
+    """
     if len(text) > MAX_FILE_BYTES:
         raise ScenarioError(source, [("", _MISSING, f"is longer than {MAX_FILE_BYTES:,} characters; a scenario "
                                                     "is a few KB")])
@@ -337,8 +754,42 @@ def preset_names() -> list[str]:
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Read a policy TOML file (lever sections only, plus an optional `[policy]` name/description), or
-    a preset by its name (`load_policy("crm_routing")`; `preset_names()` lists them)."""
+    """Read a policy TOML file, or a preset policy by its name.
+
+    A policy file holds lever sections only (`LEVER_SECTIONS`), plus an optional ``[policy]``
+    table with a ``name`` and a ``description``; without a name, the policy is named after the
+    file. A name without a suffix that is not a file is a preset (`preset_names` lists them,
+    `simbranch.policies` describes them). The levers are checked over the default scenario, so a
+    policy that loads applies to any branch.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The policy file, or a preset's name ("crm_routing").
+
+    Returns
+    -------
+    Policy
+        The policy, with `source` set to its file.
+
+    Raises
+    ------
+    ScenarioError
+        If it is neither a file nor a preset name, the file cannot be read or is not valid TOML,
+        holds a section that is not a lever section, a ``[policy]`` key other than name and
+        description, or a lever value that does not validate.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> policy = sb.load_policy("crm_routing")
+    >>> policy.name, policy.to_flat()["allocation.rule"]
+    ('crm_routing', 'crm')
+    >>> from pathlib import Path
+    >>> _ = Path("weekly.toml").write_text('[communication]\\nenabled = true\\nmeeting_interval_days = 5\\n')
+    >>> sb.load_policy("weekly.toml")
+    Policy 'weekly': communication.enabled = True; communication.meeting_interval_days = 5
+    """
     if not Path(path).suffix and not Path(path).exists():
         if (PRESETS / f"{path}.toml").is_file():
             path = PRESETS / f"{path}.toml"
@@ -550,5 +1001,8 @@ def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
             _deep_merge(base[key], value)
         else:
-            base[key] = copy.deepcopy(value)
+            try:
+                base[key] = copy.deepcopy(value)
+            except Exception:  # nested too deep to copy (RecursionError), a generator: validation refuses it
+                base[key] = value
 

@@ -58,11 +58,44 @@ _KIND_CALL = ("calls with a service request", "calls with a sales opportunity", 
 class Trace:
     """What happened to AM `am` on `day`: `events` has one row per event, in time order.
 
-    Columns: `time` (clock text, the day starting at 09:00), `hour` (hours since the day's
-    start), `event` (short kind), `client` (the client concerned, or missing) and `text`
-    (one plain sentence). `branch` is the traced branch, stopped just after the day's end; the
-    engine starts the next day in the same step, so its presence flags (`sick_today`, `on_leave`,
-    ...) are already the next day's.
+    `trace_day` builds it. ``str(trace)`` prints the day as a story, one line per event, and a
+    notebook shows it as a table. The event kinds are listed in this module's documentation.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        One row per event, with columns ``time`` (clock text, the day starting at 09:00),
+        ``hour`` (hours since the day's start), ``event`` (short kind), ``client`` (the client
+        concerned, or missing) and ``text`` (one plain sentence).
+    am : int
+        The traced AM's id (``am_id`` of `RunResult.managers`).
+    day : int
+        The traced day, counted from 0 (warm-up days included).
+    seed : int
+        The run's seed.
+    scenario : Scenario
+        The scenario that was run.
+    branch : simbranch.model.branch.Branch
+        The traced branch, stopped just after the day's end; the engine starts the next day in
+        the same step, so its presence flags (``sick_today``, ``on_leave``, ...) are already the
+        next day's.
+
+    Raises
+    ------
+    TypeError
+        If a field is missing (the fields are not checked otherwise: `trace_day` fills them).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> trace = sb.trace_day(sb.load_scenario(sb.BASELINE).with_overrides(tiny), seed=1)
+    >>> trace.events["event"].iloc[[0, -1]].tolist()
+    ['start of day', 'end of day']
+    >>> print(trace)  # doctest: +ELLIPSIS
+    Baseline branch: day 0 (measured) of AM ..., seed 1, ... events
+    09:00  AM ... starts the day: ...
+    ...
     """
 
     events: pd.DataFrame
@@ -73,7 +106,22 @@ class Trace:
     branch: Branch = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """The events as a new DataFrame."""
+        """Return the events as a new DataFrame (a copy: changing it leaves the trace as it is).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per event, with columns ``time``, ``hour``, ``event``, ``client`` and ``text``.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> trace = sb.trace_day(sb.load_scenario(sb.BASELINE).with_overrides(tiny), seed=1)
+        >>> frame = trace.to_frame()
+        >>> list(frame.columns), len(frame) == len(trace)
+        (['time', 'hour', 'event', 'client', 'text'], True)
+        """
         return self.events.copy()
 
     def __len__(self) -> int:
@@ -104,11 +152,52 @@ class Trace:
 
 
 def trace_day(scenario: Scenario, seed: int = 0, day: int | None = None, am: int | None = None) -> Trace:
-    """Run `scenario` with `seed` to the end of `day` and trace what happened to AM `am` (an am_id).
+    """Run `scenario` with `seed` to the end of `day` and trace what happened to AM `am`.
 
-    `day` defaults to the first day after the warm-up; `am` to the AM who served the most
-    requests that day (the first AM in a position if nobody served any). The run is the one
-    `simbranch.run(scenario, seed)` makes, up to that day.
+    The run is the one ``simbranch.run(scenario, seed)`` makes, up to that day: the trace only
+    watches it, so its numbers are the untraced run's. It is meant for showing the model to a
+    class or a manager: one AM's day, event by event, in plain sentences.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The branch and its levers.
+    seed : int, default 0
+        The run's seed.
+    day : int, optional
+        The day to trace, counted from 0 with the warm-up days; by default the first day after
+        the warm-up.
+    am : int, optional
+        The AM to follow (an ``am_id`` of `RunResult.managers`) among those in a position that
+        day; by default the AM who served the most requests that day (the first AM in a position
+        if nobody served any).
+
+    Returns
+    -------
+    Trace
+        The AM's day, one event a row.
+
+    Raises
+    ------
+    TypeError
+        If `scenario` is not a `Scenario`.
+    ValueError
+        If the scenario simulates no days, `day` is not a whole number within the run, `am` is
+        not a whole number or no AM in a position that day, or no AM holds a position that day.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> trace = sb.trace_day(scenario, seed=1, day=2, am=0)
+    >>> trace.day, trace.am, trace.events["event"].iloc[0]
+    (2, 0, 'start of day')
+    >>> try:
+    ...     sb.trace_day(scenario, day=5)
+    ... except ValueError as error:
+    ...     print(error)
+    day must be a whole number from 0 to 4 (the scenario simulates 5 days: measured days 0-4); got 5
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"trace_day() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
@@ -234,8 +323,8 @@ class _Recorder:
         if m.sick_today:
             reasons.append("off sick")
         if m.away_days > 0:
-            left = f", {m.away_days} days left" if m.away_days > 1 else ", last day"
-            reasons.append(f"away on a training course{left}")
+            course_left = f", {m.away_days} days left" if m.away_days > 1 else ", last day"
+            reasons.append(f"away on a training course{course_left}")
         if m.in_meeting:
             reasons.append("in the team meeting")
         return " and ".join(reasons) or "away"
@@ -592,8 +681,9 @@ class _Recorder:
             b = self.b
             c = req.client
             book = b.clients
-            overtime = self.in_hand is not None
-            if overtime and req is not self.in_hand.get(m.position):  # a waiting request, served after closing
+            in_hand = self.in_hand
+            overtime = in_hand is not None
+            if in_hand is not None and req is not in_hand.get(m.position):  # a waiting request, served after closing
                 self.cleared[m.id] += 1
                 self.starts(m, req, f"AM {m.id} stays on for client {c}")
             s0, sales0, revenue0 = self.sat(c), int(book.sales[c]), float(book.revenue[c])

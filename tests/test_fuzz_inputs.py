@@ -12,6 +12,7 @@ inputs (the CLI ones a fifth of it). The outcomes (inputs tried, ran, rejected) 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import copy
 import datetime as dt
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 import pytest
 import tomli_w
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 import simbranch as sb
@@ -41,6 +42,7 @@ from simbranch import cli
 from simbranch.cli import main, parse_override
 from simbranch.meanings import label
 from simbranch.registry import ALLOCATION_RULES
+from simbranch.scenario import MAX_FILE_BYTES, MAX_SHOWN_PROBLEMS
 
 #: How the CLI's tables name the mean satisfaction (by its label, not its code name).
 SATISFACTION = label("satisfaction_mean")
@@ -161,15 +163,20 @@ def related(problem: str, mutated: str, message: str) -> bool:
 
 def check_rejection(exc: BaseException, source: str, mutated: str | None) -> None:
     """`exc` is exactly a ScenarioError, names `source` on its first line and has one line per
-    problem; when a field was changed, a problem names it."""
+    problem (the first `MAX_SHOWN_PROBLEMS`, then one saying how many more); when a field was
+    changed, a problem names it."""
     assert type(exc) is sb.ScenarioError, f"{type(exc).__name__} escaped: {exc}"
     text = str(exc)
     lines = text.splitlines()
     assert exc.problems, text
     assert source in lines[0], text
-    assert len(lines) == 1 + len(exc.problems), f"a problem spans several lines:\n{text}"
-    assert all(line.startswith("  ") for line in lines[1:]), text
-    for path, _, _ in exc.problems:
+    shown = exc.problems[:MAX_SHOWN_PROBLEMS]
+    more = len(exc.problems) - len(shown)
+    assert len(lines) == 1 + len(shown) + (more > 0), f"a problem spans several lines:\n{text[:5000]}"
+    assert all(line.startswith("  ") for line in lines[1:]), text[:5000]
+    if more:
+        assert lines[-1] == f"  ... and {more:,} more problems of the same input", lines[-1]
+    for path, _, _ in shown:
         assert isinstance(path, str), exc.problems
         if path.isprintable():
             assert f"  {path or '(top level)'}" in text, (path, text)
@@ -885,14 +892,19 @@ def test_unknown_preset_among_known_ones_runs_nothing(executed):
 @pytest.mark.parametrize(
     "argv",
     [["run", "f.toml", "--set", '=""'], ["run", "f.toml", "--seed", "x"], ["validate"], ["schema", "--out"],
-     ["run", "f.toml", "--set"]],
-    ids=["set-without-path", "bad-seed", "validate-nothing", "schema-out-without-file", "set-without-value"],
+     ["run", "f.toml", "--set"], ["validate", "f.toml", "--bogus"], ["validate", "f.toml", "--set", "a=1"],
+     ["--bogus"], ["nope"]],
+    ids=["set-without-path", "bad-seed", "validate-nothing", "schema-out-without-file", "set-without-value",
+         "unknown-option", "option-of-another-command", "top-level-option", "unknown-command"],
 )
 def test_usage_errors_are_one_line(argv):
-    """A usage error of `run`, `validate` or `schema`: exit 2, one line (not the whole usage), no traceback."""
+    """A usage error of a command or of `simbranch` itself: exit 2, one line (not the whole usage), no
+    traceback, said by the command's own parser where there is a command."""
     code, out, err = call(argv)
     assert code == 2 and out == ""
-    assert len(err.splitlines()) == 1 and err.startswith(f"simbranch {argv[0]}: ") and "--help" in err, err
+    command = argv[0] if argv and not argv[0].startswith("-") and argv[0] != "nope" else ""
+    assert len(err.splitlines()) == 1 and err.startswith(f"simbranch {command}: ".replace(" :", ":")), err
+    assert "--help" in err, err
 
 
 @pytest.mark.parametrize("key", [5, None, ("clients", "count")], ids=["int", "none", "tuple"])
@@ -926,6 +938,417 @@ def test_hours_per_day_below_an_hour_is_refused():
             sb.Scenario().with_overrides({"branch.hours_per_day": hours})
         check_rejection(info.value, "override", "branch.hours_per_day")
     run_small(sb.Scenario().with_overrides({"branch.hours_per_day": 1.0}))
+
+
+# --------------------------------------------------------------------------- structure: depth, size, special files
+
+
+#: Nesting depths, edges first: tomllib gives up near 450 inline levels under the default recursion
+#: limit (fewer deeper in the stack), so values on both sides of that reach validation or the parser.
+DEPTHS = st.one_of(st.sampled_from([50, 300, 450, 500, 1000]), st.integers(min_value=50, max_value=1000))
+#: Sizes of long keys and strings (up to the read limit, a file's own text included).
+LENGTHS = st.one_of(st.sampled_from([1_000, 100_000, 900_000]), st.integers(min_value=1_000, max_value=900_000))
+#: Sizes of arrays, and counts of keys, tables or shares.
+COUNTS_OF = st.one_of(st.sampled_from([1_000, 20_000]), st.integers(min_value=1_000, max_value=20_000))
+#: Seconds a structural input may take to be loaded or refused (a 1 MB file takes well under one).
+STRUCTURE_LIMIT_S = 10.0
+
+#: How a value is nested: inline tables, arrays, and arrays of inline tables.
+WRAP = {"tables": lambda v: {"a": v}, "arrays": lambda v: [v], "mixed": lambda v: [{"a": v}]}
+_TEXT_WRAP = {"tables": ("{a = ", "}"), "arrays": ("[", "]"), "mixed": ("[{a = ", "}]")}
+_VALUE, _KEY = "__structure_value__", "__structure_key__"
+
+
+def examples(items: list[Any]) -> Any:
+    """`hypothesis.example` for each of `items`: inputs every run tries, before the drawn ones."""
+
+    def decorate(test: Any) -> Any:
+        for item in reversed(items):
+            test = example(item)(test)
+        return test
+
+    return decorate
+
+
+def nested_text(kind: str, depth: int) -> str:
+    """A TOML value nested `depth` deep (`kind` of `WRAP`) around the number 1."""
+    opening, closing = _TEXT_WRAP[kind]
+    return opening * depth + "1" + closing * depth
+
+
+def nested_value(kind: str, depth: int) -> Any:
+    """The same value in Python, built without recursion."""
+    value: Any = 1
+    for _ in range(depth):
+        value = WRAP[kind](value)
+    return value
+
+
+def _toml_key(key: str) -> str:
+    return key if key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key) else json.dumps(key)
+
+
+def _shares(n: int) -> list[float]:
+    """`n` shares that sum to 1 as the validators add them (the last one takes the rounding)."""
+    shares = [round(1.0 / n, 12)] * (n - 1)
+    return [*shares, 1.0 - math.fsum(shares)]
+
+
+@st.composite
+def structure_mutant(draw, origin: Path, data: dict[str, Any]) -> Mutant:
+    """Change the shape of a shipped file, not a value: depth (a value, a table header or a dotted key
+    nested 50 to 1000 deep, in a section or at the top level), size (long keys and strings, huge
+    arrays, many keys or tables, valid tiers and domains by the thousand) or a table declared twice.
+    The changed field is `path` where the problem must name it, None for the file as a whole."""
+    data = copy.deepcopy(data)
+    paths = list(_paths(data))
+    tables = [p for p in paths if isinstance(_at(data, p), dict) and all(isinstance(part, str) for part in p)]
+    where: tuple[Any, ...] = draw(st.sampled_from([(), *tables]))
+    table = _at(data, where)
+    op = draw(st.sampled_from(["deep_value", "deep_key", "deep_header", "deep_dotted_key", "long_key", "long_string",
+                               "huge_array", "many_keys", "many_tables", "many_shares", "duplicate_table"]))
+    swaps: dict[str, str] = {}
+    tail = ""
+    path: tuple[Any, ...] | None
+    if op in ("deep_value", "deep_key"):
+        path = draw(st.sampled_from(paths)) if op == "deep_value" else (*where, "deep")
+        _at(data, path[:-1])[path[-1]] = _VALUE
+        swaps[f'"{_VALUE}"'] = nested_text(draw(st.sampled_from(sorted(WRAP))), draw(DEPTHS))
+    elif op == "deep_header":
+        tail = "\n[" + ".".join([*map(_toml_key, where), *["a"] * draw(DEPTHS)]) + "]\nx = 1\n"
+        path = (*where, "a")
+    elif op == "deep_dotted_key":
+        table[_KEY] = 1
+        swaps[f"{_KEY} ="] = ".".join(["a"] * draw(DEPTHS)) + " ="
+        path = (*where, "a")
+    elif op == "long_key":
+        key = "k" * draw(LENGTHS)
+        table[key] = 1
+        path = (*where, key)
+    elif op == "long_string":
+        path = draw(st.sampled_from(paths))
+        _at(data, path[:-1])[path[-1]] = draw(st.sampled_from(["x", "é", "\\", "\n"])) * draw(LENGTHS)
+    elif op == "huge_array":
+        path = draw(st.sampled_from(paths))
+        parent, key = _at(data, path[:-1]), path[-1]
+        item = parent[key] if not isinstance(parent[key], dict | list) else draw(st.sampled_from([1, 0.5, "x"]))
+        parent[key] = [item] * draw(COUNTS_OF)
+    elif op == "many_keys":
+        table.update({f"k{i}": i for i in range(draw(COUNTS_OF))})
+        path = (*where, "k0")
+    elif op == "many_tables":
+        table.update({f"t{i}": {"x": i} for i in range(draw(COUNTS_OF) // 4)})
+        path = (*where, "t0")
+    elif op == "many_shares":  # thousands of tiers or domains whose shares sum to 1: valid in a scenario
+        n = draw(st.one_of(st.sampled_from([2, 2_000]), st.integers(min_value=2, max_value=2_000)))
+        clients = data.setdefault("clients", {})
+        if draw(st.booleans()):
+            clients["domains"] = {f"d{i}": share for i, share in enumerate(_shares(n))}
+            path = ("clients", "domains")
+        else:
+            template = next(iter(DEFAULT_DATA["clients"]["tiers"].values()))
+            clients["tiers"] = {f"t{i}": {**template, "share": share} for i, share in enumerate(_shares(n))}
+            path = ("clients", "tiers")
+    else:  # duplicate_table: the text declares one of its tables again
+        path = None
+    text = tomli_w.dumps(data)
+    for old, new in swaps.items():
+        text = text.replace(old, new, 1)
+    if op == "duplicate_table":
+        headers = [line for line in text.splitlines() if line.startswith("[") and not line.startswith("[[")]
+        tail = "\n" + (draw(st.sampled_from(headers)) if headers else "[branch]\n[branch]") + "\n"
+    return Mutant(origin.name, op, dotted(path) if path is not None else None, (text + tail).encode("utf-8"))
+
+
+POLICY_NAMES = {p.name for p in POLICY_FILES}
+#: Scenario files two times in three (policies are half the shipped files but only lever sections).
+STRUCTURE_MUTANTS = st.one_of(st.sampled_from(SCENARIO_FILES), st.sampled_from(SCENARIO_FILES),
+                              st.sampled_from(POLICY_FILES)).flatmap(
+    lambda origin: structure_mutant(origin, PARSED[origin]))
+
+
+def check_structural_rejection(exc: BaseException, source: str, mutated: str | None) -> None:
+    """As `check_rejection`; the changed field is named unless the file as a whole was refused (nested
+    too deep for the parser, larger than the read limit, not valid TOML)."""
+    check_rejection(exc, source, None)
+    paths = [path for path, _, _ in exc.problems]
+    if mutated is not None and "" not in paths:
+        assert any(related(p, mutated, str(exc)) for p in paths), f"no problem names {mutated[:200]!r}:\n{exc}"[:5000]
+
+
+def check_cli_one_message(err: str, source: str) -> None:
+    """One message on stderr naming `source`, a line per problem (at most the shown ones), no traceback.
+    (The message itself may differ from a call in another place: how deep tomllib gets depends on
+    the stack below it.)"""
+    assert "Traceback" not in err, err[:5000]
+    lines = err.splitlines()
+    assert lines and lines[0].startswith(f"simbranch: {source}: ") and lines[0].endswith(("problem", "problems")), \
+        err[:5000]
+    assert 2 <= len(lines) <= 2 + MAX_SHOWN_PROBLEMS and all(line.startswith("  ") for line in lines[1:]), err[:5000]
+
+
+def _load_structure(m: Mutant, path: Path) -> sb.Scenario:
+    """The mutant as a scenario to run: a scenario file, or the baseline under a policy file."""
+    with time_limit(STRUCTURE_LIMIT_S):
+        if m.origin in POLICY_NAMES:
+            return BASELINE.with_policy(sb.load_policy(path))
+        return sb.load_scenario(path)
+
+
+@fuzz_settings(30)
+@given(STRUCTURE_MUTANTS)
+def test_structural_file_loads_or_is_refused_fast(workdir, m: Mutant):
+    """A file nested deep, long, huge or wide, or with a table twice: valid and runs, or ScenarioError
+    naming the file (and the field, unless the whole file is refused), in a few seconds at most."""
+    describe(m)
+    path = workdir / "structure.toml"
+    path.write_bytes(m.payload)
+    try:
+        sc = _load_structure(m, path)
+    except Exception as exc:
+        record("structure_file", "escaped" if type(exc) is not sb.ScenarioError else "rejected")
+        check_structural_rejection(exc, str(path), m.path)
+        return
+    try:
+        run_small(sc)
+    except Exception:
+        record("structure_file", "escaped")
+        raise
+    record("structure_file", "ran")
+
+
+@fuzz_settings(12, cli_property=True)
+@given(STRUCTURE_MUTANTS)
+def test_cli_validate_structural_file(workdir, m: Mutant):
+    """`simbranch validate FILE` of the same files: exit 0, or exit 2 and one message, no traceback."""
+    describe(m)
+    policy = m.origin in POLICY_NAMES
+    path = workdir / ("policies" if policy else "scenarios") / "structure.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(m.payload)
+    code, out, err = call(["validate", str(path)])
+    expected = library_outcome(lambda: (sb.load_policy if policy else sb.load_scenario)(path))
+    if expected is None:
+        record("cli_structure", "ran")
+        assert code == 0 and out.startswith(f"{path}: ok") and err == "", err[:5000]
+    else:
+        record("cli_structure", "rejected")
+        assert code == 2 and out == "", err[:5000]
+        check_cli_one_message(err, str(path))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A structural `--set` or override: `kind` at dotted `path`, of `size` (a depth, a length or a
+    count). The value is built in the test, so that hypothesis never prints it (a repr 1,000 deep
+    would exhaust its own stack)."""
+
+    kind: str
+    path: str
+    size: int
+
+    def value(self) -> Any:
+        if self.kind in WRAP:
+            return nested_value(self.kind, self.size)
+        if self.kind == "long_string":
+            return "x" * self.size
+        if self.kind == "many_keys":
+            return {f"k{i}": i for i in range(self.size)}
+        if self.kind == "many_domains":
+            return {f"d{i}": share for i, share in enumerate(_shares(self.size))}
+        if self.kind.startswith("array_of_"):
+            item = self.kind.removeprefix("array_of_")
+            return [{"one": 1, "half": 0.5, "true": True}.get(item, item)] * self.size
+        return 1  # long_path: the path is the long part
+
+    def text(self) -> str:
+        """The value as a user types it after `--set path=`."""
+        if self.kind in WRAP:
+            return nested_text(self.kind, self.size)
+        value = self.value()
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k} = {v!r}" for k, v in value.items()) + "}"
+        return toml_value(value)
+
+    def where(self) -> str:
+        return self.path + ".a" * self.size if self.kind == "long_path" else self.path
+
+
+@st.composite
+def structural_override(draw) -> Shape:
+    """A value nested 50 to 1000 deep, a long string, a huge array, an inline table of many keys, a
+    path of many parts, or thousands of valid domains or training areas."""
+    kind = draw(st.sampled_from([*sorted(WRAP), "long_string", "array_of_one", "array_of_half", "array_of_x",
+                                 "array_of_true", "many_keys", "long_path", "many_domains", "array_of_sales"]))
+    path = ".".join(draw(st.sampled_from(FIELD_PATHS)))
+    if kind == "array_of_sales":
+        path = "training.areas"  # valid: a long list of one area
+    elif kind == "many_domains":
+        path = "clients.domains"  # valid: shares that sum to 1
+    size = draw({"long_string": LENGTHS, "many_domains": st.integers(min_value=2, max_value=2_000)}.get(
+        kind, DEPTHS if kind in WRAP or kind == "long_path" else COUNTS_OF))
+    return Shape(kind, path, size)
+
+
+#: The deepest shapes, always tried: a value 1,000 deep in a number, a table, a list of names.
+DEEPEST = [Shape(kind, path, 1_000) for kind in sorted(WRAP)
+           for path in ("clients.count", "clients.tiers.mass", "training.areas")]
+
+
+@fuzz_settings(40)
+@given(structural_override())
+@examples(DEEPEST)
+def test_structural_override_validates_or_names_the_path(shape: Shape):
+    """`with_overrides({path: value})` of a deep, long, huge or wide value: runs, or ScenarioError naming the path."""
+    path = shape.where()
+    try:
+        with time_limit(STRUCTURE_LIMIT_S):
+            sc = sb.Scenario().with_overrides({path: shape.value()})
+    except Exception as exc:
+        record("structure_override", "escaped" if type(exc) is not sb.ScenarioError else "rejected")
+        check_structural_rejection(exc, "override", path)
+        return
+    try:
+        run_small(sc)
+    except Exception:
+        record("structure_override", "escaped")
+        raise
+    record("structure_override", "ran")
+
+
+@fuzz_settings(15, cli_property=True)
+@given(structural_override())
+@examples(DEEPEST[::3])
+def test_cli_run_with_a_structural_set_value(shape: Shape):
+    """`simbranch run baseline --set PATH=VALUE` of the same values: exit 0, or exit 2 and one message
+    (argparse's one line when the value cannot be read, nested too deep for TOML or too long)."""
+    arg = f"{shape.where()}={shape.text()}"
+    code, out, err = call(["run", str(SCENARIOS / "baseline.toml"), *TINY_ARGS, "--set", arg])
+    try:
+        parsed = parse_override(arg)
+    except argparse.ArgumentTypeError:
+        record("cli_structure_set", "rejected")
+        assert code == 2 and out == "" and "Traceback" not in err and len(err.splitlines()) == 1, err[:5000]
+        assert err.startswith("simbranch run: argument --set: "), err[:5000]
+        return
+    expected = library_outcome(lambda: BASELINE.with_overrides({**TINY, parsed[0]: parsed[1]},
+                                                               source="override (--set)"))
+    if expected is None:
+        record("cli_structure_set", "ran")
+        assert code == 0 and SATISFACTION in out, err[:5000]
+    else:
+        record("cli_structure_set", "rejected")
+        assert code == 2 and out == "", err[:5000]
+        check_cli_one_message(err, "override (--set)")
+
+
+def test_a_value_too_deep_to_show_is_still_named():
+    """A list nested 5,000 deep (an override, or a Policy object's levers) is refused naming its field;
+    its repr, which would exhaust the stack, is not shown (it escaped as a RecursionError)."""
+    deep = nested_value("arrays", 5_000)
+    with pytest.raises(sb.ScenarioError) as info:
+        sb.Scenario().with_overrides({"clients.count": deep})
+    check_rejection(info.value, "override", "clients.count")
+    assert "clients.count = (a list nested too deep to show): " in str(info.value)
+    with pytest.raises(sb.ScenarioError) as info:
+        sb.Scenario().with_policy(sb.Policy(name="deep", levers={"training": {"areas": deep}}))
+    check_rejection(info.value, "policy 'deep'", "training.areas")
+
+
+def test_many_problems_are_listed_up_to_a_bound(tmp_path):
+    """5,000 unknown tables: the first MAX_SHOWN_PROBLEMS are listed, then how many more (not 5,000
+    lines: 100,000 tables made a 17 MB message); `problems` keeps them all."""
+    path = tmp_path / "wide.toml"
+    path.write_text("".join(f"[t{i}]\n" for i in range(5_000)), encoding="utf-8")
+    with pytest.raises(sb.ScenarioError) as info:
+        sb.load_scenario(path)
+    check_rejection(info.value, str(path), "t0")
+    assert len(info.value.problems) == 5_000 and len(str(info.value)) < 100 * 300
+    code, out, err = call(["validate", str(path)])
+    assert code == 2 and out == "" and err == f"simbranch: {info.value}\n"
+
+
+def _special_file(kind: str, tmp_path: Path) -> Path:
+    """A path that is no regular file of a readable size (skips where the system cannot make one)."""
+    if kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no named pipes here")
+        os.mkfifo(tmp_path / "pipe.toml")
+        return tmp_path / "pipe.toml"
+    if kind in ("dev-zero", "link-to-dev-zero"):
+        if not Path("/dev/zero").exists():
+            pytest.skip("no /dev/zero here")
+        if kind == "dev-zero":
+            return Path("/dev/zero")
+        (tmp_path / "zero.toml").symlink_to("/dev/zero")
+        return tmp_path / "zero.toml"
+    if kind == "symlink-loop":
+        (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
+        (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
+        return tmp_path / "a.toml"
+    if kind == "directory":
+        (tmp_path / "folder.toml").mkdir()
+        return tmp_path / "folder.toml"
+    path = tmp_path / "big.toml"
+    with path.open("wb") as handle:
+        if kind == "over-the-limit":
+            handle.write(b"#" * (MAX_FILE_BYTES + 1))
+        else:  # sparse: 10 GB that take no disk, refused by their size before a byte is read
+            handle.truncate(10 * 10**9)
+    return path
+
+
+SPECIAL_FILES = {
+    "fifo": "is not a regular file (a device, pipe or socket); a scenario is a TOML file",
+    "dev-zero": "is not a regular file (a device, pipe or socket); a scenario is a TOML file",
+    "link-to-dev-zero": "is not a regular file (a device, pipe or socket); a scenario is a TOML file",
+    "symlink-loop": "cannot be read: ",
+    "directory": "is a directory, not a TOML file",
+    "over-the-limit": f"is larger than {MAX_FILE_BYTES:,} bytes; a scenario file is a few KB",
+    "sparse-10GB": f"is larger than {MAX_FILE_BYTES:,} bytes; a scenario file is a few KB",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SPECIAL_FILES))
+def test_special_files_are_refused_before_reading(tmp_path, kind):
+    """A named pipe, /dev/zero (or a link to it), a symlink loop, a folder, a file one byte over the read
+    limit or a sparse 10 GB one: every loader raises one ScenarioError naming the file, at once (a
+    pipe would block, /dev/zero never ends); validate and run exit 2 with it, compare --policy with
+    one line naming the file."""
+    path = _special_file(kind, tmp_path)
+    for load in (sb.load_scenario, sb.load_policy, sb.load_observed):
+        with time_limit(5.0), pytest.raises(sb.ScenarioError) as info:
+            load(path)
+        check_rejection(info.value, str(path), None)
+        assert [(p, m[:len(SPECIAL_FILES[kind])]) for p, _, m in info.value.problems] == [("", SPECIAL_FILES[kind])]
+    expected = library_outcome(lambda: sb.load_scenario(path))
+    for argv in (["validate", str(path)], ["run", str(path)]):
+        code, out, err = call(argv)
+        assert code == 2 and out == "", (argv, err)
+        check_cli_message(err, expected)
+    code, out, err = call([*COMPARE_POLICY, str(path)])
+    assert code == 2 and out == "" and "Traceback" not in err and str(path) in err.splitlines()[0], err
+
+
+COMPARE_POLICY = ["compare", str(SCENARIOS / "baseline.toml"), "--reps", "1", "--executor", "serial", "--policy"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "dev-zero", "symlink-loop"])
+def test_compare_policy_says_what_a_special_file_is(tmp_path, kind):
+    """`compare --policy PATH` should say what is wrong with PATH, as validate does, not 'not found'."""
+    path = _special_file(kind, tmp_path)
+    code, _, err = call([*COMPARE_POLICY, str(path)])
+    assert code == 2 and err == f"simbranch: {library_outcome(lambda: sb.load_policy(path))}\n", err
+
+
+def test_a_file_at_the_read_limit_is_read(tmp_path):
+    """Exactly MAX_FILE_BYTES (comments around the baseline) is read: the limit refuses only what is larger."""
+    text = (SCENARIOS / "baseline.toml").read_text(encoding="utf-8") + "\n"
+    path = tmp_path / "padded.toml"
+    path.write_text(text + "#" * (MAX_FILE_BYTES - len(text.encode("utf-8")) - 1) + "\n", encoding="utf-8")
+    assert path.stat().st_size == MAX_FILE_BYTES
+    assert sb.load_scenario(path) == BASELINE
+
 
 
 # --------------------------------------------------------------------------- the figures

@@ -353,3 +353,11 @@ def test_results_display_their_labels_in_a_notebook():
         assert "satisfaction_mean" not in text and "crm_routing" not in text
         assert meanings.label("satisfaction_mean") in text
     assert meanings.label("crm_routing") in shown[1] and meanings.parameter_label("training.interval_days") in shown[2]
+
+
+def test_readable_takes_a_run_s_kpi_series_as_well_as_a_dict():
+    """A Series iterates over its values, not its names: the table is indexed by the KPI names all the same."""
+    values = {"wait_mean_h": 0.5, "revenue": 1_234_567.0}
+    from_series = meanings.readable(pd.Series(values))
+    assert list(from_series.index) == ["wait_mean_h", "revenue"]
+    pd.testing.assert_frame_equal(from_series, meanings.readable(values))

@@ -37,7 +37,37 @@ ROUNDING = 1e-9
 
 
 def ci_half_width(values: pd.Series | np.ndarray, level: float = 0.95) -> float:
-    """Half-width of the t confidence interval of the mean of independent replications."""
+    """Return the half-width of the t confidence interval of the mean of independent replications.
+
+    Missing and infinite values are left out; fewer than two values left give NaN (no interval).
+
+    Parameters
+    ----------
+    values : Series or array
+        One value per replication.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    float
+        The half-width t_{n-1}(1/2 + level/2) · sd / sqrt(n), or NaN with fewer than two values.
+
+    Raises
+    ------
+    ValueError
+        If `values` cannot be read as numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from simbranch.analysis import ci_half_width
+    >>> waits = np.random.default_rng(0).normal(10.0, 2.0, size=20)
+    >>> round(ci_half_width(waits), 1)
+    0.8
+    >>> ci_half_width(waits, level=0.99) > ci_half_width(waits)
+    True
+    """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     if len(x) < 2:
@@ -46,7 +76,49 @@ def ci_half_width(values: pd.Series | np.ndarray, level: float = 0.95) -> float:
 
 
 def summarise(table: pd.DataFrame, kpis: list[str], by: str = "policy", level: float = 0.95) -> pd.DataFrame:
-    """Per group and KPI: mean, std, CI half-width, relative half-width and n (a tidy frame)."""
+    """Return per group and KPI the mean, std, CI half-width, relative half-width and n.
+
+    Each value is one replication, the replications independent; missing and infinite values are
+    left out.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per run, with the column `by` and one column per KPI (as `Comparison.table`).
+    kpis : list of str
+        The KPI columns to summarise.
+    by : str
+        The column whose values are the groups (the policies, by default).
+    level : float
+        Confidence level of the intervals (`ci_half_width`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A tidy frame, one row per group and KPI (groups in order of first appearance): `by`, `kpi`,
+        `mean`, `std`, `ci_half_width`, `rel_ci` (ci_half_width / abs(mean)) and `n`.
+
+    Raises
+    ------
+    KeyError
+        If `by` or one of `kpis` is not a column of `table`.
+    ValueError
+        If a KPI column holds values that are not numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from simbranch.analysis import summarise
+    >>> rng = np.random.default_rng(0)
+    >>> table = pd.DataFrame({"policy": np.repeat(["baseline", "training"], 10),
+    ...                       "wait_mean_h": np.r_[rng.normal(5.0, 1.0, 10), rng.normal(4.0, 1.0, 10)]})
+    >>> summary = summarise(table, ["wait_mean_h"])
+    >>> summary.columns.tolist()
+    ['policy', 'kpi', 'mean', 'std', 'ci_half_width', 'rel_ci', 'n']
+    >>> summary["mean"].round().tolist(), summary["n"].tolist()
+    ([5.0, 4.0], [10, 10])
+    """
     rows = []
     for group, frame in table.groupby(by, sort=False):
         for kpi in kpis:
@@ -196,7 +268,7 @@ def _agree(mean: np.ndarray, half: np.ndarray, significant: np.ndarray) -> np.nd
 
 def adjusted_intervals(difference: np.ndarray, se: np.ndarray, df: np.ndarray, p_value: np.ndarray,
                        level: float = 0.95, adjust: str = "fdr_bh") -> pd.DataFrame:
-    """The family's multiplicity-adjusted p-values and intervals, one row per input row.
+    """Return the family's multiplicity-adjusted p-values and intervals, one row per input row.
 
     `difference`, `se`, `df` and `p_value` are per row the estimate, its standard error, the
     degrees of freedom and the two-sided p-value of `t_test` (the same t distribution). Columns:
@@ -210,8 +282,56 @@ def adjusted_intervals(difference: np.ndarray, se: np.ndarray, df: np.ndarray, p
 
     Rows without degrees of freedom (fewer than two values) have NaN intervals and p = 1, so they
     are neither significant nor excluding 0; rows with se = 0 have the point interval [d, d].
+
+    Parameters
+    ----------
+    difference : array
+        The estimate of each row (a mean difference).
+    se : array
+        Its standard error.
+    df : array
+        Its degrees of freedom (NaN without any).
+    p_value : array
+        Its two-sided p-value of "expected difference = 0", by the t-test with the same `se` and `df`.
+    level : float
+        The family's confidence level; 1 - level is the false discovery rate or family-wise error
+        rate controlled.
+    adjust : {"fdr_bh", "holm", "bonferroni", "none"}
+        The multiplicity adjustment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns `ci_low`, `ci_high`, `ci_low_raw`, `ci_high_raw`, `ci_level`, `p_adjusted` and
+        `significant`, one row per input row, in their order.
+
+    Raises
+    ------
+    ValueError
+        If `difference`, `se`, `df` and `p_value` are not flat arrays of one length, `level` is
+        not between 0 and 1, or `adjust` is not one of `ADJUSTMENTS`.
+    RuntimeError
+        If `p_value` is not the t-test of `difference`, `se` and `df` (the intervals cannot then
+        agree with the tests).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from simbranch.analysis import adjusted_intervals
+    >>> difference, se, df = np.array([1.0, 0.1]), np.array([0.2, 0.2]), np.array([9.0, 9.0])
+    >>> p_value = 2 * stats.t.sf(np.abs(difference) / se, df)
+    >>> family = adjusted_intervals(difference, se, df, p_value, adjust="bonferroni")
+    >>> family["significant"].tolist(), family["ci_level"].round(3).tolist()
+    ([True, False], [0.975, 0.975])
+    >>> ((family["ci_low"] > 0) | (family["ci_high"] < 0)).tolist()
+    [True, False]
     """
     difference, se, df, p = (np.asarray(a, dtype=float) for a in (difference, se, df, p_value))
+    shapes = {"difference": difference.shape, "se": se.shape, "df": df.shape, "p_value": p.shape}
+    if len(set(shapes.values())) > 1 or difference.ndim != 1:
+        raise ValueError("difference, se, df and p_value must be flat arrays of one length (a value per row); "
+                         f"got shapes {', '.join(f'{name} {shape}' for name, shape in shapes.items())}")
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level!r}")
     adjusted = _adjust(p, adjust)
@@ -247,20 +367,64 @@ _PAIRED = ["policy", "kpi", "baseline_mean", "difference", "ci_low", "ci_high", 
 
 def paired_differences(table: pd.DataFrame, kpis: Sequence[str], baseline: str = "baseline",
                        level: float = 0.95, adjust: str = "fdr_bh") -> pd.DataFrame:
-    """Per policy and KPI: mean difference from the baseline over matching replications, its
+    """Return per policy and KPI the paired mean difference from the baseline, with adjusted CI and p.
+
+    Per policy and KPI: mean difference from the baseline over matching replications, its
     multiplicity-adjusted CI, the paired t-test p-value and that p-value adjusted over all
     policies x KPIs compared (one family: Benjamini-Hochberg false discovery rate by default, or
     Holm / Bonferroni family-wise, or "none").
 
-    Columns: `baseline_mean`; `difference` (mean of the paired differences d over the replications
-    both have); `ci_low`, `ci_high`: the t interval of that mean at level `ci_level`, the level
-    adjusted for the family so that the row is `significant` exactly when its interval excludes 0
-    (`adjusted_intervals`; BH: the false coverage-rate intervals of Benjamini & Yekutieli);
-    `ci_low_raw`, `ci_high_raw`: the unadjusted `level` interval; `relative` = difference /
-    baseline_mean; `p_value`: two-sided paired t-test of difference = 0 (SE = sd(d)/sqrt(n), n - 1
-    degrees of freedom, as the intervals); `n`: pairs; `p_adjusted`; `significant`: p_adjusted <
-    1 - level. Fewer than two pairs: NaN intervals, p = 1; all pairs equal: the point interval, p
-    0 (or 1 when the difference is 0).
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per run with `policy`, `replication` and one column per KPI (as
+        `Comparison.table`); replication r of every policy ran on the same seed.
+    kpis : sequence of str
+        The KPI columns to compare.
+    baseline : str
+        The policy the others are compared with.
+    level : float
+        The family's confidence level; 1 - level is the error rate controlled.
+    adjust : {"fdr_bh", "holm", "bonferroni", "none"}
+        The multiplicity adjustment over all policies x KPIs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per policy (but the baseline) and KPI, with `policy`, `kpi` and:
+        `baseline_mean`; `difference` (mean of the paired differences d over the replications
+        both have); `ci_low`, `ci_high`: the t interval of that mean at level `ci_level`, the level
+        adjusted for the family so that the row is `significant` exactly when its interval excludes
+        0 (`adjusted_intervals`; BH: the false coverage-rate intervals of Benjamini & Yekutieli);
+        `ci_low_raw`, `ci_high_raw`: the unadjusted `level` interval; `relative` = difference /
+        baseline_mean; `p_value`: two-sided paired t-test of difference = 0 (SE = sd(d)/sqrt(n),
+        n - 1 degrees of freedom, as the intervals); `n`: pairs; `p_adjusted`; `significant`:
+        p_adjusted < 1 - level. Fewer than two pairs: NaN intervals, p = 1; all pairs equal: the
+        point interval, p 0 (or 1 when the difference is 0).
+
+    Raises
+    ------
+    ValueError
+        If a KPI is not a column of `table`, `table` has no run of `baseline`, `level` is not
+        between 0 and 1 or `adjust` is not one of `ADJUSTMENTS`.
+    KeyError
+        If `table` has no `policy` or `replication` column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from simbranch.analysis import paired_differences
+    >>> rng = np.random.default_rng(0)
+    >>> common = rng.normal(5.0, 1.0, size=10)  # common random numbers: the replications' shared noise
+    >>> table = pd.DataFrame({"policy": np.repeat(["baseline", "training"], 10),
+    ...                       "replication": np.tile(np.arange(10), 2),
+    ...                       "wait_mean_h": np.r_[common, common - 1.0 + rng.normal(0.0, 0.1, 10)]})
+    >>> row = paired_differences(table, ["wait_mean_h"]).iloc[0]
+    >>> row["policy"], round(float(row["difference"]), 1), int(row["n"]), bool(row["significant"])
+    ('training', -1.0, 10, True)
+    >>> bool(row["ci_low"] < row["difference"] < row["ci_high"] < 0)
+    True
     """
     check_kpis(table, kpis)
     base = table[table["policy"] == baseline].set_index("replication")
@@ -286,9 +450,10 @@ def paired_differences(table: pd.DataFrame, kpis: Sequence[str], baseline: str =
 
 
 def multiple_comparisons_with_the_best(one_sided: Mapping[str, float], level: float = 0.95) -> dict[str, Any]:
-    """Multiple comparisons with the best, Bonferroni form: the leader's one-sided p-values against
-    each of the k - 1 other policies (`one_sided`, "leader not better" as the null) made into a
-    verdict.
+    """Make the leader's one-sided p-values into a verdict: multiple comparisons with the best.
+
+    Bonferroni form: the leader's one-sided p-values against each of the k - 1 other policies
+    (`one_sided`, "leader not better" as the null) made into a verdict.
 
     Returns `p_value` = min(1, (k - 1) · max p), the adjusted p of the leader beating every other
     policy; `significant` = p_value < 1 - level; and `contenders`: the policies whose adjusted
@@ -299,10 +464,47 @@ def multiple_comparisons_with_the_best(one_sided: Mapping[str, float], level: fl
     both need L's test against i* to reject, a test whose null (mu_L <= mu_i*) is true; whoever L
     turns out to be, that event lies in the union of the k - 1 events "the test of L against i*
     rejects at (1 - level)/(k - 1)" for the k - 1 policies L != i*, of probability at most
-    1 - level. So `significant` is wrong at most 1 - level of the time, and [leader, *contenders]
+    1 - level. So `significant` is wrong at most 1 - level of the time, and the leader with the contenders
     holds a best policy at least `level` of the time. With no other policy, p_value is NaN,
     significant False.
+
+    Parameters
+    ----------
+    one_sided : mapping of str to float
+        For each other policy, the one-sided p-value of "the leader is not better than it"
+        (`one_sided_p`).
+    level : float
+        Confidence level: 1 - level bounds the chance of a wrong verdict.
+
+    Returns
+    -------
+    dict
+        `p_value` (float), `significant` (bool) and `contenders` (list of str), as above.
+
+    Raises
+    ------
+    TypeError
+        If `one_sided` is not a mapping.
+    ValueError
+        If a p-value is not a number from 0 to 1, or `level` is not between 0 and 1.
+
+    Examples
+    --------
+    >>> from simbranch.analysis import multiple_comparisons_with_the_best
+    >>> verdict = multiple_comparisons_with_the_best({"sales_commission": 0.001, "crm_routing": 0.2})
+    >>> verdict["p_value"], verdict["significant"], verdict["contenders"]
+    (0.4, False, ['crm_routing'])
     """
+    if not isinstance(one_sided, Mapping):
+        raise TypeError(f"one_sided must map each other policy to its p-value, got a {type(one_sided).__name__}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    bad = {name: p for name, p in one_sided.items()
+           if isinstance(p, bool) or not isinstance(p, int | float | np.integer | np.floating) or not 0 <= p <= 1}
+    if bad:
+        name, p = next(iter(bad.items()))
+        raise ValueError(f"a p-value is a number from 0 to 1; got {p!r} for {name!r}"
+                         + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""))
     q = 1 - level
     others = len(one_sided)
     if not others:
@@ -331,19 +533,60 @@ def _leader_series(means: pd.Series, kpi: str, one_sided: dict[str, float], leve
 
 
 def best(table: pd.DataFrame, kpi: str, maximize: bool = True, level: float = 0.95) -> pd.Series:
-    """The policy with the best mean `kpi`, and whether it beats every other policy (multiple
-    comparisons with the best, paired over replications so that common random numbers count).
+    """Return the policy with the best mean `kpi`, and whether it beats every other policy.
 
-    The leader is the policy with the highest mean (lowest when not `maximize`). For each other
+    By multiple comparisons with the best, paired over replications so that common random numbers
+    count. The leader is the policy with the highest mean (lowest when not `maximize`). For each other
     policy j, the paired differences d_r = ±(leader_r - j_r) over the replications both have (sign
     so that d > 0 is the leader being better) give a one-sided t-test of "the leader is not
     better than j" (SE = sd(d)/sqrt(n), n - 1 degrees of freedom), and the k - 1 tests are
     Bonferroni-adjusted (`multiple_comparisons_with_the_best`: valid however the policies
     correlate). Fields: `policy` (the leader), `kpi`, `mean`, `runner_up` (second best mean),
-    `margin` (|leader's mean - runner-up's|), `significant` (the leader beats every other policy
+    `margin` (abs(leader's mean - runner-up's)), `significant` (the leader beats every other policy
     after adjustment), `p_value` (min(1, (k - 1) · the largest one-sided p)), and `contenders`
     (the leader, then the policies it cannot be told apart from, best mean first). With one
     policy: significant False, p_value NaN, contenders [that policy].
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per run with `policy`, `replication` and the KPI (as `Comparison.table`).
+    kpi : str
+        The KPI column the policies are ranked by.
+    maximize : bool
+        Whether a higher value is better.
+    level : float
+        Confidence level of the verdict.
+
+    Returns
+    -------
+    pandas.Series
+        The fields `policy`, `kpi`, `mean`, `runner_up`, `margin`, `significant`, `p_value` and
+        `contenders`.
+
+    Raises
+    ------
+    ValueError
+        If `kpi` is not a column of `table`.
+    KeyError
+        If `table` has no `policy` or `replication` column.
+    IndexError
+        If `table` has no rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from simbranch.analysis import best
+    >>> rng = np.random.default_rng(0)
+    >>> common = rng.normal(5.0, 1.0, size=10)  # common random numbers: the replications' shared noise
+    >>> table = pd.DataFrame({"policy": np.repeat(["baseline", "training", "crm_routing"], 10),
+    ...                       "replication": np.tile(np.arange(10), 3),
+    ...                       "wait_mean_h": np.r_[common, common - 1.0 + rng.normal(0.0, 0.1, 10),
+    ...                                            common - 0.9 + rng.normal(0.0, 0.1, 10)]})
+    >>> leader = best(table, "wait_mean_h", maximize=False)
+    >>> leader["policy"], leader["runner_up"], bool(leader["significant"]), leader["contenders"]
+    ('training', 'crm_routing', True, ['training'])
     """
     check_kpis(table, [kpi])
     means = _ranked(table, kpi, maximize)

@@ -99,7 +99,7 @@ def bootstrap_seed(seed: int | None) -> int | None:
 
 def sobol_indices(problem: Mapping[str, Any], y: np.ndarray | pd.Series, *, num_resamples: int = 1000,
                   conf_level: float = 0.95, seed: int | None = 0, label: str | None = None) -> pd.DataFrame:
-    """First-order (S1) and total (ST) Sobol' indices with bootstrap CI half-widths, one row per parameter.
+    """Return first-order (S1) and total (ST) Sobol' indices with bootstrap CI half-widths, one row per parameter.
 
     Parameters
     ----------
@@ -126,15 +126,31 @@ def sobol_indices(problem: Mapping[str, Any], y: np.ndarray | pd.Series, *, num_
     Raises
     ------
     ValueError
-        When `y` does not have N(d + 2) finite values, or has no variance.
+        When `y` does not have N(d + 2) finite values, or has no variance, or `problem` is not a
+        SALib problem dict, or `num_resamples` is not a whole number of at least 2 or
+        `conf_level` not between 0 and 1.
 
     Warns
     -----
     SmallSampleWarning
         With N below `MIN_SOBOL_N`, or indices that show the estimator's noise (module docstring).
+
+    Examples
+    --------
+    >>> from SALib.sample import sobol
+    >>> from simbranch.analysis import sobol_indices
+    >>> problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+    >>> x = sobol.sample(problem, 64, calc_second_order=False, seed=1)  # 64 base points
+    >>> y = 3.0 * x[:, 0] + x[:, 1]  # a explains 9/10 of the variance, b 1/10
+    >>> indices = sobol_indices(problem, y)
+    >>> indices.columns.tolist()
+    ['parameter', 'S1', 'S1_conf', 'ST', 'ST_conf']
+    >>> indices["ST"].round(1).tolist()
+    [0.9, 0.1]
     """
     from SALib.analyze import sobol
 
+    check_bootstrap(num_resamples, conf_level)
     names = _names(problem)
     y = _outputs(y)
     d = len(names)
@@ -158,7 +174,7 @@ def sobol_indices(problem: Mapping[str, Any], y: np.ndarray | pd.Series, *, num_
 def morris_indices(problem: Mapping[str, Any], x: np.ndarray, y: np.ndarray | pd.Series, *, num_levels: int = 4,
                    num_resamples: int = 1000, conf_level: float = 0.95, seed: int | None = 0,
                    label: str | None = None) -> pd.DataFrame:
-    """Morris elementary-effect statistics, one row per parameter.
+    """Return Morris elementary-effect statistics, one row per parameter.
 
     Parameters
     ----------
@@ -189,15 +205,29 @@ def morris_indices(problem: Mapping[str, Any], x: np.ndarray, y: np.ndarray | pd
     Raises
     ------
     ValueError
-        When `x` and `y` do not match, or do not make whole trajectories of d + 1 rows.
+        When `x` and `y` do not match, or do not make whole trajectories of d + 1 rows, or `y` has
+        values that are missing or not finite, or `problem` is not a SALib problem dict, or
+        `num_resamples` is not a whole number of at least 2 or `conf_level` not between 0 and 1.
 
     Warns
     -----
     SmallSampleWarning
         With fewer than `MIN_MORRIS_TRAJECTORIES` trajectories.
+
+    Examples
+    --------
+    >>> from SALib.sample import morris
+    >>> from simbranch.analysis import morris_indices
+    >>> problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+    >>> x = morris.sample(problem, 10, num_levels=4, seed=1)  # 10 trajectories
+    >>> y = 3.0 * x[:, 0] + x[:, 1]
+    >>> indices = morris_indices(problem, x, y)
+    >>> indices["mu_star"].round(2).tolist(), indices["sigma"].round(2).tolist()  # linear: no spread
+    ([3.0, 1.0], [0.0, 0.0])
     """
     from SALib.analyze import morris
 
+    check_bootstrap(num_resamples, conf_level)
     names = _names(problem)
     y = _outputs(y)
     x = np.asarray(x, dtype=float)
@@ -224,8 +254,9 @@ def morris_indices(problem: Mapping[str, Any], x: np.ndarray, y: np.ndarray | pd
 def rbd_fast_indices(problem: Mapping[str, Any], x: np.ndarray, y: np.ndarray | pd.Series, *,
                      num_resamples: int = 100, conf_level: float = 0.95, seed: int | None = 0,
                      harmonics: int | None = None, label: str | None = None) -> pd.DataFrame:
-    """First-order sensitivity indices by RBD-FAST, on any sample (Latin hypercube, Sobol' sequence,
-    random), one row per parameter.
+    """Return first-order sensitivity indices by RBD-FAST, on any sample, one row per parameter.
+
+    Any sample will do: a Latin hypercube, a Sobol' sequence, random draws.
 
     S1 estimates the share of the output's variance that the parameter explains alone (the
     first-order Sobol' index): the outputs are ordered along the parameter (Plischke's 2010 way
@@ -265,16 +296,32 @@ def rbd_fast_indices(problem: Mapping[str, Any], x: np.ndarray, y: np.ndarray | 
     Raises
     ------
     ValueError
-        When `x` and `y` do not match, or `harmonics` is out of its range.
+        When `x` and `y` do not match, or `harmonics` is out of its range, or `y` has values that
+        are missing or not finite, or `problem` is not a SALib problem dict, or `num_resamples`
+        is not a whole number of at least 2 or `conf_level` not between 0 and 1.
 
     Warns
     -----
     SmallSampleWarning
         With fewer than `MIN_RBD_FAST_N` draws, or an estimate outside [0, 1] by more than its
         interval.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from simbranch.analysis import rbd_fast_indices
+    >>> problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+    >>> x = np.random.default_rng(0).uniform(size=(64, 2))  # 64 random draws
+    >>> y = 3.0 * x[:, 0] + x[:, 1]  # a explains 9/10 of the variance, b 1/10
+    >>> indices = rbd_fast_indices(problem, x, y)
+    >>> indices.columns.tolist()
+    ['parameter', 'S1', 'S1_conf']
+    >>> bool(indices["S1"].iloc[0] > 0.7 > indices["S1"].iloc[1])
+    True
     """
     from SALib.analyze import rbd_fast
 
+    check_bootstrap(num_resamples, conf_level)
     names = _names(problem)
     y = _outputs(y)
     x = np.asarray(x, dtype=float)
@@ -359,6 +406,18 @@ def _listing(items: list[str]) -> str:
 
 
 # --------------------------------------------------------------------------- checks
+
+
+def check_bootstrap(num_resamples: object, conf_level: object) -> None:
+    """A ValueError naming the argument unless `num_resamples` is a whole number of at least 2 and
+    `conf_level` a number strictly between 0 and 1 (SALib would divide by zero for 0 resamples,
+    give NaN intervals for 1, and intervals at a level that means nothing outside (0, 1))."""
+    if isinstance(num_resamples, bool) or not isinstance(num_resamples, int | np.integer) or num_resamples < 2:
+        raise ValueError("num_resamples must be a whole number of at least 2 (the intervals are the spread of the "
+                         f"resamples), got {num_resamples!r}")
+    if isinstance(conf_level, bool) or not isinstance(conf_level, int | float | np.integer | np.floating) \
+            or not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must be a number between 0 and 1 (exclusive), got {conf_level!r}")
 
 
 def _names(problem: Mapping[str, Any]) -> list[str]:

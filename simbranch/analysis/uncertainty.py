@@ -50,13 +50,39 @@ _KEYS = ("policy", "scenario", "replication")
 
 
 def share_better(effects: np.ndarray | pd.Series | Sequence[float], higher: bool = True) -> float:
-    """Share of `effects` that are better than no effect (> 0 when `higher`, else < 0), ties (exactly 0)
-    counting half; NaN values are left out, and NaN is returned when none is left.
+    """Return the share of `effects` that are better than no effect, ties counting half.
+
+    Better is > 0 when `higher`, else < 0; an effect of exactly 0 counts half. NaN values are left
+    out, and NaN is returned when none is left.
 
     Callers take `higher` from `simbranch.analysis.tradeoffs.higher_is_better`, which is True for a
     KPI with no better direction ("neither" in `simbranch.meanings.better`, such as requests
     arrived or hours in training): for such a KPI the share is the share of effects that are
-    larger (> 0), which says nothing about better or worse."""
+    larger (> 0), which says nothing about better or worse.
+
+    Parameters
+    ----------
+    effects : array, Series or sequence of float
+        Effects of a policy on a KPI (differences from the baseline), e.g. one per scenario.
+    higher : bool
+        Whether a higher value of the KPI is better.
+
+    Returns
+    -------
+    float
+        The share, from 0 to 1; NaN without any effect.
+
+    Raises
+    ------
+    ValueError
+        If `effects` cannot be read as numbers.
+
+    Examples
+    --------
+    >>> from simbranch.analysis import share_better
+    >>> share_better([1.0, -2.0, 0.0, 3.0]), share_better([1.0, -2.0, 0.0, 3.0], higher=False)
+    (0.625, 0.375)
+    """
     x = np.asarray(effects, dtype=float)
     x = x[np.isfinite(x)]
     if not len(x):
@@ -162,8 +188,10 @@ _PAIRED = ["policy", "kpi", "baseline_mean", "difference", "ci_low", "ci_high", 
 
 def paired_over_scenarios(table: pd.DataFrame, kpis: Sequence[str], baseline: str = "baseline",
                           level: float = 0.95, adjust: str = "fdr_bh") -> pd.DataFrame:
-    """Per policy and KPI: the effect of the policy on the baseline when the branch's parameters are
-    uncertain (the scenarios are draws of them), with the simulation's noise counted too.
+    """Return per policy and KPI the effect of the policy when the branch's parameters are uncertain.
+
+    The effect on the baseline, with the scenarios draws of the uncertain parameters and the
+    simulation's noise counted too.
 
     `table` has one row per (policy, scenario, replication) with the KPIs, as `Comparison.table`
     of a comparison on several scenarios. All its policies but the baseline and all `kpis` form
@@ -202,6 +230,56 @@ def paired_over_scenarios(table: pd.DataFrame, kpis: Sequence[str], baseline: st
       the draws with every replication's pair (a draw with a failed run is left out);
     - `p_adjusted` over all rows (`adjust` as in `simbranch.analysis.paired_differences`);
       `significant`: p_adjusted < 1 - level.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per run with `policy`, `scenario`, `replication` and one column per KPI; within a
+        scenario, replication r of every policy ran on the same seed.
+    kpis : sequence of str
+        The KPI columns to compare.
+    baseline : str
+        The policy the others are compared with.
+    level : float
+        The family's confidence level, also the level of the central range `interval_low`,
+        `interval_high`.
+    adjust : {"fdr_bh", "holm", "bonferroni", "none"}
+        The multiplicity adjustment over all policies x KPIs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per policy (but the baseline) and KPI, with `policy`, `kpi` and the columns above,
+        in the order `baseline_mean`, `difference`, `ci_low`, `ci_high`, `ci_low_raw`,
+        `ci_high_raw`, `ci_level`, `interval_low`, `interval_high`, `p_better`,
+        `parameter_share`, `relative`, `p_value`, `n`, `n_scenarios`, `p_adjusted`, `significant`.
+
+    Raises
+    ------
+    ValueError
+        If `table` lacks one of the columns `policy`, `scenario`, `replication` or a KPI, has no
+        run of `baseline`, or `level` is not between 0 and 1 or `adjust` not one of
+        `simbranch.analysis.replications.ADJUSTMENTS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from simbranch.analysis import paired_over_scenarios
+    >>> rng = np.random.default_rng(0)
+    >>> runs = pd.MultiIndex.from_product([["baseline", "training"], range(8), range(3)],
+    ...                                   names=["policy", "scenario", "replication"])
+    >>> table = runs.to_frame(index=False)
+    >>> s = table["scenario"].to_numpy()
+    >>> branch = rng.normal(5.0, 1.0, 8)  # each drawn branch's mean wait under the baseline
+    >>> effect = rng.normal(-1.0, 0.3, 8)  # and what training does to it there
+    >>> table["wait_mean_h"] = (branch[s] + (table["policy"] == "training") * effect[s]
+    ...                         + rng.normal(0.0, 0.1, len(table)))
+    >>> row = paired_over_scenarios(table, ["wait_mean_h"]).iloc[0]
+    >>> int(row["n_scenarios"]), int(row["n"]), round(float(row["difference"]), 1)
+    (8, 24, -1.2)
+    >>> float(row["p_better"]), bool(row["significant"]), bool(row["parameter_share"] > 0.5)
+    (1.0, True, True)
     """
     _check(table, kpis, level)
     if not (table["policy"] == baseline).any():
@@ -227,14 +305,53 @@ def paired_over_scenarios(table: pd.DataFrame, kpis: Sequence[str], baseline: st
 
 
 def summarise_over_scenarios(table: pd.DataFrame, kpis: Sequence[str], level: float = 0.95) -> pd.DataFrame:
-    """Per policy and KPI over several scenarios: the columns of `simbranch.analysis.summarise` and more.
+    """Return per policy and KPI over several scenarios the columns of `simbranch.analysis.summarise` and more.
 
     `mean` is the mean over draws and replications; `std` the standard deviation of single runs
     (over draws and replications); `ci_half_width` the half-width of the `level` CI of the mean,
     the t interval over the independent draws' means as in `paired_over_scenarios` (parameters
-    and noise); `rel_ci` = ci_half_width / |mean|; `n` the runs used; `n_scenarios` the draws
+    and noise); `rel_ci` = ci_half_width / abs(mean); `n` the runs used; `n_scenarios` the draws
     with every replication; `interval_low`, `interval_high` the central `level` range of the
     draws' means; `parameter_share` the share of a run's variance due to the parameters.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per run with `policy`, `scenario`, `replication` and one column per KPI, as
+        `Comparison.table` of a comparison on several scenarios.
+    kpis : sequence of str
+        The KPI columns to summarise.
+    level : float
+        Confidence level of the intervals, and of the central range of the draws' means.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per policy and KPI: `policy`, `kpi`, `mean`, `std`, `ci_half_width`, `rel_ci`,
+        `n`, `n_scenarios`, `interval_low`, `interval_high` and `parameter_share`.
+
+    Raises
+    ------
+    ValueError
+        If `table` lacks one of the columns `policy`, `scenario`, `replication` or a KPI, or
+        `level` is not between 0 and 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from simbranch.analysis import summarise_over_scenarios
+    >>> rng = np.random.default_rng(0)
+    >>> runs = pd.MultiIndex.from_product([["baseline"], range(8), range(3)],
+    ...                                   names=["policy", "scenario", "replication"])
+    >>> table = runs.to_frame(index=False)
+    >>> branch = rng.normal(5.0, 1.0, 8)  # each drawn branch's mean wait
+    >>> table["wait_mean_h"] = branch[table["scenario"].to_numpy()] + rng.normal(0.0, 0.1, len(table))
+    >>> row = summarise_over_scenarios(table, ["wait_mean_h"]).iloc[0]
+    >>> int(row["n"]), int(row["n_scenarios"]), bool(row["parameter_share"] > 0.9)
+    (24, 8, True)
+    >>> bool(row["interval_low"] < row["mean"] < row["interval_high"])
+    True
     """
     _check(table, kpis, level)
     rows = []

@@ -58,6 +58,8 @@ POOL = 4000
 WIDE = 0.8
 #: |weighted correlation| above which two parameters are "identified only together".
 CORRELATED = 0.7
+#: Options of `Calibration.plot` beyond ``lang`` and ``currency``, per figure (`calibration_pairs`'s).
+_PLOT_OPTIONS = {"pairs": ("max_draws",)}
 
 #: For each KPI a branch is likely to observe, the assumed coefficients that move it most, most
 #: influential first: a Morris screening of 35 candidate coefficients over their plausible ranges on
@@ -132,6 +134,60 @@ class Calibration:
     range, posterior mean and 90 % interval, the interval's width as a share of the prior's, and
     the parameters it is strongly correlated with. `design`: every simulated setting (wave, point,
     parameters, mean KPIs); `waves`: per wave the runs and the share of the box still plausible.
+
+    Parameters
+    ----------
+    base : Scenario
+        The scenario calibrated (the branch as far as it is known).
+    observed : Observed
+        The observed KPIs.
+    parameters : dict of str to tuple of float
+        The calibrated parameters: dotted path -> (low, high) prior range.
+    posterior : pandas.DataFrame
+        One row per accepted candidate (above).
+    fit : pandas.DataFrame
+        Observed against simulated, per KPI (above; `emulator_ok` is the share of check runs the
+        emulator predicted within three sd).
+    identifiability : pandas.DataFrame
+        Per parameter, how well the data pin it down (above).
+    design : pandas.DataFrame
+        Every simulated setting (above).
+    waves : pandas.DataFrame
+        Per wave (and the final check) the points, runs and the share of the box still plausible.
+    best : dict
+        The best point: dotted path -> value.
+    seed : int
+        The calibration's seed.
+    ess : float
+        The posterior's effective sample size.
+    provenance : dict, optional
+        What reproduces the calibration: seed, model fingerprint, package versions, budget.
+    emulator : Emulator, optional
+        The final wave's emulator (`simbranch.analysis.emulation`).
+    warnings : list of str, optional
+        What the calibration warned about (few candidates, KPIs left out, a poor fit, ...).
+
+    Raises
+    ------
+    TypeError
+        When a required field is missing. The fields are not checked: `calibrate` builds a
+        Calibration.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> observed = {"satisfaction_mean": (0.7, 0.05)}  # KPI: (value, sd)
+    >>> prior = {"clients.satisfaction.initial_mean": (0.5, 0.8)}
+    >>> cal = sb.calibrate(scenario, observed, prior, waves=1, points=3, replications=1, check_draws=1,
+    ...                    best_replications=1, executor="serial", progress=False)
+    >>> cal.parameters
+    {'clients.satisfaction.initial_mean': (0.5, 0.8)}
+    >>> list(cal.fit.index), cal.waves["wave"].tolist()
+    (['satisfaction_mean'], [1, 'check'])
+    >>> round(float(cal.posterior["weight"].sum()), 6)
+    1.0
     """
 
     base: Scenario = field(repr=False)
@@ -150,23 +206,97 @@ class Calibration:
     warnings: list[str] = field(default_factory=list, repr=False)
 
     def scenario(self) -> Scenario:
-        """The best point (highest posterior weight) as a Scenario."""
+        """Return the best point (highest posterior weight) as a Scenario.
+
+        Returns
+        -------
+        Scenario
+            The calibrated scenario: `base` with the values of `best`.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> observed = {"satisfaction_mean": (0.7, 0.05)}  # KPI: (value, sd)
+        >>> prior = {"clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> cal = sb.calibrate(scenario, observed, prior, waves=1, points=3, replications=1, check_draws=1,
+        ...                    best_replications=1, executor="serial", progress=False)
+        >>> best = cal.scenario()
+        >>> best.clients.satisfaction.initial_mean == cal.best["clients.satisfaction.initial_mean"]
+        True
+        """
         return self.base.with_overrides(self.best, source="calibrated scenario")
 
     def scenarios(self, n: int = 30, seed: int | None = None) -> list[Scenario]:
-        """`n` posterior draws (resampled by weight, systematic) as Scenarios, e.g. for `compare`. With
-        the default `seed` (the calibration's) and `n` equal to `check_draws` they are the settings
-        the fit was checked on: a comparison then runs on draws whose fit was seen."""
+        """Return `n` posterior draws (resampled by weight, systematic) as Scenarios, e.g. for `compare`.
+
+        With the default `seed` (the calibration's) and `n` equal to `check_draws` they are the
+        settings the fit was checked on: a comparison then runs on draws whose fit was seen.
+
+        Parameters
+        ----------
+        n : int
+            The number of draws.
+        seed : int, optional
+            The seed of the resampling (default the calibration's).
+
+        Returns
+        -------
+        list of Scenario
+            `base` with each draw's parameter values.
+
+        Raises
+        ------
+        ValueError
+            For an `n` that is not a positive integer, or a `seed` that is not a whole number from
+            0 to 2**63 - 1.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> observed = {"satisfaction_mean": (0.7, 0.05)}  # KPI: (value, sd)
+        >>> prior = {"clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> cal = sb.calibrate(scenario, observed, prior, waves=1, points=3, replications=1, check_draws=1,
+        ...                    best_replications=1, executor="serial", progress=False)
+        >>> draws = cal.scenarios(3)
+        >>> len(draws), all(0.5 <= draw.clients.satisfaction.initial_mean <= 0.8 for draw in draws)
+        (3, True)
+        >>> cmp = sb.compare(draws, ["crm_routing"], replications=1, executor="serial", progress=False)
+        >>> cmp.n_scenarios
+        3
+        """
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
-        rows = _resample(self.posterior["weight"].to_numpy(), n, self.seed if seed is None else seed)
+        rows = _resample(self.posterior["weight"].to_numpy(), n, self.seed if seed is None else check_seed(seed))
         params = _params(self.base, self.parameters)  # once: each draw's values keep their field's type
         return [self.base.with_overrides({p.path: p.value(float(self.posterior.iloc[i][p.path])) for p in params},
                                          source=f"posterior draw {k}")
                 for k, i in enumerate(rows)]
 
     def to_toml(self) -> str:
-        """The calibrated scenario (best point) as TOML, with the posterior intervals as comments."""
+        """Return the calibrated scenario (best point) as TOML, with the posterior intervals as comments.
+
+        Returns
+        -------
+        str
+            A scenario file's text (`load_scenario_text` reads it; `write` saves it).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> observed = {"satisfaction_mean": (0.7, 0.05)}  # KPI: (value, sd)
+        >>> prior = {"clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> cal = sb.calibrate(scenario, observed, prior, waves=1, points=3, replications=1, check_draws=1,
+        ...                    best_replications=1, executor="serial", progress=False)
+        >>> text = cal.to_toml()
+        >>> text.startswith("# Calibrated by simbranch.calibrate"), "[branch]" in text
+        (True, True)
+        """
         lines = [f"# Calibrated by simbranch.calibrate to {self.observed.name or 'the observed KPIs'}"
                  + (f" ({self.observed.source})" if self.observed.source else ""),
                  f"# seed {self.seed}, {int(self.waves['runs'].sum())} runs, effective posterior sample "
@@ -178,16 +308,90 @@ class Calibration:
         return "\n".join(lines) + "\n\n" + self.scenario().to_toml()
 
     def write(self, path: str | Path) -> Path:
-        """Write the calibrated scenario TOML (`load_scenario` reads it back)."""
+        """Write the calibrated scenario TOML (`load_scenario` reads it back).
+
+        Parameters
+        ----------
+        path : str or Path
+            The file to write (replaced if it exists).
+
+        Returns
+        -------
+        Path
+            `path`.
+
+        Raises
+        ------
+        OSError
+            When the file cannot be written (e.g. its folder does not exist).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> observed = {"satisfaction_mean": (0.7, 0.05)}  # KPI: (value, sd)
+        >>> prior = {"clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> cal = sb.calibrate(scenario, observed, prior, waves=1, points=3, replications=1, check_draws=1,
+        ...                    best_replications=1, executor="serial", progress=False)
+        >>> path = cal.write("calibrated.toml")
+        >>> calibrated = sb.load_scenario(path)
+        >>> calibrated.clients.satisfaction.initial_mean == cal.best["clients.satisfaction.initial_mean"]
+        True
+        """
         path = Path(path)
         path.write_text(self.to_toml(), encoding="utf-8")
         return path
 
     def plot(self, kind: str = "fit", **kwargs: Any) -> Figure:
-        """A figure of this calibration (`simbranch.plots`): "fit" (observed against simulated, per
-        KPI), "posterior" (each parameter's posterior against its prior range) or "waves"."""
-        from simbranch.plots import plot_calibration
+        """Draw a figure of this calibration (`simbranch.plots`).
 
+        By `kind`: "fit" (observed against simulated, per KPI), "posterior" (each parameter's
+        posterior against its prior range), "pairs" (pairs of parameters as weighted posterior
+        draws) or "waves".
+
+        Parameters
+        ----------
+        kind : {"fit", "posterior", "pairs", "waves"}
+            The figure.
+        **kwargs
+            Passed on to `simbranch.plots.plot_calibration`: ``lang`` ("en" or "zh"),
+            ``currency``, and for "pairs" the options of `simbranch.plots.calibration_pairs`.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (not shown; save it with ``savefig``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown kind or language.
+        TypeError
+            For an option the figure of `kind` does not take (naming it and those it takes).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> observed = {"satisfaction_mean": (0.7, 0.05)}  # KPI: (value, sd)
+        >>> prior = {"clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> cal = sb.calibrate(scenario, observed, prior, waves=1, points=3, replications=1, check_draws=1,
+        ...                    best_replications=1, executor="serial", progress=False)
+        >>> fig = cal.plot("fit")
+        >>> fig.savefig("fit.png")
+        >>> len(fig.axes) >= 1
+        True
+        """
+        from simbranch.plots import CALIBRATION_KINDS, plot_calibration
+
+        if kind in CALIBRATION_KINDS:  # an unknown kind is plot_calibration's ValueError
+            allowed = ("lang", "currency", *_PLOT_OPTIONS.get(kind, ()))
+            unknown = [name for name in kwargs if name not in allowed]
+            if unknown:
+                raise TypeError(f"the {kind!r} figure of a calibration takes no option "
+                                f"{', '.join(map(repr, unknown))}; options: {', '.join(allowed)}")
         return plot_calibration(self, kind, **kwargs)
 
     def _repr_html_(self) -> str:
@@ -222,8 +426,14 @@ def calibrate(scenario: Scenario, observed: Any, parameters: Mapping[str, tuple[
         thumb of Loeppky et al. 2009); runs per setting, each on a seed of its own.
     check_draws, best_replications : int
         Posterior draws simulated to check the fit (one run each), and runs of the best point.
-    seed, executor, store, progress
-        As in `compare`: the same seed gives the same calibration; a store makes it resumable.
+    seed : int
+        The same seed gives the same calibration.
+    executor : {None, "process", "serial"}, concurrent.futures.Executor or distributed.Client
+        Where the runs run, as in `compare`.
+    store : str or Path, optional
+        A result store, as in `compare`: it makes the calibration resumable.
+    progress : bool
+        Whether to show a progress bar (on standard error).
     max_parameters : int
         Cap on the default parameters.
     observed_runs : int
@@ -234,6 +444,52 @@ def calibrate(scenario: Scenario, observed: Any, parameters: Mapping[str, tuple[
     Returns
     -------
     Calibration
+        The posterior, the fit, identifiability, the design and the best point.
+
+    Raises
+    ------
+    TypeError
+        When `scenario` is not a Scenario.
+    ScenarioError
+        For observed KPIs that break a rule (an unknown KPI, an sd not above 0, a file that cannot
+        be read), or a parameter range the scenario refuses (a path that is no field, an end
+        out of the field's bounds).
+    ValueError
+        For waves, replications, check_draws, best_replications, max_parameters, observed_runs or
+        a seed that is not a whole number in range; no parameters to calibrate; fewer `points`
+        than the parameters + 2; a parameter that is not a range; an unknown executor; observed
+        KPIs none of which has a value in enough runs.
+    RuntimeError
+        When every run of a wave failed (the first error is in the message).
+    StoreError
+        When the store cannot be opened or written.
+
+    Warns
+    -----
+    UserWarning
+        For what the result should be read with: KPIs left out of the fit, no setting that
+        reproduces every observed KPI, a posterior resting on few candidates, or a simulated mean
+        more than one sd from the observed value (also kept in `Calibration.warnings`).
+
+    Examples
+    --------
+    A tiny calibration of one parameter to one KPI, to show the calls (a real one keeps the
+    defaults: 3 waves of 10 settings per parameter, 2 runs each, and a horizon of a year):
+
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> observed = {"satisfaction_mean": (0.7, 0.05)}  # KPI: (value, sd)
+    >>> prior = {"clients.satisfaction.initial_mean": (0.5, 0.8)}
+    >>> cal = sb.calibrate(scenario, observed, prior, waves=1, points=3, replications=1, check_draws=1,
+    ...                    best_replications=1, executor="serial", progress=False)
+    >>> cal.waves[["wave", "points", "runs"]].to_numpy().tolist()
+    [[1, 3, 3], ['check', 2, 2]]
+    >>> low, high = cal.parameters["clients.satisfaction.initial_mean"]
+    >>> bool(low <= cal.best["clients.satisfaction.initial_mean"] <= high)
+    True
+    >>> list(cal.identifiability.columns)[:4]
+    ['parameter', 'low', 'high', 'mean']
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"calibrate() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
@@ -278,7 +534,7 @@ def calibrate(scenario: Scenario, observed: Any, parameters: Mapping[str, tuple[
     u_all = np.empty((0, d))
     wave_of: list[int] = []
     runs = pd.DataFrame()
-    wave_rows = []
+    wave_rows: list[dict[str, Any]] = []  # one per wave, then the check's ("wave": "check")
     box = np.array([[0.0, 1.0]] * d)
     pool = np.empty((0, d))
     for wave in range(waves):

@@ -41,7 +41,8 @@ from simbranch.experiment.design import (
 )
 from simbranch.experiment.executors import ExecutorLike, execute_all
 from simbranch.experiment.store import ResultStore, records_to_frame
-from simbranch.run import KPI_NAMES, RunResult
+from simbranch.model.records import DAILY_COLUMNS
+from simbranch.run import KPI_NAMES, RunResult, kpi_names
 from simbranch.scenario import Policy, Scenario
 
 if TYPE_CHECKING:
@@ -54,6 +55,9 @@ __all__ = ["Comparison", "compare", "compare_scenarios", "comparison_from_record
 SERIES_COLUMNS = ("satisfaction_mean", "nps", "sales_count", "revenue", "wait_mean_h", "utilisation", "queue_length",
                   "overtime_h", "proactive_h", "stress_mean", "exhaustion_mean", "exhausted_share", "burnout_share",
                   "skill_mean", "motivation_mean", "headcount", "clients", "cost")
+#: Daily series whose warm-up `Comparison.warmup_check` reads: every column of a run's daily frame
+#: but the day and the warm-up flag.
+WARMUP_SERIES = tuple(c for c in DAILY_COLUMNS if c not in ("day", "warmup"))
 
 #: KPIs shown by default in summaries and paired tables.
 HEADLINE_KPIS = ["satisfaction_mean", "nps", "sales_count", "revenue", "profit", "cost_total", "complaints",
@@ -84,6 +88,47 @@ class Comparison:
     `simbranch.experiment.design.draw_seed_index`: each scenario has seeds of its own, shared by
     the policies within it); `summary`, `paired` and `best` count the spread between the
     scenarios as well as the noise (`simbranch.analysis.uncertainty`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the policies ran on (the first one, on several).
+    policies : list of Policy
+        The policies compared, the baseline first.
+    table : pandas.DataFrame
+        One row per finished run: policy, replication, seed, status, error, wall_time_s, key and
+        one column per KPI (on several scenarios also `scenario` and `spawn_key`).
+    failures : pandas.DataFrame
+        The runs that raised: policy, replication, seed and error (on several scenarios also
+        scenario and spawn_key); run the same comparison with the same store to retry them.
+    seed : int
+        The experiment's seed.
+    provenance : dict, optional
+        What reproduces the experiment: seed, model fingerprint, Python and package versions.
+    series : pandas.DataFrame, optional
+        One row per policy x replication x day: `day`, `warmup` and the `SERIES_COLUMNS`
+        (`daily` reads it).
+    scenarios : list of Scenario, optional
+        Every scenario compared on (the parameter draws); by default ``[scenario]``.
+
+    Raises
+    ------
+    TypeError
+        When a required field is missing. The fields are not checked: `compare` and
+        `load_comparison` build a Comparison from the runs.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> [policy.name for policy in cmp.policies]
+    ['baseline', 'crm_routing']
+    >>> cmp.table[["policy", "replication"]].to_numpy().tolist()
+    [['baseline', 0], ['baseline', 1], ['crm_routing', 0], ['crm_routing', 1]]
+    >>> len(cmp.failures), cmp.n_scenarios
+    (0, 1)
     """
 
     scenario: Scenario = field(repr=False)
@@ -103,27 +148,99 @@ class Comparison:
 
     @property
     def replications(self) -> int:
-        """Replications per scenario."""
+        """The number of replications per scenario.
+
+        Returns
+        -------
+        int
+            Replications per scenario (0 when no run finished).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> cmp.replications
+        2
+        """
         return int(self.table["replication"].nunique()) if len(self.table) else 0
 
     @property
     def n_scenarios(self) -> int:
-        """How many scenarios the policies ran on (1 for a comparison on one scenario)."""
+        """How many scenarios the policies ran on (1 for a comparison on one scenario).
+
+        Returns
+        -------
+        int
+            The length of `scenarios`.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> cmp.n_scenarios
+        1
+        >>> several = sb.compare([scenario, scenario.with_overrides({"clients.count": 120})], ["crm_routing"],
+        ...                      replications=1, executor="serial", progress=False)
+        >>> several.n_scenarios
+        2
+        """
         return len(self.scenarios)
 
     def summary(self, kpis: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
-        """Per policy and KPI: mean, std, CI half-width, relative half-width, n.
+        """Return per policy and KPI the mean, std, CI half-width, relative half-width and n.
 
         On several scenarios, `simbranch.analysis.uncertainty.summarise_over_scenarios`: the CI
         counts the spread between scenarios, and the range of the scenarios' means is added.
+
+        Parameters
+        ----------
+        kpis : sequence of str, optional
+            The KPIs to summarise (default `HEADLINE_KPIS`).
+        level : float
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per policy and KPI: policy, kpi, mean, std, ci_half_width, rel_ci (the
+            half-width as a share of the mean) and n (the runs with a value); on several
+            scenarios also n_scenarios, interval_low, interval_high (the range of the scenarios'
+            means) and parameter_share.
+
+        Raises
+        ------
+        ValueError
+            For a KPI the table has no column for (naming it and the KPIs there are), or a
+            `level` not between 0 and 1.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> summary = cmp.summary(["satisfaction_mean", "sales_count"])
+        >>> summary[["policy", "kpi", "n"]].to_numpy().tolist()
+        [['baseline', 'satisfaction_mean', 2], ['baseline', 'sales_count', 2],
+         ['crm_routing', 'satisfaction_mean', 2], ['crm_routing', 'sales_count', 2]]
+        >>> bool((summary["mean"] > 0).all())
+        True
         """
+        chosen = [kpis] if isinstance(kpis, str) else list(kpis or HEADLINE_KPIS)
+        check_kpis(self.table, chosen)
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1, got {level!r}")
         if self.n_scenarios > 1:
-            return summarise_over_scenarios(self.table, list(kpis or HEADLINE_KPIS), level=level)
-        return summarise(self.table, list(kpis or HEADLINE_KPIS), level=level)
+            return summarise_over_scenarios(self.table, chosen, level=level)
+        return summarise(self.table, chosen, level=level)
 
     def paired(self, baseline: str = "baseline", kpis: Sequence[str] | None = None, level: float = 0.95,
                adjust: str = "fdr_bh", policies: Sequence[str] | None = None) -> pd.DataFrame:
-        """Per policy and KPI: mean difference from `baseline` with its CI and adjusted p-value.
+        """Return per policy and KPI the mean difference from `baseline`, its CI and adjusted p-value.
 
         The rows form one family: the `policies` (names other than the baseline; default all of
         them) times the `kpis` (default `HEADLINE_KPIS`), and nothing else. The p-values are
@@ -140,6 +257,47 @@ class Comparison:
         uncertainty and noise), `p_better` (the probability of beating the baseline),
         `parameter_share` and `n_scenarios`. A KPI or policy the comparison does not have is a
         ValueError naming it and what there is.
+
+        Parameters
+        ----------
+        baseline : str
+            The policy the others are compared with.
+        kpis : str or sequence of str, optional
+            The KPIs of the family (default `HEADLINE_KPIS`).
+        level : float
+            Confidence level of the unadjusted intervals; 1 - level is the family's error rate.
+        adjust : {"fdr_bh", "holm", "bonferroni", "none"}
+            The multiplicity adjustment over the family: Benjamini-Hochberg false discovery rate,
+            Holm or Bonferroni family-wise error rate, or none.
+        policies : str or sequence of str, optional
+            The policies of the family, other than the baseline (default all of them).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per policy and KPI: policy, kpi, baseline_mean, difference, ci_low, ci_high,
+            ci_low_raw, ci_high_raw, ci_level, relative (difference / baseline_mean), p_value, n
+            (pairs), p_adjusted and significant; on several scenarios also interval_low,
+            interval_high, p_better, parameter_share and n_scenarios.
+
+        Raises
+        ------
+        ValueError
+            For a KPI or policy the comparison does not have, a baseline without runs, an unknown
+            `adjust`, or a `level` not between 0 and 1.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> paired = cmp.paired(kpis=["satisfaction_mean", "sales_count"])
+        >>> paired[["policy", "kpi", "n"]].to_numpy().tolist()
+        [['crm_routing', 'satisfaction_mean', 2], ['crm_routing', 'sales_count', 2]]
+        >>> inside = (paired["ci_low"] <= paired["difference"]) & (paired["difference"] <= paired["ci_high"])
+        >>> bool(inside.all())
+        True
         """
         chosen = [kpis] if isinstance(kpis, str) else list(kpis or HEADLINE_KPIS)
         check_kpis(self.table, chosen)
@@ -161,13 +319,45 @@ class Comparison:
         return self.table[self.table["policy"].isin([baseline, *names])]
 
     def scenario_effects(self, baseline: str = "baseline", kpis: Sequence[str] | None = None) -> pd.DataFrame:
-        """Per policy, KPI and scenario: the mean paired difference from `baseline` over that scenario's
-        replications (the policy's effect under each draw; `paired` summarises these)."""
+        """Return per policy, KPI and scenario the mean paired difference from `baseline`.
+
+        The mean is over that scenario's replications: the policy's effect under each draw
+        (`paired` summarises these).
+
+        Parameters
+        ----------
+        baseline : str
+            The policy the others are compared with.
+        kpis : sequence of str, optional
+            The KPIs (default `HEADLINE_KPIS`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per policy, KPI and scenario: policy, kpi, scenario (the index in
+            `scenarios`), difference and n (the pairs; 0 and a NaN difference where a scenario has
+            no complete pair).
+
+        Raises
+        ------
+        ValueError
+            For a KPI the comparison does not have, or a baseline without runs.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> effects = cmp.scenario_effects(kpis=["satisfaction_mean"])
+        >>> effects[["policy", "kpi", "scenario", "n"]].to_numpy().tolist()
+        [['crm_routing', 'satisfaction_mean', 0, 2]]
+        """
         table = self.table if "scenario" in self.table else self.table.assign(scenario=0)
         return scenario_differences(table, list(kpis or HEADLINE_KPIS), baseline=baseline)
 
     def best(self, kpi: str, maximize: bool = True, level: float = 0.95) -> pd.Series:
-        """The policy with the best mean `kpi` (the leader), and whether it beats every other policy.
+        """Return the policy with the best mean `kpi` (the leader), and whether it beats every other.
 
         Multiple comparisons with the best (`simbranch.analysis.replications.best`): the leader's
         one-sided paired tests against each other policy, Bonferroni-adjusted over the k - 1 of
@@ -175,16 +365,80 @@ class Comparison:
         `significant` (the leader beats every other policy), `p_value` (the adjusted p of that),
         `contenders` (the leader, then the policies it cannot be told apart from). On several
         scenarios the tests are over the scenarios (`simbranch.analysis.uncertainty.best_over_scenarios`),
-        and `p_better` is the share of scenarios in which the leader beats the runner-up."""
+        and `p_better` is the share of scenarios in which the leader beats the runner-up.
+
+        Parameters
+        ----------
+        kpi : str
+            The KPI to rank the policies by.
+        maximize : bool
+            Whether more is better; False for a KPI such as wait_mean_h, where the lowest mean
+            leads.
+        level : float
+            1 - level is the error rate of the verdict (`significant`, `contenders`).
+
+        Returns
+        -------
+        pandas.Series
+            The fields above (and `p_better` on several scenarios).
+
+        Raises
+        ------
+        ValueError
+            For a KPI the comparison does not have; on several scenarios also for a `level` not
+            between 0 and 1.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> verdict = cmp.best("satisfaction_mean")
+        >>> list(verdict.index)
+        ['policy', 'kpi', 'mean', 'runner_up', 'margin', 'significant', 'p_value', 'contenders']
+        >>> verdict["contenders"][0] == verdict["policy"]
+        True
+        """
         if self.n_scenarios > 1:
             return best_over_scenarios(self.table, kpi, maximize=maximize, level=level)
         return best(self.table, kpi, maximize=maximize, level=level)
 
     def daily(self, columns: Sequence[str] | None = None, warmup: bool = False) -> pd.DataFrame:
-        """Daily series of every policy and replication, long form (policy, replication, day, columns;
-        on several scenarios also `scenario` after policy).
+        """Return the daily series of every policy and replication, in long form.
 
-        The warm-up days are left out unless `warmup=True`.
+        Columns: policy (on several scenarios also `scenario` after it), replication, day, warmup
+        and the series. The warm-up days are left out unless ``warmup=True``.
+
+        Parameters
+        ----------
+        columns : sequence of str, optional
+            The series to return (default every one of `SERIES_COLUMNS` the comparison kept).
+        warmup : bool
+            Whether to keep the warm-up days.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per policy, replication and day (empty when the comparison kept no series,
+            e.g. one rebuilt from a store of runs stored without them).
+
+        Raises
+        ------
+        ValueError
+            For a column that is not one of the kept daily series.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> daily = cmp.daily(["satisfaction_mean"])
+        >>> list(daily.columns)
+        ['policy', 'replication', 'day', 'warmup', 'satisfaction_mean']
+        >>> len(daily)  # 2 policies x 2 replications x 5 days
+        20
         """
         frame = self.series
         if not len(frame):
@@ -203,6 +457,14 @@ class Comparison:
             raise ValueError(f"no scenario {scenario!r} in this comparison; scenarios: 0 to {self.n_scenarios - 1}")
         return self.scenarios[int(scenario)]
 
+    def _check_replication(self, replication: int) -> None:
+        """A ValueError unless `replication` is one of this comparison's: another would run a seed
+        that no run of the comparison used."""
+        if not isinstance(replication, int | np.integer) or isinstance(replication, bool) \
+                or not 0 <= replication < max(self.replications, 1):
+            raise ValueError(f"no replication {replication!r} in this comparison; replications: 0 to "
+                             f"{self.replications - 1}")
+
     def _seed(self, replication: int, scenario: int) -> np.random.SeedSequence:
         """The seed of replication `replication` of scenario `scenario` (each scenario of a comparison on
         several has seeds of its own: `draw_seed_index`)."""
@@ -211,30 +473,100 @@ class Comparison:
         return np.random.SeedSequence(self.seed, spawn_key=(index,))
 
     def rerun(self, policy: str = "baseline", replication: int = 0, scenario: int = 0) -> RunResult:
-        """One run of the comparison again, with its frames (clients, managers): same seed, same numbers.
+        """Run one run of the comparison again, with its frames (clients, managers).
 
-        `scenario` is the index in `scenarios` (on several scenarios; 0 is the first), `replication`
-        the replication within it (as in `table`).
+        Same seed, same numbers: the run's KPIs are its row of `table`. `scenario` is the index
+        in `scenarios` (on several scenarios; 0 is the first), `replication` the replication
+        within it (as in `table`).
+
+        Parameters
+        ----------
+        policy : str
+            The policy's name.
+        replication : int
+            The replication (0 to `replications` - 1).
+        scenario : int
+            The index of the scenario in `scenarios`.
+
+        Returns
+        -------
+        RunResult
+            The run, with its KPIs, daily series and the frames of clients and managers.
+
+        Raises
+        ------
+        ValueError
+            For a policy, replication or scenario the comparison does not have.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> result = cmp.rerun("crm_routing", replication=1)
+        >>> row = cmp.table[(cmp.table["policy"] == "crm_routing") & (cmp.table["replication"] == 1)]
+        >>> float(result.kpis["satisfaction_mean"]) == float(row["satisfaction_mean"].iloc[0])
+        True
+        >>> len(result.clients) > 0
+        True
         """
         from simbranch.run import run
 
         names = [p.name for p in self.policies]
         if policy not in names:
             raise ValueError(f"no policy {policy!r} in this comparison; policies: {', '.join(names)}")
-        if not isinstance(replication, int | np.integer) or isinstance(replication, bool) \
-                or not 0 <= replication < max(self.replications, 1):
-            raise ValueError(f"no replication {replication!r} in this comparison; replications: 0 to "
-                             f"{self.replications - 1}")
+        self._check_replication(replication)
         chosen = self.policies[names.index(policy)]
         base = self._scenario_at(scenario)
         sc = base if policy == "baseline" else base.with_policy(chosen)
         return run(sc, self._seed(replication, scenario))
 
     def warmup_check(self, series: str = "satisfaction_mean", replication: int = 0, scenario: int = 0) -> pd.DataFrame:
-        """MSER-5 truncation point of a daily series, per policy, beside the configured warm-up
-        (of scenario `scenario`, the index in `scenarios`)."""
+        """Return the MSER-5 truncation point of a daily series per policy, beside the warm-up.
+
+        Each policy's run of replication `replication` of scenario `scenario` (the index in
+        `scenarios`) runs again, and MSER-5 (`simbranch.analysis.mser5`) says from which day the
+        series has settled; the configured warm-up (`branch.warmup_days`) is long enough when it
+        covers that.
+
+        Parameters
+        ----------
+        series : str
+            A column of a run's daily frame (`RunResult.daily`).
+        replication : int
+            The replication whose seed the runs use.
+        scenario : int
+            The index of the scenario in `scenarios`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per policy: policy, series, mser5_days, warmup_days and warmup_long_enough.
+
+        Raises
+        ------
+        ValueError
+            For a series the daily frame has no column for, or a replication or scenario the
+            comparison does not have (as `rerun`).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> check = cmp.warmup_check("satisfaction_mean")
+        >>> list(check.columns)
+        ['policy', 'series', 'mser5_days', 'warmup_days', 'warmup_long_enough']
+        >>> check["policy"].tolist()
+        ['baseline', 'crm_routing']
+        """
         from simbranch.run import run
 
+        if series not in WARMUP_SERIES:
+            raise ValueError(f"no daily series {series!r}; series: {', '.join(WARMUP_SERIES)}")
+        self._check_replication(replication)
         base = self._scenario_at(scenario)
         rows = []
         for policy in self.policies:
@@ -247,7 +579,9 @@ class Comparison:
         return frame
 
     def plot(self, kind: str = "forest", **kwargs: Any) -> Figure:
-        """A figure of this comparison (`simbranch.plots`), by `kind`:
+        """Draw a figure of this comparison (`simbranch.plots`).
+
+        By `kind`:
 
         - "forest": differences from the baseline with CIs (`plots.forest` of `paired(kpis=, baseline=, ...)`);
         - "kpis": KPI means per policy with CIs (`plots.kpi_bars` of `summary(kpis=)`);
@@ -256,6 +590,38 @@ class Comparison:
         - "tradeoff": `y` against `x` (default profit against satisfaction_mean) with the Pareto front;
         - "distributions" / "scatter": clients and AMs of `rerun(policy, replication)` for `policies=`
           (default the baseline and the next policies, 4 in all).
+
+        Parameters
+        ----------
+        kind : {"forest", "kpis", "time", "tradeoff", "distributions", "scatter"}
+            The figure.
+        **kwargs
+            Passed on to `simbranch.plots.plot_comparison`: ``lang`` ("en" or "zh"), ``currency``
+            and the options of the kind above.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (not shown; save it with ``savefig``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown kind or language, or a KPI, policy or series the comparison does not
+            have.
+        TypeError
+            For an option the kind does not take.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+        >>> fig = cmp.plot("forest", kpis=["satisfaction_mean", "sales_count"])
+        >>> fig.savefig("forest.png")
+        >>> len(fig.axes) >= 1
+        True
         """
         from simbranch.plots import plot_comparison
 
@@ -333,6 +699,18 @@ def run_experiment(specs: list[RunSpec], executor: ExecutorLike = None, store: s
             db.close()
 
 
+def _checked_auto_kpis(auto_kpis: Sequence[str] | str, scenario: Scenario) -> list[str]:
+    """`auto_kpis` as a list of KPIs a run of `scenario` reports (one name is a list of one), or a
+    ValueError naming those it does not and the KPIs it does: checked before any run."""
+    chosen = [auto_kpis] if isinstance(auto_kpis, str) else list(auto_kpis)
+    known = kpi_names(scenario)
+    unknown = [k for k in chosen if k not in known]
+    if not chosen or unknown:
+        what = f"no KPI {', '.join(map(repr, unknown))}" if unknown else "no KPI given"
+        raise ValueError(f"auto_kpis: {what}; KPIs: {', '.join(known)}")
+    return chosen
+
+
 def _progress(total: int, enabled: bool) -> Any:
     if not enabled or total == 0:
         return None
@@ -366,6 +744,73 @@ def compare(scenario: Scenario | Sequence[Scenario], policies: Sequence[Policy |
     cost 900 runs per policy). `replications="auto"` (one scenario only) adds replications until every
     policy's `auto_kpis` have a 95 % CI half-width within `target_rel_ci` of their mean
     (sequential procedure after Hoad, Robinson & Davies 2010), up to `max_replications`.
+
+    Parameters
+    ----------
+    scenario : Scenario or sequence of Scenario
+        The branch, or draws of its uncertain parameters.
+    policies : sequence of Policy, str or Path, optional
+        The policies to compare with the baseline (the scenario's own levers, which always runs,
+        first): `Policy` objects, preset names (`simbranch.policies`) or policy files.
+    replications : int or "auto", optional
+        Replications per scenario (default 30 on one scenario, `SCENARIO_REPLICATIONS` on
+        several), or "auto" (one scenario only).
+    seed : int
+        The experiment's seed: replication r of every policy runs on the same seed derived from it.
+    executor : {None, "process", "serial"}, concurrent.futures.Executor or distributed.Client
+        Where the runs run: None or "process" for a local process pool over every core, "serial"
+        for this process, or an executor or Dask client of your own.
+    store : str or Path, optional
+        An SQLite result store (`ResultStore`): finished runs are kept there as they come, and
+        the same call again runs only what it does not hold (resume after a crash, or more
+        replications later).
+    progress : bool
+        Whether to show a progress bar (on standard error).
+    target_rel_ci : float
+        With ``replications="auto"``: the CI half-width wanted, as a share of the mean.
+    auto_kpis : sequence of str
+        With ``replications="auto"``: the KPIs whose CI must be that narrow.
+    max_replications : int
+        With ``replications="auto"``: the most replications to run.
+
+    Returns
+    -------
+    Comparison
+        Every run in `table` (the runs that raised in `failures`), statistics on demand.
+
+    Raises
+    ------
+    TypeError
+        When `scenario` is neither a Scenario nor a sequence of Scenarios.
+    ValueError
+        For an empty sequence of scenarios; replications, max_replications or a seed that is not a
+        whole number in range; "auto" on several scenarios; with ``replications="auto"``, an
+        `auto_kpis` the runs do not report (checked before any run); an unknown executor; two
+        policies of one name, or a `Policy` that changes more than levers.
+    ScenarioError
+        For a policy that is no preset and no readable policy file, or that the scenario refuses.
+    StoreError
+        When the store cannot be opened or written (not a store, a newer schema, a full disk).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> cmp.table.groupby("policy").size().to_dict()
+    {'baseline': 2, 'crm_routing': 2}
+    >>> cmp.paired(kpis=["satisfaction_mean"])[["policy", "kpi", "n"]].to_numpy().tolist()
+    [['crm_routing', 'satisfaction_mean', 2]]
+
+    With a store, the same call again runs nothing and gives the same numbers:
+
+    >>> first = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", store="runs.db",
+    ...                    progress=False)
+    >>> again = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", store="runs.db",
+    ...                    progress=False)
+    >>> again.table["satisfaction_mean"].equals(first.table["satisfaction_mean"])
+    True
     """
     scenarios = _as_scenarios(scenario)
     seed = check_seed(seed)
@@ -387,6 +832,7 @@ def compare(scenario: Scenario | Sequence[Scenario], policies: Sequence[Policy |
         replications = REPLICATIONS
     if replications == "auto":
         check_replications(max_replications, "max_replications")
+        auto_kpis = _checked_auto_kpis(auto_kpis, scenario)
     else:
         replications = check_replications(replications)
     experiment = f"compare:{seed}"

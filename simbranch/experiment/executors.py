@@ -17,7 +17,7 @@ import concurrent.futures as cf
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any, NoReturn
 
 from simbranch.experiment.design import RunSpec
@@ -80,7 +80,7 @@ def _named_executor(name: str) -> NoReturn:
                      "concurrent.futures.Executor or a distributed.Client")
 
 
-def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Iterator[dict[str, Any]]:
+def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Generator[dict[str, Any], None, None]:
     """Run every spec and yield its record as it finishes (in completion order)."""
     rules = _user_rules(specs)
     if executor == "serial":
@@ -104,10 +104,10 @@ def execute_all(specs: Sequence[RunSpec], executor: ExecutorLike = None) -> Iter
     try:
         while True:
             while len(in_flight) < limit:
-                spec = next(pending, None)
-                if spec is None:
+                queued = next(pending, None)
+                if queued is None:
                     break
-                in_flight.add(executor.submit(execute, spec, rules))
+                in_flight.add(executor.submit(execute, queued, rules))
             if not in_flight:
                 return
             done, in_flight = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)

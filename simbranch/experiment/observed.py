@@ -37,7 +37,37 @@ _BRANCH_KEYS = ("name", "description")
 
 @dataclass(frozen=True)
 class Observed:
-    """Observed KPIs of one branch: `values` maps a KPI name to (value, sd)."""
+    """Observed KPIs of one branch, each with its uncertainty: the data a calibration fits.
+
+    `load_observed` reads one from a file and checks it; `calibrate` also takes a mapping,
+    checked the same way. The KPIs are as a run reports them: the same names, units and
+    measured horizon.
+
+    Parameters
+    ----------
+    values : dict of str to tuple of (float, float)
+        From a KPI name (`simbranch.kpi_names`) to its observed (value, sd), where sd is the
+        standard deviation of the observation: sampling error, or how far the number is trusted.
+    name : str, optional
+        The branch the data are about.
+    description : str, optional
+        Where the data come from.
+    source : str, optional
+        The file read ("" if built in code); not part of equality.
+
+    Raises
+    ------
+    TypeError
+        If `values` is missing (nothing else is checked here: `load_observed` checks a file's
+        KPI names, values and standard deviations).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> data = sb.Observed({"nps": (15.0, 4.0), "client_churn_rate": (0.11, 0.01)}, name="Riverside")
+    >>> len(data), data.values["nps"]
+    (2, (15.0, 4.0))
+    """
 
     values: dict[str, tuple[float, float]]
     name: str = ""
@@ -46,7 +76,21 @@ class Observed:
 
     @property
     def frame(self) -> pd.DataFrame:
-        """One row per KPI: value, sd and the coefficient of variation sd / |value|."""
+        """The observed KPIs as a table: value, sd and the coefficient of variation sd / abs(value).
+
+        One row per KPI, indexed by ``kpi``; the coefficient of variation is NaN for a value of
+        0. It shows at a glance which observations are precise enough to inform a calibration.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> data = sb.Observed({"nps": (15.0, 4.0), "client_churn_rate": (0.11, 0.01)})
+        >>> data.frame.round(3)
+                           value    sd     cv
+        kpi
+        nps                15.00  4.00  0.267
+        client_churn_rate   0.11  0.01  0.091
+        """
         df = pd.DataFrame.from_dict(self.values, orient="index", columns=["value", "sd"])
         df.index.name = "kpi"
         df["cv"] = df["sd"] / df["value"].abs().where(df["value"] != 0)
@@ -61,7 +105,56 @@ class Observed:
 
 
 def load_observed(path: str | Path, scenario: Scenario | None = None) -> Observed:
-    """Read and validate an observed-data TOML file (KPI names checked against `scenario`'s KPIs)."""
+    """Read and validate an observed-data TOML file.
+
+    The file has an optional ``[branch]`` table (``name``, ``description``) and an
+    ``[observed]`` table of ``KPI = { value = ..., sd = ... }`` (this module's documentation shows
+    one; simbranch/scenarios/observed/example.toml is a fictional branch's). Every problem is
+    reported at once, as for a scenario file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The observed-data file.
+    scenario : Scenario, optional
+        The scenario the data will be compared with: its tiers name the per-tier KPIs allowed
+        (`simbranch.kpi_names`); the default scenario's if None.
+
+    Returns
+    -------
+    Observed
+        The observed KPIs, with the branch's name and description and `source` set to the file.
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read or is not valid TOML, has a section other than branch and
+        observed, no ``[observed]`` table or an empty one, a KPI that a run of `scenario` does
+        not report, or an entry that is not a finite value with an sd above 0.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from pathlib import Path
+    >>> _ = Path("observed.toml").write_text('''
+    ... [branch]
+    ... name = "Riverside"
+    ...
+    ... [observed]
+    ... nps = { value = 15.0, sd = 4.0 }
+    ... client_churn_rate = { value = 0.11, sd = 0.01 }
+    ... ''')
+    >>> data = sb.load_observed("observed.toml")
+    >>> data.name, sorted(data.values)
+    ('Riverside', ['client_churn_rate', 'nps'])
+    >>> _ = Path("wrong.toml").write_text("[observed]\\nnps = { value = 15.0, sd = 0 }\\n")
+    >>> try:
+    ...     sb.load_observed("wrong.toml")
+    ... except sb.ScenarioError as error:
+    ...     print(error)
+    wrong.toml: 1 problem
+      observed.nps.sd = 0: must be above 0 (the observation's standard deviation)
+    """
     source = str(path)
     data = _read_toml(path)
     problems: list[tuple[str, Any, str]] = []

@@ -78,6 +78,62 @@ class Robustness:
     of draws where it is the best and mean rank; `best_policy` is the overall best (best expected
     value) and `best_share` the share of draws in which it is the best. `sensitivity()` says which
     assumptions matter most.
+
+    Parameters
+    ----------
+    method : str
+        The sample: "lhs" or "sobol" (`METHODS`).
+    ranges : dict
+        The sampled assumptions: dotted path -> ``(low, high)`` or a list of values.
+    design : pandas.DataFrame
+        One row per draw (above).
+    comparison : Comparison
+        Every policy on every draw (above).
+    kpis : list of str
+        The KPIs the conclusions are about; the first ranks the policies.
+    effects : pandas.DataFrame
+        One row per draw, policy and KPI (above).
+    shares : pandas.DataFrame
+        Per policy and KPI, how the effect holds across the draws (above).
+    ranking : pandas.DataFrame
+        Each policy's mean and rank in each draw (above).
+    stability : pandas.DataFrame
+        Per policy its expected value, overall rank, share of draws where it is the best and
+        mean rank (above).
+    best_policy : str or None
+        The overall best policy (None when no draw has its runs).
+    best_share : float
+        The share of draws in which `best_policy` is the best.
+    replications : int
+        Replications of every policy in every draw.
+    seed : int
+        The study's seed (sample, replications and the bootstrap of `sensitivity`).
+    problem : dict, optional
+        The SALib problem of the ranges (num_vars, names, bounds).
+    samples : numpy.ndarray, optional
+        The draws in the problem's units, one row each.
+    provenance : dict, optional
+        What reproduces the study: seed, model fingerprint, package versions, method and n.
+
+    Raises
+    ------
+    TypeError
+        When a required field is missing. The fields are not checked: `robustness` builds a
+        Robustness.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> rob = sb.robustness(scenario, ["crm_routing"], n=3, parameters=["clients.satisfaction.initial_mean"],
+    ...                     replications=1, kpi="satisfaction_mean", executor="serial", progress=False)
+    >>> rob.design.columns.tolist(), rob.n
+    (['draw', 'clients.satisfaction.initial_mean'], 3)
+    >>> rob.shares[["policy", "kpi", "n_draws"]].to_numpy().tolist()
+    [['crm_routing', 'satisfaction_mean', 3]]
+    >>> rob.best_policy in ("baseline", "crm_routing"), 0 <= rob.best_share <= 1
+    (True, True)
     """
 
     method: str
@@ -99,30 +155,116 @@ class Robustness:
 
     @property
     def kpi(self) -> str:
-        """The KPI of the ranking (the first of `kpis`)."""
+        """The KPI of the ranking (the first of `kpis`).
+
+        Returns
+        -------
+        str
+            The KPI's name.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> rob = sb.robustness(scenario, ["crm_routing"], n=3, parameters=["clients.satisfaction.initial_mean"],
+        ...                     replications=1, kpi="satisfaction_mean", executor="serial", progress=False)
+        >>> rob.kpi
+        'satisfaction_mean'
+        """
         return self.kpis[0]
 
     @property
     def n(self) -> int:
-        """The number of draws."""
+        """The number of draws.
+
+        Returns
+        -------
+        int
+            The rows of `design`.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> rob = sb.robustness(scenario, ["crm_routing"], n=3, parameters=["clients.satisfaction.initial_mean"],
+        ...                     replications=1, kpi="satisfaction_mean", executor="serial", progress=False)
+        >>> rob.n
+        3
+        """
         return len(self.design)
 
     @property
     def parameters(self) -> list[str]:
+        """The sampled assumptions: the dotted paths of `ranges`, in order.
+
+        Returns
+        -------
+        list of str
+            The keys of `ranges`.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> rob = sb.robustness(scenario, ["crm_routing"], n=3, parameters=["clients.satisfaction.initial_mean"],
+        ...                     replications=1, kpi="satisfaction_mean", executor="serial", progress=False)
+        >>> rob.parameters
+        ['clients.satisfaction.initial_mean']
+        """
         return list(self.ranges)
 
     @property
     def policies(self) -> list[Policy]:
+        """The policies compared, the baseline first (those of `comparison`).
+
+        Returns
+        -------
+        list of Policy
+            The baseline, then each policy given.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> rob = sb.robustness(scenario, ["crm_routing"], n=3, parameters=["clients.satisfaction.initial_mean"],
+        ...                     replications=1, kpi="satisfaction_mean", executor="serial", progress=False)
+        >>> [policy.name for policy in rob.policies]
+        ['baseline', 'crm_routing']
+        """
         return self.comparison.policies
 
     @property
     def failures(self) -> pd.DataFrame:
-        """The runs that raised, with their draw (`scenario`), policy, replication, seed and error."""
+        """The runs that raised, with their draw (`scenario`), policy, replication, seed and error.
+
+        Run the same call with the same store to retry them.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per failed run: policy, scenario, replication, spawn_key, seed and error.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> rob = sb.robustness(scenario, ["crm_routing"], n=3, parameters=["clients.satisfaction.initial_mean"],
+        ...                     replications=1, kpi="satisfaction_mean", executor="serial", progress=False)
+        >>> len(rob.failures)
+        0
+        >>> list(rob.failures.columns)
+        ['policy', 'scenario', 'replication', 'spawn_key', 'seed', 'error']
+        """
         return self.comparison.failures
 
     def sensitivity(self, kpi: str | None = None, *, num_resamples: int = 100, conf_level: float = 0.95,
                     ) -> pd.DataFrame:
-        """Which assumptions the effects and the ranking depend on most: RBD-FAST first-order indices.
+        """Return which assumptions the effects and the ranking depend on most (RBD-FAST indices).
 
         One block of rows per output, in `output`: the effect of each policy on `kpi` (default the
         ranking's KPI; "effect of <policy>", the per-draw paired mean difference from the
@@ -152,9 +294,54 @@ class Robustness:
         (`comparison.paired()`); more replications per draw sharpen the indices when the effects
         are small against the noise (a policy whose effect no assumption moves then has S1 near 0
         for every assumption, rather than NaN).
-        """
-        from simbranch.analysis.sensitivity import rbd_fast_indices
 
+        Parameters
+        ----------
+        kpi : str, optional
+            The KPI of the effects (default the ranking's, `kpi`).
+        num_resamples : int
+            Bootstrap resamples of S1_conf.
+        conf_level : float
+            Confidence level of S1_conf.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per output and assumption: output, parameter, S1, S1_conf, rank and n_draws.
+
+        Raises
+        ------
+        ValueError
+            For a KPI the runs do not report, a `num_resamples` that is not a whole number of at
+            least 2, or a `conf_level` not between 0 and 1.
+
+        Warns
+        -----
+        SmallSampleWarning
+            With fewer than 64 draws (`simbranch.analysis.sensitivity`: the advised size and why).
+
+        Examples
+        --------
+        With 3 draws the indices come with a warning (64 or more are advised):
+
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> rob = sb.robustness(scenario, ["crm_routing"], n=3, parameters=["clients.satisfaction.initial_mean"],
+        ...                     replications=1, kpi="satisfaction_mean", executor="serial", progress=False)
+        >>> import warnings
+        >>> from simbranch.analysis.sensitivity import SmallSampleWarning
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     indices = rob.sensitivity()
+        >>> indices["output"].unique().tolist()
+        ['effect of crm_routing', 'ranking margin']
+        >>> list(indices.columns), any(issubclass(w.category, SmallSampleWarning) for w in caught)
+        (['output', 'parameter', 'S1', 'S1_conf', 'rank', 'n_draws'], True)
+        """
+        from simbranch.analysis.sensitivity import check_bootstrap, rbd_fast_indices
+
+        check_bootstrap(num_resamples, conf_level)
         kpi = kpi or self.kpi
         if kpi not in self.comparison.table.columns:
             raise ValueError(f"no KPI {kpi!r}; KPIs: {', '.join(kpi_names(self.comparison.scenario))}")
@@ -184,13 +371,48 @@ class Robustness:
         return pd.concat(frames, ignore_index=True)
 
     def plot(self, kind: str = "effects", **kwargs: Any) -> Figure:
-        """A figure of this robustness study (`simbranch.plots`), by `kind`:
+        """Draw a figure of this robustness study (`simbranch.plots`).
+
+        By `kind`:
 
         - "effects": each policy's effect in every draw, with its median, 5-95 % range and the share
           of draws in which it beats the baseline, one panel per KPI (`kpis=`, default `kpis`);
         - "ranking": the share of draws in which each policy is the best, and its mean rank;
         - "sensitivity": the RBD-FAST indices of `sensitivity(kpi=)` for the `top=` (default 10)
           most influential assumptions of each output (`outputs=` picks some).
+
+        Parameters
+        ----------
+        kind : {"effects", "ranking", "sensitivity"}
+            The figure.
+        **kwargs
+            Passed on to `simbranch.plots.plot_robustness`: ``lang`` ("en" or "zh"), ``currency``
+            and the options of the kind above.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (not shown; save it with ``savefig``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown kind, language, KPI or output, or sensitivity bars with no index to
+            draw.
+        TypeError
+            For an option the kind does not take.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> rob = sb.robustness(scenario, ["crm_routing"], n=3, parameters=["clients.satisfaction.initial_mean"],
+        ...                     replications=1, kpi="satisfaction_mean", executor="serial", progress=False)
+        >>> fig = rob.plot("effects")
+        >>> fig.savefig("effects.png")
+        >>> len(fig.axes) >= 1
+        True
         """
         from simbranch.plots import plot_robustness
 
@@ -221,7 +443,7 @@ def robustness(scenario: Scenario, policies: Sequence[Policy | str | Path] | Non
                parameters: Mapping[str, Any] | Sequence[str] | None = None, method: str = "lhs",
                replications: int = 2, seed: int = 0, executor: ExecutorLike = None, store: str | Path | None = None,
                progress: bool = True, kpi: str | Sequence[str] = "profit") -> Robustness:
-    """How a comparison of policies holds across the plausible ranges of the assumptions.
+    """Measure how a comparison of policies holds across the plausible ranges of the assumptions.
 
     Draws `n` points of `parameters` (default: every assumed coefficient's plausible range,
     `simbranch.assumptions.assumed_ranges(scenario)`; or a list of some of those paths; or a
@@ -242,6 +464,67 @@ def robustness(scenario: Scenario, policies: Sequence[Policy | str | Path] | Non
     fields raises `ScenarioError` naming the draw and its values. A run that fails (wide ranges
     can make a branch no model run survives) is reported in `failures`, and the statistics use
     the draws that have their runs.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The branch.
+    policies : sequence of Policy, str or Path
+        The policies to compare with the baseline (at least one): `Policy` objects, preset
+        names or policy files.
+    n : int
+        The number of draws (at least 2; 64 or more to rank assumptions; a power of 2 for
+        "sobol").
+    parameters : mapping or sequence of str, optional
+        The assumptions to sample (above; default every declared range).
+    method : {"lhs", "sobol"}
+        The sample.
+    replications : int
+        Replications of every policy in every draw.
+    seed : int
+        Seeds the sample, the replications and the bootstrap of `Robustness.sensitivity`.
+    executor : {None, "process", "serial"}, concurrent.futures.Executor or distributed.Client
+        Where the runs run, as in `compare`.
+    store : str or Path, optional
+        A result store, as in `compare`: the same call again runs nothing that is stored.
+    progress : bool
+        Whether to show a progress bar (on standard error).
+    kpi : str or sequence of str
+        The KPI, or KPIs, the conclusions are about; the first ranks the policies.
+
+    Returns
+    -------
+    Robustness
+        The draws, the comparison on them, and how its conclusions hold.
+
+    Raises
+    ------
+    TypeError
+        When `scenario` is not a Scenario.
+    ValueError
+        For an unknown method or KPI; `n` or `replications` not a positive integer, fewer than 2
+        draws, or "sobol" with `n` not a power of 2; no policy; an empty mapping, or a path without
+        a declared range; a malformed range; a seed that is not a whole number in range; an
+        unknown executor.
+    ScenarioError
+        For a range value a field refuses, a draw that breaks a check across fields (naming the
+        draw and its values), or a policy that is no preset and no readable policy file.
+    StoreError
+        When the store cannot be opened or written.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> rob = sb.robustness(scenario, ["crm_routing"], n=3, parameters=["clients.satisfaction.initial_mean"],
+    ...                     replications=1, kpi="satisfaction_mean", executor="serial", progress=False)
+    >>> rob.design.shape
+    (3, 2)
+    >>> rob.comparison.n_scenarios, len(rob.comparison.table)
+    (3, 6)
+    >>> rob.stability["policy"].iloc[0] == rob.best_policy  # the best expected value first
+    True
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"robustness() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
@@ -271,7 +554,8 @@ def robustness(scenario: Scenario, policies: Sequence[Policy | str | Path] | Non
     params = [_parse(path, spec, current) for path, spec in ranges.items()]
     for param in params:
         _check_values(scenario, param, what="robustness range")
-    problem = {"num_vars": len(params), "names": [p.path for p in params], "bounds": [p.bounds for p in params]}
+    problem: dict[str, Any] = {"num_vars": len(params), "names": [p.path for p in params],
+                               "bounds": [p.bounds for p in params]}
     samples = _sample(method, problem, n, seed)
     points = [{p.path: p.value(x) for p, x in zip(params, row, strict=True)} for row in samples]
     design = pd.DataFrame([{"draw": i, **point} for i, point in enumerate(points)], columns=["draw", *problem["names"]])

@@ -16,9 +16,16 @@ import pandas as pd
 from pydantic import ValidationError
 
 from simbranch.experiment.compare import SERIES_COLUMNS, Comparison, comparison_from_records
-from simbranch.experiment.design import MAX_REPLICATIONS, MAX_SEED, model_fingerprint, run_specs, scenario_specs
+from simbranch.experiment.design import (
+    MAX_REPLICATIONS,
+    MAX_SEED,
+    RunSpec,
+    model_fingerprint,
+    run_specs,
+    scenario_specs,
+)
 from simbranch.experiment.store import ResultStore, StoreError
-from simbranch.scenario import Policy, Scenario
+from simbranch.scenario import Policy, Scenario, ScenarioError
 
 __all__ = ["load_comparison", "saved_comparisons"]
 
@@ -92,10 +99,43 @@ def saved_comparisons(store: str | Path) -> pd.DataFrame:
 
 
 def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
-    """The comparison `name` (default: the newest) of a store, rebuilt from its stored runs.
+    """Return a comparison saved in a result store, rebuilt from its stored runs without running any.
 
-    Raises `StoreError` when the store holds no comparison, not that one, or not all of its runs
-    for this model version (run the same `compare` again to complete it).
+    ``compare(..., store=FILE)`` notes in the store what it compared; from that note the runs are
+    found again by their keys, so a report can be made later, on another machine, from the store
+    file alone. Runs made by another model version have other keys and are never mixed in.
+
+    Parameters
+    ----------
+    store : str or pathlib.Path
+        The result store file that `compare` wrote to.
+    name : str, optional
+        The comparison's name in the store (`saved_comparisons` lists them); the newest if None.
+
+    Returns
+    -------
+    Comparison
+        The comparison, as `compare` returned it.
+
+    Raises
+    ------
+    simbranch.experiment.StoreError
+        If the file is not a result store, holds no comparison or not that one, its note is not
+        one `compare` writes, or it lacks some of the comparison's runs for this model version
+        (running the same `compare` with this store completes it).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> ran = sb.compare(scenario, policies=["crm_routing"], replications=2, seed=1, executor="serial",
+    ...                  store="runs.sqlite", progress=False)
+    >>> loaded = sb.load_comparison("runs.sqlite")
+    >>> loaded.table["policy"].unique().tolist()
+    ['baseline', 'crm_routing']
+    >>> loaded.table["wait_mean_h"].equals(ran.table["wait_mean_h"])
+    True
     """
     with _open(store) as db:
         notes = {key: _check_note(store, key, note) for key, note in db.meta(_PREFIX).items()}
@@ -110,10 +150,15 @@ def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
             raise StoreError(f"{store}: no comparison {name!r}; it holds: {known}")
         note = notes[key]
         policies, scenarios = _note_objects(store, key, note)
-        if "scenarios" in note:  # a comparison on several scenarios
-            specs = scenario_specs(scenarios, policies, range(note["replications"]), note["seed"], SERIES_COLUMNS)
-        else:
-            specs = run_specs(scenarios[0], policies, range(note["replications"]), note["seed"], SERIES_COLUMNS)
+        try:
+            if "scenarios" in note:  # a comparison on several scenarios
+                specs = scenario_specs(scenarios, policies, range(note["replications"]), note["seed"],
+                                       SERIES_COLUMNS)
+            else:
+                specs = run_specs(scenarios[0], policies, range(note["replications"]), note["seed"], SERIES_COLUMNS)
+        except ScenarioError as exc:  # a noted policy that does not fit the noted scenario
+            raise StoreError(f"{store}: the note of comparison {key.removeprefix(_PREFIX)!r} holds a policy that "
+                             f"does not fit its scenario: {_misfit(scenarios, policies, exc)}") from None
         records = db.records({s.key for s in specs}, with_series=True)
         others = {fp: n for fp, n in db.fingerprints(f"compare:{note['seed']}").items() if fp != model_fingerprint()}
     if len(records) < len(specs):
@@ -124,10 +169,35 @@ def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
                          f"({model_fingerprint()}){older}; running the same comparison with this store completes it")
     order = {s.key: i for i, s in enumerate(specs)}
     records.sort(key=lambda r: order[r["key"]])
+    _check_records_match(store, specs, records)
     return comparison_from_records(scenarios, policies, records, note["seed"])
+
+
+def _misfit(scenarios: list[Scenario], policies: list[Policy], exc: ScenarioError) -> str:
+    """Which policy does not fit which scenario, and its first problem, in words."""
+    for scenario in scenarios:
+        for policy in policies[1:]:  # the baseline is the scenario itself
+            try:
+                scenario.with_policy(policy)
+            except ScenarioError as problem:
+                path, value, what = problem.problems[0]
+                return f"{policy.name}: {path} = {value!r}: {what}"
+    return str(exc)
+
+
+def _check_records_match(store: str | Path, specs: list[RunSpec], records: list[dict[str, Any]]) -> None:
+    """Runs are found by key, a hash of their policy, draw, replication and seed: a run whose own columns
+    say otherwise was edited, and would be paired or labelled wrongly."""
+    for spec, record in zip(specs, records, strict=True):
+        for column in ("policy", "point", "replication", "seed"):
+            if record.get(column) != getattr(spec, column):
+                raise StoreError(f"{store}: run {spec.key} has {column} = {record.get(column)!r}, but its key is "
+                                 f"that of {column} = {getattr(spec, column)!r}: the store was edited by hand")
 
 
 def _open(store: str | Path) -> ResultStore:
     if not Path(store).is_file():
         raise StoreError(f"{store}: no such result store")
+    if Path(store).stat().st_size == 0:  # opening it would make it a store: a report must not write
+        raise StoreError(f"{store}: an empty file, not a result store (nothing was ever stored in it)")
     return ResultStore(store)

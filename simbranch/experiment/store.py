@@ -17,8 +17,10 @@ older simbranch is upgraded when opened, one of a newer simbranch is refused.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -70,13 +72,46 @@ class StoreError(RuntimeError):
 
 
 class ResultStore:
-    """Append-only store of run records, safe against kills, concurrent writers and readers, and a full disk."""
+    """Append-only store of run records, safe against kills, concurrent writers and readers, and a full disk.
+
+    `compare`, `sweep`, `calibrate` and `robustness` write their runs into one when given
+    ``store=``, and read back what it holds instead of running it again. Opening a store creates
+    it (and its folder) if missing, upgrades one of an older simbranch, and refuses one of a newer
+    simbranch or a file that is not a store. When the store can be read but not written (a full
+    disk, or a read-only file, folder or mount), it opens for reading only and `read_only` says
+    why; otherwise `read_only` is None. Use it as a context manager, or `close` it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The SQLite file of the store.
+
+    Raises
+    ------
+    StoreError
+        When `path` is a folder, not a result store, written by a newer simbranch, or cannot be
+        opened (its folder cannot be made, the disk is full and the store is not readable as it
+        is, ...).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, replications=2, executor="serial", store="runs.db", progress=False)
+    >>> with sb.ResultStore("runs.db") as store:
+    ...     table = store.table()
+    ...     reading_only = store.read_only
+    >>> len(table), reading_only is None
+    (2, True)
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._db: sqlite3.Connection | None = None
         #: Why nothing can be written, when the store could only be opened for reading (a full disk), else None.
         self.read_only: str | None = None
+        self._full = False  # whether reading only is for a full disk (else a read-only file, folder or mount)
         if self.path.is_dir():
             raise StoreError(f"{self.path}: a folder, not a result store file")
         try:
@@ -99,17 +134,22 @@ class ResultStore:
             if _is_not_a_database(exc):
                 raise StoreError(f"{self.path}: not a simbranch result store ({exc})") from None
             full = _disk_full(exc, self.path)
-            if full and self._open_for_reading():
+            cannot_write = full or _cannot_write(exc, self.path)
+            if cannot_write and self._open_for_reading():
+                self._full = full
                 self.read_only = f"{_reason(exc, self.path)}, so the store was opened for reading only"
                 return
             raise StoreError(f"{self.path}: cannot open the result store: {_reason(exc, self.path)}"
-                             + ("; free some space and run the same command again" if full else "")) from None
+                             + ("; free some space and run the same command again" if full else "")
+                             + (_LEFTOVER_LOG if cannot_write and not full and _has_log(self.path) else "")) from None
+        if not _writable(self.path):
+            self.read_only = ("the store file is read-only (no permission to write it), so it was opened for "
+                              "reading only")
 
     def _open_for_reading(self) -> bool:
         """On a full disk SQLite cannot make the files it reads through (`-wal`, `-shm`); when every committed
         run is in the database file itself (no write-ahead log left over), it is read directly instead."""
-        wal = Path(f"{self.path}-wal")
-        if not self.path.is_file() or (wal.exists() and wal.stat().st_size > 0):
+        if not self.path.is_file() or _has_log(self.path):
             return False
         try:
             self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
@@ -223,6 +263,17 @@ class ResultStore:
             raise StoreError(f"{self.path}: cannot read the result store: {_reason(exc)}") from None
 
     def close(self) -> None:
+        """Close the store's connection (closing again does nothing).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> store = sb.ResultStore("runs.db")
+        >>> len(store.keys())
+        0
+        >>> store.close()
+        >>> store.close()
+        """
         if self._db is not None:
             db, self._db = self._db, None
             db.close()
@@ -236,9 +287,43 @@ class ResultStore:
     # ------------------------------------------------------------------ writing
 
     def add(self, record: dict[str, Any], experiment: str) -> None:
-        """Store one finished run and its daily series in one transaction (replacing a failed attempt
-        with the same key). Raises `StoreError` when it cannot (disk full, read-only, locked for over
-        a minute); the runs stored before stay readable."""
+        """Store one finished run and its daily series in one transaction.
+
+        A run stored before under the same key (a failed attempt) is replaced. When the run
+        cannot be stored, the runs stored before stay readable.
+
+        Parameters
+        ----------
+        record : dict
+            A run's record, as the experiments make them and `records` gives them back: key,
+            policy, point, replication, seed, params, status, error, kpis, fingerprint and
+            wall_time_s, optionally host, provenance and series (the daily series).
+        experiment : str
+            The experiment the run belongs to (e.g. "compare:0"; `fingerprints` counts by it).
+
+        Raises
+        ------
+        StoreError
+            When the run cannot be stored: the store is closed or open for reading only, the disk
+            is full, or another process kept it locked for over a minute.
+        KeyError
+            For a record without one of the fields above.
+        TypeError
+            For parameters, KPIs, provenance or series that are not plain JSON.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, replications=2, executor="serial", store="runs.db", progress=False)
+        >>> with sb.ResultStore("runs.db") as source, sb.ResultStore("copy.db") as copy:
+        ...     for record in source.records(with_series=True):
+        ...         copy.add(record, record["experiment"])
+        ...     copied = copy.keys(with_series=True)
+        >>> copied == set(cmp.table["key"])
+        True
+        """
         row = (
             record["key"], experiment, record["policy"], record["point"], record["replication"],
             record["seed"], json.dumps(record["params"], sort_keys=True), record["status"], record["error"],
@@ -260,7 +345,35 @@ class ResultStore:
             raise StoreError(self._write_failure(f"cannot store {what}", exc)) from None
 
     def set_meta(self, name: str, value: Any) -> None:
-        """Note `value` (plain JSON) under `name`, replacing an earlier note."""
+        """Note `value` (plain JSON) under `name`, replacing an earlier note.
+
+        Experiments note what they were (`compare` notes its scenario, policies and seed so that
+        `load_comparison` can rebuild it); `meta` reads the notes back.
+
+        Parameters
+        ----------
+        name : str
+            The note's name.
+        value : object
+            Plain JSON: numbers, text, booleans, None, lists and dicts of them.
+
+        Raises
+        ------
+        StoreError
+            When the note cannot be written (the store is closed or open for reading only, the
+            disk is full, or it stayed locked for over a minute).
+        TypeError
+            For a value that is not plain JSON.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> with sb.ResultStore("notes.db") as store:
+        ...     store.set_meta("note:purpose", {"by": "analyst", "why": "a trial"})
+        ...     notes = store.meta("note:")
+        >>> notes
+        {'note:purpose': {'by': 'analyst', 'why': 'a trial'}}
+        """
         text = json.dumps(value)
         self.require_writable(f"cannot note {name!r}")
         try:
@@ -270,10 +383,30 @@ class ResultStore:
             raise StoreError(self._write_failure(f"cannot note {name!r}", exc)) from None
 
     def require_writable(self, what: str) -> None:
-        """Raise `StoreError` saying `what` cannot be done when the store is open for reading only (a full disk):
-        an experiment calls this before its first run rather than after it."""
+        """Raise `StoreError` saying `what` cannot be done when the store is open for reading only.
+
+        The store reads only on a full disk or where it cannot be written (`read_only` says
+        why): an experiment calls this before its first run rather than after it.
+
+        Parameters
+        ----------
+        what : str
+            What cannot be done, for the message (e.g. "cannot store the 12 runs still to do").
+
+        Raises
+        ------
+        StoreError
+            When the store is open for reading only, saying `what`, why and what to do.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> store = sb.ResultStore("runs.db")
+        >>> store.require_writable("cannot store the runs")  # writable: nothing happens
+        >>> store.close()
+        """
         if self.read_only is not None:
-            raise StoreError(self._failure(what, self.read_only, full=True))
+            raise StoreError(self._failure(what, self.read_only, full=self._full))
 
     def _write_failure(self, what: str, exc: sqlite3.Error) -> str:
         return self._failure(what, _reason(exc, self.path), full=_disk_full(exc, self.path))
@@ -284,17 +417,51 @@ class ResultStore:
             stored = f"The {count} run{'s' if count != 1 else ''} stored before stay readable"
         except (sqlite3.Error, StoreError):
             stored = "What was stored before stays readable"
-        then = ("free some space and run the same command again: it resumes with the runs not stored yet"
-                if full else "run the same command again to resume")
+        if full:
+            then = "free some space and run the same command again: it resumes with the runs not stored yet"
+        elif self.read_only is not None:
+            then = ("make the store writable (or copy it to a folder where it can be written, or name another "
+                    "--store) and run the same command again: it resumes with the runs not stored yet")
+        else:
+            then = "run the same command again to resume"
         return f"{self.path}: {what}: {reason}. {stored}; {then}"
 
     # ------------------------------------------------------------------ reading
 
     def keys(self, status: str | None = "ok", with_series: bool = False) -> set[str]:
-        """Keys of the stored runs (by default the successful ones: failed runs are retried).
+        """Return the keys of the stored runs (by default the successful ones: failed runs are retried).
 
         `with_series` keeps only runs stored with their daily series (a comparison that plots
         over time reruns a run that a sweep stored without them).
+
+        Parameters
+        ----------
+        status : {"ok", "error", None}
+            The status of the runs wanted; None for every run (with `with_series`, None means
+            "ok").
+        with_series : bool
+            Whether to keep only the runs stored with their daily series.
+
+        Returns
+        -------
+        set of str
+            The runs' keys.
+
+        Raises
+        ------
+        StoreError
+            When the store is closed or cannot be read.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, replications=2, executor="serial", store="runs.db", progress=False)
+        >>> with sb.ResultStore("runs.db") as store:
+        ...     keys = store.keys()
+        >>> len(keys), keys == set(cmp.table["key"])
+        (2, True)
         """
         with self._reading() as db:
             if with_series:
@@ -307,13 +474,76 @@ class ResultStore:
             return {r[0] for r in rows}
 
     def meta(self, prefix: str = "") -> dict[str, Any]:
-        """Stored notes whose name starts with `prefix` (what experiments were run, the schema version, ...)."""
+        """Return the stored notes whose name starts with `prefix`.
+
+        The notes say what experiments were run, which simbranch created the store, its schema
+        version, and whatever `set_meta` noted.
+
+        Parameters
+        ----------
+        prefix : str
+            The start of the names wanted ("" for every note).
+
+        Returns
+        -------
+        dict
+            From a note's name to its value.
+
+        Raises
+        ------
+        StoreError
+            When the store is closed or cannot be read, or a note is not valid JSON (edited by
+            hand).
+        TypeError
+            For a `prefix` that is not a str.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> from simbranch.experiment.store import SCHEMA_VERSION
+        >>> with sb.ResultStore("runs.db") as store:
+        ...     notes = store.meta()
+        >>> sorted(notes)
+        ['created_by', 'schema_version']
+        >>> notes["schema_version"] == SCHEMA_VERSION
+        True
+        """
         with self._reading() as db:
             rows = db.execute("SELECT name, value FROM meta").fetchall()
         return {name: _json(value, f"note {name!r}", self.path) for name, value in rows if name.startswith(prefix)}
 
     def fingerprints(self, experiment: str | None = None) -> dict[str, int]:
-        """How many runs each model version (fingerprint) stored, in all or in one experiment."""
+        """Count the stored runs of each model version (fingerprint), in all or in one experiment.
+
+        Runs of another model version are never mixed into an experiment (the fingerprint is
+        part of a run's key); this says what a store holds.
+
+        Parameters
+        ----------
+        experiment : str, optional
+            The experiment the runs were stored under (e.g. "compare:0"); None for every run.
+
+        Returns
+        -------
+        dict of str to int
+            From a model fingerprint to its number of runs.
+
+        Raises
+        ------
+        StoreError
+            When the store is closed or cannot be read.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, replications=2, executor="serial", store="runs.db", progress=False)
+        >>> with sb.ResultStore("runs.db") as store:
+        ...     counts = store.fingerprints("compare:0")
+        >>> counts == {cmp.provenance["model"]: 2}
+        True
+        """
         with self._reading() as db:
             if experiment is None:
                 rows = db.execute("SELECT fingerprint, count(*) FROM runs GROUP BY fingerprint")
@@ -323,7 +553,43 @@ class ResultStore:
             return dict(rows.fetchall())
 
     def records(self, keys: Iterable[str] | None = None, with_series: bool = False) -> list[dict[str, Any]]:
-        """Stored records, all or those with the given keys; `with_series` adds each run's daily series."""
+        """Return the stored run records, all or those with the given keys.
+
+        Parameters
+        ----------
+        keys : iterable of str, optional
+            The keys of the runs wanted; None for every run.
+        with_series : bool
+            Whether to add each run's daily series (`series`, None for a run stored without).
+
+        Returns
+        -------
+        list of dict
+            One record per run, in the order they were stored: key, experiment, policy, point,
+            replication, seed, params, status, error, kpis, fingerprint, host, wall_time_s,
+            finished_at and provenance.
+
+        Raises
+        ------
+        StoreError
+            When the store is closed or cannot be read, or a stored run is not what `add` writes
+            (edited by hand or by another program; the message names the run and the field).
+        TypeError
+            For `keys` that are not an iterable.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, replications=2, executor="serial", store="runs.db", progress=False)
+        >>> with sb.ResultStore("runs.db") as store:
+        ...     records = store.records(with_series=True)
+        >>> [(r["policy"], r["replication"], r["status"]) for r in records]
+        [('baseline', 0, 'ok'), ('baseline', 1, 'ok')]
+        >>> len(records[0]["series"]["satisfaction_mean"])  # one value per day
+        5
+        """
         wanted = set(keys) if keys is not None else None
         out = []
         with self._reading() as db:
@@ -347,15 +613,77 @@ class ResultStore:
         return out
 
     def table(self) -> pd.DataFrame:
-        """Every stored run as a flat frame (keys, experiment, model fingerprint, parameters, KPIs), for other
-        tools; the fingerprint tells runs of different model versions apart."""
+        """Return every stored run as a flat frame, for other tools.
+
+        One row per run: its keys, experiment, model fingerprint, parameters and KPIs; the
+        fingerprint tells runs of different model versions apart.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per run, in the order they were stored.
+
+        Raises
+        ------
+        StoreError
+            When the store is closed or cannot be read, or a stored run is not what `add` writes.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, replications=2, executor="serial", store="runs.db", progress=False)
+        >>> with sb.ResultStore("runs.db") as store:
+        ...     table = store.table()
+        >>> len(table), {"experiment", "fingerprint", "satisfaction_mean"} <= set(table.columns)
+        (2, True)
+        """
         return records_to_frame(self.records(), store_columns=True)
 
     def export(self, path: str | Path) -> Path:
-        """Write the table as CSV or Parquet, by the file's suffix."""
+        """Write the table as CSV or Parquet, by the file's suffix.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file to write: CSV for a ``.csv`` suffix, Parquet for ``.parquet`` (in any case).
+
+        Returns
+        -------
+        Path
+            `path`.
+
+        Raises
+        ------
+        ValueError
+            For a suffix other than ``.csv`` and ``.parquet`` (checked before anything is read).
+        StoreError
+            When the store is closed or cannot be read, or a stored run is not what `add` writes.
+        OSError
+            When the file cannot be written (e.g. its folder does not exist).
+        ImportError
+            For Parquet, when neither pyarrow nor fastparquet is installed.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> cmp = sb.compare(scenario, replications=2, executor="serial", store="runs.db", progress=False)
+        >>> with sb.ResultStore("runs.db") as store:
+        ...     path = store.export("runs.csv")
+        >>> import pandas as pd
+        >>> len(pd.read_csv(path))
+        2
+        """
         path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".parquet"):
+            raise ValueError(f"cannot export to {path}: the suffix must be '.csv' or '.parquet', got "
+                             f"{path.suffix!r}")
         frame = self.table()
-        if path.suffix == ".parquet":
+        if suffix == ".parquet":
             frame.to_parquet(path)
         else:
             frame.to_csv(path, index=False)
@@ -412,7 +740,10 @@ def _check_record(rec: dict[str, Any], path: Path) -> None:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A float, or an int within the float's range (JSON integers have no bound: 10**400 is valid JSON)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, float) or (isinstance(value, int) and abs(value) <= sys.float_info.max)
 
 
 def _name(exc: sqlite3.Error) -> str:
@@ -429,6 +760,40 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 
 def _is_not_a_database(exc: sqlite3.Error) -> bool:
     return _name(exc).startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in str(exc)
+
+
+#: Why a store with runs still in its write-ahead log cannot be opened where nothing can be written.
+_LEFTOVER_LOG = ("; its write-ahead log (the -wal file next to it) holds runs not yet in the store file, which SQLite "
+                 "reads only where it can write: open it once in a writable folder (any simbranch command with "
+                 "--store) and it can be read anywhere after")
+
+
+def _has_log(path: Path) -> bool:
+    """Whether a write-ahead log with content sits next to the store (committed runs not yet in the file)."""
+    wal = Path(f"{path}-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the store file (permissions; a read-only mount fails to open instead)."""
+    return os.access(path, os.W_OK) if path.exists() else True
+
+
+def _cannot_write(exc: sqlite3.Error, path: Path) -> bool:
+    """A store that exists but cannot be written where it is: a read-only file, folder or mount (SQLite then
+    cannot make its -shm file, or refuses to write at all)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    name, text = _name(exc), str(exc)
+    refused = name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) or "readonly" in text or "unable to open" in text
+    return (refused and not os.access(path.parent, os.W_OK)) or _read_only_mount(path)
+
+
+def _read_only_mount(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _disk_full(exc: sqlite3.Error, path: Path) -> bool:
@@ -450,6 +815,8 @@ def _reason(exc: sqlite3.Error, path: Path | None = None) -> str:
     name, text = _name(exc), str(exc)
     if _is_full(exc) or (path is not None and _disk_full(exc, path)):
         return f"the disk is full ({text})"
+    if path is not None and _cannot_write(exc, path):
+        return f"the store's folder is read-only ({text})"
     if name.startswith("SQLITE_READONLY") or "readonly" in text:
         return f"the store is read-only ({text})"
     if _is_busy(exc):

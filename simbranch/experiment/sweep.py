@@ -161,6 +161,61 @@ class Sweep:
     `samples` the design in those units, one row per point (what SALib drew, or for a grid or your
     own design the points encoded, category i as i + 0.5), for use with SALib directly (for
     instance `simbranch.analysis.rbd_fast_indices(sw.problem, sw.samples, y)` on any design).
+
+    Parameters
+    ----------
+    method : str
+        The design's kind: one of `METHODS`, or "design" for your own points.
+    space : dict
+        The space swept: dotted scenario path -> ``(low, high)`` or a list of categories.
+    design : pandas.DataFrame
+        One row per point: `point` and the value of each parameter.
+    table : pandas.DataFrame
+        One row per finished run: point, policy, replication, seed, the parameters and the KPIs.
+    failures : pandas.DataFrame
+        The runs that raised: point, policy, replication, seed, the parameters and error.
+    policies : list of Policy
+        The policies every point ran under, the baseline first.
+    replications : int
+        Replications of every point.
+    seed : int
+        The sweep's seed (design, replications and the bootstrap of `sensitivity`).
+    problem : dict, optional
+        The SALib problem of the space (above).
+    samples : numpy.ndarray, optional
+        The design in SALib's units (above).
+    scenario : Scenario, optional
+        The scenario the points change.
+    provenance : dict, optional
+        What reproduces the sweep: seed, model fingerprint, package versions, method and size.
+    _params : list, optional
+        Internal: the parsed dimensions of the space, in order (`sweep` sets them).
+    _same_as : list of int, optional
+        Internal: per point, the first point equal to it (itself if none is), whose runs it
+        shares (`sweep` sets them).
+
+    Raises
+    ------
+    TypeError
+        When a required field is missing. The fields are not checked: `sweep` builds a Sweep.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> space = {"managers.count": (8, 10), "clients.satisfaction.initial_mean": (0.5, 0.8)}
+    >>> sw = sb.sweep(scenario, space, method="grid", n=2, executor="serial", progress=False)
+    >>> sw.design
+       point  managers.count  clients.satisfaction.initial_mean
+    0      0               8                                0.5
+    1      1               8                                0.8
+    2      2              10                                0.5
+    3      3              10                                0.8
+    >>> len(sw.table), len(sw.failures)
+    (4, 0)
+    >>> sw.problem["bounds"]
+    [[7.5, 10.5], [0.5, 0.8]]
     """
 
     method: str
@@ -181,19 +236,104 @@ class Sweep:
 
     @property
     def parameters(self) -> list[str]:
+        """The swept parameters: the dotted paths of the space, in its order.
+
+        Returns
+        -------
+        list of str
+            The keys of `space`.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> space = {"managers.count": (8, 10), "clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> sw = sb.sweep(scenario, space, method="grid", n=2, executor="serial", progress=False)
+        >>> sw.parameters
+        ['managers.count', 'clients.satisfaction.initial_mean']
+        """
         return list(self.space)
 
     @property
     def distinct_points(self) -> int:
-        """How many points of the design differ (each ran once; an equal point shares its runs)."""
+        """How many points of the design differ (each ran once; an equal point shares its runs).
+
+        Returns
+        -------
+        int
+            The number of distinct points, at most `n_points`.
+
+        Examples
+        --------
+        A Morris design puts a range on a grid of 4 levels, so its 10 trajectories of 2 points
+        repeat them:
+
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> space = {"clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> sm = sb.sweep(scenario, space, method="morris", n=10, executor="serial", progress=False)
+        >>> sm.n_points, sm.distinct_points
+        (20, 4)
+        """
         return len(set(self._same_as)) if self._same_as else self.n_points
 
     @property
     def n_points(self) -> int:
+        """The number of points of the design, equal points included.
+
+        Returns
+        -------
+        int
+            The rows of `design`.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> space = {"managers.count": (8, 10), "clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> sw = sb.sweep(scenario, space, method="grid", n=2, executor="serial", progress=False)
+        >>> sw.n_points  # 2 levels of each of 2 parameters
+        4
+        """
         return len(self.design)
 
     def point_means(self, kpi: str, policy: str | None = None) -> pd.Series:
-        """Mean of `kpi` over the replications of each point, in design order (NaN where no run has a value)."""
+        """Return the mean of `kpi` over the replications of each point, in design order.
+
+        Parameters
+        ----------
+        kpi : str
+            The KPI.
+        policy : str, optional
+            The policy whose runs to average; needed when the sweep ran more than one.
+
+        Returns
+        -------
+        pandas.Series
+            One mean per point, indexed by point and named after `kpi` (NaN where no run has a
+            value).
+
+        Raises
+        ------
+        ValueError
+            For a KPI or policy the sweep does not have, or no `policy` for a sweep of several.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> space = {"managers.count": (8, 10), "clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> sw = sb.sweep(scenario, space, method="grid", n=2, executor="serial", progress=False)
+        >>> means = sw.point_means("satisfaction_mean")
+        >>> means.index.tolist(), means.name
+        ([0, 1, 2, 3], 'satisfaction_mean')
+        >>> bool(means[1] > means[0])  # point 1 starts with more satisfied clients than point 0
+        True
+        """
         rows = self._rows(kpi, policy)
         means = rows.groupby("point")[kpi].mean()
         return means.reindex(self.design["point"]).rename(kpi)
@@ -227,17 +367,43 @@ class Sweep:
         Raises
         ------
         ValueError
-            For a sweep whose design was not drawn for the method, an unknown KPI or policy, or a
-            point without a value (a failed run).
+            For a sweep whose design was not drawn for the method, an unknown KPI or policy, a
+            point without a value (a failed run), a `num_resamples` that is not a whole number of
+            at least 2, or a `conf_level` not between 0 and 1.
 
         Warns
         -----
         SmallSampleWarning
             When the design is smaller than the method's advised size or the indices show the
             estimator's noise (`simbranch.analysis.sensitivity`: the sizes and why).
-        """
-        from simbranch.analysis.sensitivity import morris_indices, sobol_indices
 
+        Examples
+        --------
+        Ten Morris trajectories, the advised least, give elementary-effect statistics:
+
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> space = {"clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> sm = sb.sweep(scenario, space, method="morris", n=10, executor="serial", progress=False)
+        >>> indices = sm.sensitivity("satisfaction_mean")
+        >>> list(indices.columns)
+        ['parameter', 'mu', 'mu_star', 'mu_star_conf', 'sigma']
+
+        A Sobol' design below the advised 64 base points still gives indices, with a warning:
+
+        >>> import warnings
+        >>> from simbranch.analysis.sensitivity import SmallSampleWarning
+        >>> small = sb.sweep(scenario, space, method="sobol", n=4, executor="serial", progress=False)
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     indices = small.sensitivity("satisfaction_mean")
+        >>> list(indices.columns), any(issubclass(w.category, SmallSampleWarning) for w in caught)
+        (['parameter', 'S1', 'S1_conf', 'ST', 'ST_conf'], True)
+        """
+        from simbranch.analysis.sensitivity import check_bootstrap, morris_indices, sobol_indices
+
+        check_bootstrap(num_resamples, conf_level)
         hint = {"sobol": "sweep(..., method='sobol') for variance-based indices (S1, ST)",
                 "morris": "sweep(..., method='morris') for elementary-effects screening (mu_star, sigma)"}
         if method is not None and method not in hint:
@@ -266,6 +432,8 @@ class Sweep:
                 frame = sobol_indices(self.problem, y.to_numpy(), num_resamples=num_resamples,
                                       conf_level=conf_level, seed=self.seed, label=label)
             else:
+                if self.samples is None:
+                    raise ValueError("Morris indices need the design SALib drew, and this sweep has no .samples")
                 frame = morris_indices(self.problem, self.samples, y.to_numpy(), num_levels=MORRIS_LEVELS,
                                        num_resamples=num_resamples, conf_level=conf_level, seed=self.seed,
                                        label=label)
@@ -275,11 +443,44 @@ class Sweep:
         return pd.concat(frames, ignore_index=True)
 
     def pivot(self, kpi: str, x: str, y: str, *, policy: str | None = None, bins: int | None = None) -> pd.DataFrame:
-        """Mean `kpi` over parameters `x` (columns) and `y` (rows), over all points and replications.
+        """Return the mean `kpi` over parameters `x` (columns) and `y` (rows), over points and replications.
 
         A numeric parameter with more distinct values than `bins` is cut into `bins` equal
         intervals (empty ones stay, as NaN). By default a grid is not binned and other designs,
-        whose points rarely share values, use 10 bins; `bins=0` never bins.
+        whose points rarely share values, use 10 bins; ``bins=0`` never bins.
+
+        Parameters
+        ----------
+        kpi : str
+            The KPI.
+        x, y : str
+            Two different parameters of the sweep (dotted paths).
+        policy : str, optional
+            The policy whose runs to average; needed when the sweep ran more than one.
+        bins : int, optional
+            The most values of a numeric parameter before it is cut into intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The means, one row per value (or interval) of `y` and one column per value of `x`.
+
+        Raises
+        ------
+        ValueError
+            For a KPI, parameter or policy the sweep does not have, `x` equal to `y`, or no
+            `policy` for a sweep of several.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> space = {"managers.count": (8, 10), "clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> sw = sb.sweep(scenario, space, method="grid", n=2, executor="serial", progress=False)
+        >>> means = sw.pivot("satisfaction_mean", x="clients.satisfaction.initial_mean", y="managers.count")
+        >>> means.index.tolist(), means.columns.tolist()
+        ([8, 10], [0.5, 0.8])
         """
         self._kpi(kpi)
         for path in (x, y):
@@ -316,11 +517,48 @@ class Sweep:
             raise ValueError(f"no KPI {kpi!r}; KPIs: {', '.join(KPI_NAMES)}")
 
     def plot(self, kind: str = "heatmap", kpi: str = "profit", **kwargs: Any) -> Figure:
-        """A figure of this sweep (`simbranch.plots`), by `kind`:
+        """Draw a figure of this sweep (`simbranch.plots`).
+
+        By `kind`:
 
         - "heatmap": mean `kpi` over parameters `x` and `y` (default the first two; `policy=`,
           `bins=` as in `pivot`) with `plots.heatmap`;
         - "sensitivity": the `sensitivity(kpi)` indices as bars with `plots.sensitivity_bars`.
+
+        Parameters
+        ----------
+        kind : {"heatmap", "sensitivity"}
+            The figure.
+        kpi : str
+            The KPI shown.
+        **kwargs
+            Passed on to `simbranch.plots.plot_sweep`: ``lang`` ("en" or "zh"), ``currency`` and
+            the options of the kind above.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure (not shown; save it with ``savefig``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown kind or language; a KPI, parameter or policy the sweep does not have; a
+            heat map of a sweep of one parameter; sensitivity bars of a design not drawn for them.
+        TypeError
+            For an option the kind does not take.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+        >>> space = {"managers.count": (8, 10), "clients.satisfaction.initial_mean": (0.5, 0.8)}
+        >>> sw = sb.sweep(scenario, space, method="grid", n=2, executor="serial", progress=False)
+        >>> fig = sw.plot("heatmap", kpi="satisfaction_mean")
+        >>> fig.savefig("heatmap.png")
+        >>> len(fig.axes) >= 1
+        True
         """
         from simbranch.plots import plot_sweep
 
@@ -380,9 +618,14 @@ def sweep(scenario: Scenario, space: Mapping[str, Any] | None, method: str | Non
     seed : int
         Seeds the design, the replications (replication r of every point and policy shares one)
         and the bootstrap of `Sweep.sensitivity`.
-    executor, store, progress
-        As in `compare`: a run already in the store is not run again, so a Sobol' sweep grown from
-        n to 2n base points (same seed) or given more replications only runs what is new.
+    executor : {None, "process", "serial"}, concurrent.futures.Executor or distributed.Client
+        Where the runs run, as in `compare`.
+    store : str or Path, optional
+        A result store, as in `compare`: a run already in the store is not run again, so a Sobol'
+        sweep grown from n to 2n base points (same seed) or given more replications only runs
+        what is new.
+    progress : bool
+        Whether to show a progress bar (on standard error).
     design : DataFrame, optional
         Your own points: one column per parameter of `space` (named by its path), one row per
         point, the values as the sweep applies them (a category itself, not its index); an
@@ -404,7 +647,26 @@ def sweep(scenario: Scenario, space: Mapping[str, Any] | None, method: str | Non
         A malformed space, method, size or seed; a `design` column that is no parameter of the
         space, a missing one, or a value the parameter does not take (naming the column, row,
         value and what is allowed); a Morris design that cannot sample, or did not sample, every
-        category of a categorical parameter (naming it, and what to do instead).
+        category of a categorical parameter (naming it, and what to do instead); an unknown
+        executor; two policies of one name.
+    TypeError
+        When `scenario` is not a Scenario.
+    StoreError
+        When the store cannot be opened or written.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> space = {"managers.count": (8, 10), "allocation.rule": ["round_robin", "crm"]}
+    >>> sw = sb.sweep(scenario, space, method="lhs", n=4, executor="serial", progress=False)
+    >>> sw.n_points, len(sw.table)
+    (4, 4)
+    >>> sorted(sw.design["allocation.rule"])  # a Latin hypercube draws each category equally often
+    ['crm', 'crm', 'round_robin', 'round_robin']
+    >>> bool(sw.design["managers.count"].between(8, 10).all())
+    True
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(f"sweep() takes a Scenario (see load_scenario), got {type(scenario).__name__}")
@@ -432,7 +694,8 @@ def sweep(scenario: Scenario, space: Mapping[str, Any] | None, method: str | Non
     params = [_parse(path, spec, current) for path, spec in space.items()]
     for param in params:
         _check_values(scenario, param)
-    problem = {"num_vars": len(params), "names": [p.path for p in params], "bounds": [p.bounds for p in params]}
+    problem: dict[str, Any] = {"num_vars": len(params), "names": [p.path for p in params],
+                               "bounds": [p.bounds for p in params]}
 
     points, samples = _points(method, params, problem, n, seed, design)
     design_frame = pd.DataFrame([{"point": i, **point} for i, point in enumerate(points)],
@@ -573,6 +836,7 @@ def _points(method: str, params: list[_Param], problem: dict[str, Any], n: int, 
                   for combo in itertools.product(*(p.levels(n) for p in params))]
     else:
         samples = _sample(method, params, problem, n, seed)
+        assert samples is not None, "only a grid has no samples, and a grid was built above"
         if method == "morris":
             _check_morris(params, samples, n)
         return [{p.path: p.value(x) for p, x in zip(params, row, strict=True)} for row in samples], samples
@@ -721,7 +985,7 @@ def _cell(text: str) -> Any:
         return text == "True"
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # nested too deep for tomllib: the text, which validation refuses
         return text
 
 

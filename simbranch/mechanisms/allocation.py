@@ -47,14 +47,22 @@ __all__ = [
 class BookView(Protocol):
     """What a rule may read of the branch (plain values; a rule never changes the branch)."""
 
-    #: The AM at each position (None while the desk is vacant).
-    positions: Sequence[Manager | None]
-    #: The free AMs by position, the longest free first.
-    idle: Mapping[int, Manager]
-    #: Indexes over the AMs in position: least loaded by group, eligible positions, mean load.
-    staff: StaffIndex
-    #: Changes whenever book loads or skills may have changed: a rule caching either checks it.
-    epoch: int
+    # Read-only properties, so that the branch's own list and dict (and a plain attribute) satisfy them.
+    @property
+    def positions(self) -> Sequence[Manager | None]:
+        """The AM at each position (None while the desk is vacant)."""
+
+    @property
+    def idle(self) -> Mapping[int, Manager]:
+        """The free AMs by position, the longest free first."""
+
+    @property
+    def staff(self) -> StaffIndex:
+        """Indexes over the AMs in position: least loaded by group, eligible positions, mean load."""
+
+    @property
+    def epoch(self) -> int:
+        """Changes whenever book loads or skills may have changed: a rule caching either checks it."""
 
     def book_load(self, position: int) -> float:
         """Expected hours per year of requests from the AM's clients."""
@@ -76,7 +84,51 @@ class BookView(Protocol):
 
 
 class AllocationRule:
-    """Base rule: assign to the least-loaded candidate, serve with the longest-idle AM."""
+    """Base rule: assign to the least-loaded candidate, serve with the longest-idle AM.
+
+    A rule answers two questions: which AM owns a client (`assign`), and, for a pooled rule
+    (``pooled = True``: one shared queue), which free AM takes a request (`pick_server`). A user's
+    rule subclasses this one, overrides one or both, and is registered by name with
+    `register_allocation_rule`, so that a scenario can name it in ``allocation.rule``. The engine
+    asks through `owner_for` and `server_for`, which the built-in rules answer from the branch's
+    indexes; for a user's rule they call `assign` and `pick_server` with the candidates as a list.
+    A rule reads the branch (a `BookView`) and never changes it.
+
+    Parameters
+    ----------
+    config : simbranch.lever_sections.AllocationConfig
+        The scenario's ``allocation`` section (portfolio cap, CRM weights, ...).
+    uniform : callable
+        Called with no argument, returns a uniform number in [0, 1) from the run's own
+        allocation stream: a rule that draws at random uses it, so that runs stay reproducible.
+
+    Attributes
+    ----------
+    name : str
+        The name the rule is registered under ("" for this base class).
+    pooled : bool
+        True for a rule with one shared queue served by whichever AM `pick_server` chooses; False
+        (the default) for a portfolio rule, where a request waits for the client's own AM.
+
+    Raises
+    ------
+    AttributeError
+        Not here (nothing is checked): when the rule is used, if `config` lacks a field it reads.
+
+    Examples
+    --------
+    A populated branch, not yet run, is the book a rule reads:
+
+    >>> import simbranch as sb
+    >>> from simbranch.run import build_branch
+    >>> scenario = sb.Scenario().with_overrides({"clients.count": 100, "managers.count": 4})
+    >>> branch = build_branch(scenario, seed=1)
+    >>> rule = sb.AllocationRule(scenario.allocation, uniform=lambda: 0.5)
+    >>> owner = rule.owner_for(client=0, book=branch)
+    >>> loads = [branch.book_load(p) for p in range(4)]
+    >>> owner.position == loads.index(min(loads))
+    True
+    """
 
     name: ClassVar[str] = ""
     pooled: ClassVar[bool] = False
@@ -100,14 +152,123 @@ class AllocationRule:
         self.uniform = uniform
 
     def assign(self, client: int, candidates: Sequence[Manager], book: BookView) -> Manager:
+        """Choose the AM who owns a new client, or a client whose AM left.
+
+        The base rule takes the candidate whose book asks for the fewest hours a year (the
+        lowest position on a tie). Overriding this method is how a user's rule decides
+        ownership; portfolio rules then route every request to the owner's own queue.
+
+        Parameters
+        ----------
+        client : int
+            The client's index in the book (`BookView.client_importance` and
+            `BookView.client_domain` describe it).
+        candidates : sequence of Manager
+            The AMs in a position who may take the client (below the portfolio cap, or all if
+            none is), never empty.
+        book : BookView
+            What the rule may read of the branch: positions, book loads, client tiers and domains.
+
+        Returns
+        -------
+        Manager
+            One of `candidates`.
+
+        Raises
+        ------
+        ValueError
+            If `candidates` is empty (the engine never calls it so).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> from simbranch.run import build_branch
+        >>> scenario = sb.Scenario().with_overrides({"clients.count": 100, "managers.count": 4})
+        >>> branch = build_branch(scenario, seed=1)
+        >>> rule = sb.AllocationRule(scenario.allocation, uniform=lambda: 0.5)
+        >>> first_two = list(branch.positions[:2])
+        >>> chosen = rule.assign(0, first_two, branch)
+        >>> chosen.position == min(first_two, key=lambda m: branch.book_load(m.position)).position
+        True
+        """
         return min(candidates, key=lambda m: (book.book_load(m.position), m.position))
 
     def pick_server(self, request: Request, idle: Sequence[Manager], book: BookView) -> Manager:
+        """Choose which free AM takes a request from the shared queue (pooled rules only).
+
+        The base rule takes the AM who has been free the longest, the first of `idle`. A pooled
+        rule (``pooled = True``) overrides this to route by skill, specialty or load, as the
+        built-in "crm" rule does.
+
+        Parameters
+        ----------
+        request : simbranch.model.requests.Request
+            The request: its ``client``, ``kind`` (0 service, 1 sales, 2 complaint) and
+            ``owner`` (the position of the client's AM).
+        idle : sequence of Manager
+            The free AMs, the longest free first; never empty.
+        book : BookView
+            What the rule may read of the branch.
+
+        Returns
+        -------
+        Manager
+            One of `idle`.
+
+        Raises
+        ------
+        IndexError
+            If `idle` is empty (the engine never calls it so).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> from simbranch.model.requests import SERVICE, Request
+        >>> from simbranch.run import build_branch
+        >>> scenario = sb.Scenario().with_overrides({"clients.count": 100, "managers.count": 4})
+        >>> branch = build_branch(scenario, seed=1)
+        >>> request = Request(client=0, tier=0, kind=SERVICE, arrival=0.0, base_time=1.0, quality_z=0.0,
+        ...                   sale_u=0.5, sale_z=0.0, owner=2, counted=True)
+        >>> idle = list(branch.idle.values())
+        >>> sb.AllocationRule(scenario.allocation, uniform=lambda: 0.5).pick_server(request, idle, branch) is idle[0]
+        True
+        """
         return idle[0]
 
     def owner_for(self, client: int, book: BookView) -> Manager | None:
-        """`assign` among the eligible AMs (below the portfolio cap, or all if none is); None if
-        no desk is held. The built-in rules answer from the indexes instead of a list."""
+        """Return the owner for a client: `assign` among the eligible AMs, or None if no desk is held.
+
+        The eligible AMs are those below the portfolio cap, or all if none is. This is what the
+        engine calls; the built-in rules answer it from the branch's indexes in O(log AMs)
+        instead of a list, and a subclass that overrides `assign` alone gets this list-based one.
+
+        Parameters
+        ----------
+        client : int
+            The client's index in the book.
+        book : BookView
+            What the rule may read of the branch.
+
+        Returns
+        -------
+        Manager or None
+            The AM who takes the client; None if every position is vacant.
+
+        Raises
+        ------
+        AttributeError
+            If `book` is not a `BookView` (it lacks ``staff`` or ``positions``).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> from simbranch.run import build_branch
+        >>> scenario = sb.Scenario().with_overrides({"clients.count": 100, "managers.count": 4})
+        >>> branch = build_branch(scenario, seed=1)
+        >>> rule = sb.AllocationRule(scenario.allocation, uniform=lambda: 0.5)
+        >>> rule.owner_for(0, branch) is rule.assign(0, list(branch.positions), branch)
+        True
+        """
         eligible = book.staff.eligible()
         if not eligible:
             return None
@@ -115,11 +276,73 @@ class AllocationRule:
         return self.assign(client, [positions[p] for p in eligible], book)  # type: ignore[misc]
 
     def server_for(self, request: Request, book: BookView) -> Manager:
-        """`pick_server` among the free AMs (called only when at least one is free)."""
+        """Return the free AM who takes a pooled request: `pick_server` among the free AMs.
+
+        This is what the engine calls, only when at least one AM is free; the built-in "crm"
+        rule answers from heaps of the free AMs instead of a list, and a subclass that overrides
+        `pick_server` alone gets this list-based one.
+
+        Parameters
+        ----------
+        request : simbranch.model.requests.Request
+            The request to serve.
+        book : BookView
+            What the rule may read of the branch (``book.idle``: the free AMs by position).
+
+        Returns
+        -------
+        Manager
+            A free AM.
+
+        Raises
+        ------
+        IndexError
+            If no AM is free (the engine never calls it so).
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> from simbranch.model.requests import SERVICE, Request
+        >>> from simbranch.run import build_branch
+        >>> scenario = sb.Scenario().with_overrides({"clients.count": 100, "managers.count": 4})
+        >>> branch = build_branch(scenario, seed=1)
+        >>> request = Request(client=0, tier=0, kind=SERVICE, arrival=0.0, base_time=1.0, quality_z=0.0,
+        ...                   sale_u=0.5, sale_z=0.0, owner=2, counted=True)
+        >>> rule = sb.AllocationRule(scenario.allocation, uniform=lambda: 0.5)
+        >>> rule.server_for(request, branch) is next(iter(branch.idle.values()))
+        True
+        """
         return self.pick_server(request, list(book.idle.values()), book)
 
     def became_idle(self, m: Manager, book: BookView) -> None:
-        """Told when an AM becomes free (only for rules that choose among free AMs themselves)."""
+        """Note that an AM has become free (for rules that choose among free AMs themselves).
+
+        The engine calls it only for pooled rules that do not simply take the longest-free AM,
+        so that a rule keeping its own index of the free AMs (the "crm" rule's heaps) can add
+        the AM. The base rule keeps nothing and does nothing.
+
+        Parameters
+        ----------
+        m : Manager
+            The AM who has just become free.
+        book : BookView
+            What the rule may read of the branch.
+
+        Raises
+        ------
+        Exception
+            Never in the base rule; a subclass that keeps state may raise from its own code.
+
+        Examples
+        --------
+        >>> import simbranch as sb
+        >>> from simbranch.run import build_branch
+        >>> scenario = sb.Scenario().with_overrides({"clients.count": 100, "managers.count": 4})
+        >>> branch = build_branch(scenario, seed=1)
+        >>> rule = sb.AllocationRule(scenario.allocation, uniform=lambda: 0.5)
+        >>> rule.became_idle(branch.positions[0], branch) is None
+        True
+        """
 
     @staticmethod
     def _holder(book: BookView, position: int | None) -> Manager | None:
@@ -128,7 +351,43 @@ class AllocationRule:
 
 
 def register_allocation_rule(name: str) -> Callable[[type[AllocationRule]], type[AllocationRule]]:
-    """Class decorator: make a rule available to scenarios as `allocation.rule = name`."""
+    """Make an allocation rule available to scenarios as ``allocation.rule = name`` (a class decorator).
+
+    This is how a user adds a rule from a notebook: decorate a subclass of `AllocationRule`, then
+    name the rule in a scenario or a policy. A name already registered is replaced. Experiments
+    run in worker processes receive the user's rules they use.
+
+    Parameters
+    ----------
+    name : str
+        The name a scenario gives in ``allocation.rule``.
+
+    Returns
+    -------
+    callable
+        The decorator: it registers the class under `name`, sets its ``name`` attribute and
+        returns the class unchanged.
+
+    Raises
+    ------
+    TypeError
+        From the decorator, if what it decorates is not a subclass of `AllocationRule`.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> @sb.register_allocation_rule("first_am")
+    ... class FirstAM(sb.AllocationRule):
+    ...     '''Every client goes to the AM in the first position.'''
+    ...     def assign(self, client, candidates, book):
+    ...         return min(candidates, key=lambda m: m.position)
+    >>> scenario = sb.Scenario().with_overrides({
+    ...     "branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100,
+    ...     "allocation.rule": "first_am", "managers.turnover.enabled": False})
+    >>> clients = sb.run(scenario, seed=1).clients
+    >>> clients.loc[clients["active"], "am_id"].nunique()
+    1
+    """
 
     def register(cls: type[AllocationRule]) -> type[AllocationRule]:
         if not (isinstance(cls, type) and issubclass(cls, AllocationRule)):

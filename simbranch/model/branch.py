@@ -24,7 +24,7 @@ import math
 import random
 from collections.abc import Callable
 from itertools import count
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import simpy
@@ -278,7 +278,9 @@ class Branch:
 
     def _next_arrival_of(self, c: int, tier: int, arm: bool = True) -> None:
         """Schedule client `c`'s next request: each client is a Poisson source at its tier's rate."""
-        when = self.env.now - math.log(1.0 - self.client_rng[c].random()) / self.channels.rate[tier]
+        r = self.client_rng[c]
+        assert r is not None, "only a client still with the branch has a next request"
+        when = self.env.now - math.log(1.0 - r.random()) / self.channels.rate[tier]
         heapq.heappush(self.arrival_heap, (when, c))
         if arm and when < self.next_arrival:
             self._arm(when)
@@ -306,6 +308,7 @@ class Branch:
     def _client_asks(self, c: int, tier: int) -> None:
         """Client `c` brings a request to the AM; what it needs is drawn from the client's own stream."""
         r = self.client_rng[c]
+        assert r is not None, "only a client still with the branch asks"
         kind = self.channels.kind(tier, r.random(), float(self.clients.satisfaction[c]))
         base_time = self.service_sample[kind](r)
         quality_z, sale_u, sale_z = r.gauss(0.0, 1.0), r.random(), r.gauss(0.0, 1.0)
@@ -437,7 +440,7 @@ class Branch:
             self.rule.became_idle(m, self)
 
     def _on_patience(self, ev: simpy.Event) -> None:
-        req: Request = ev.value
+        req = cast(Request, ev.value)  # the request whose patience ran out (simpy types a value as Any | None)
         if req.status != WAITING:
             return
         self._give_up(req)

@@ -109,11 +109,12 @@ class ProactiveWork:
         amount_z = ndtri(np.clip(self.amount_draw.uniforms(clients, k), 1e-16, 1 - 1e-16))
         fit_u = self.fit_draw.uniforms(clients, k)
         prompted = self.follow_up_days
-        owners = book.am[clients].tolist()
+        owners: list[int] = book.am[clients].tolist()
         for i, c in enumerate(clients.tolist()):
             m = branch.positions[owners[i]]
+            assert m is not None, "only the clients of AMs at work are called"
             was_due = bool(prompted) and kind == SERVICE and day - book.last_contact_day[c] >= prompted
-            self._call(branch, m, c, day, kind, was_due,  # type: ignore[arg-type]
+            self._call(branch, m, c, day, kind, was_due,
                        (float(quality_z[i]), float(sale_u[i]), float(amount_z[i]), float(fit_u[i])))
 
     def _call(self, branch: Branch, m: Manager, c: int, day: int, kind: int, prompted: bool,

@@ -270,9 +270,9 @@ class StaffIndex:
     def _members(self, key: Hashable) -> list[int]:
         if key == ALL:
             return list(self.present())
-        kind, value = key  # type: ignore[misc]
-        if kind == "specialty":
-            return [p for p in self.present() if self.positions[p].specialty == value]  # type: ignore[union-attr]
+        match key:
+            case ("specialty", domain):
+                return [p for p in self.present() if (m := self.positions[p]) is not None and m.specialty == domain]
         raise KeyError(key)
 
     def _build(self, key: Hashable) -> _Group:

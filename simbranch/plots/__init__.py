@@ -121,20 +121,62 @@ def _take(kwargs: dict[str, Any], *names: str) -> dict[str, Any]:
 
 def plot_comparison(cmp: Comparison, kind: str = "forest", *, lang: str = "en", currency: str | None = None,
                     **kwargs: Any) -> Figure:
-    """The figure `kind` of a comparison (what `Comparison.plot` does); see `COMPARISON_KINDS`.
+    """Draw the figure `kind` of a comparison (what `Comparison.plot` does).
 
-    "forest": `forest(cmp.paired(baseline, kpis, level, adjust))`; "kpis": `kpi_bars(cmp.summary(kpis,
-    level))`; "time": `over_time(cmp.daily(columns, warmup=True), policies=, smooth_days=, level=)`;
-    "tradeoff": `tradeoff(cmp.summary([x, y], level), x, y, paired=cmp.paired(kpis=[x, y]), maximize=)`
-    (each policy at the baseline's mean plus its paired difference, with the paired interval);
-    "distributions" and "scatter": `distributions` / `am_scatter` of `cmp.rerun(policy, replication,
-    scenario)` for each of `policies` (default the baseline and the next policies, 4 in all;
-    `replication` and `scenario` default 0). Labels in `lang` ("en" or "zh"); money in `currency`,
-    by default the scenario's (`branch.currency`).
+    - "forest": ``forest(cmp.paired(baseline, kpis, level, adjust))``;
+    - "kpis": ``kpi_bars(cmp.summary(kpis, level))``;
+    - "time": ``over_time(cmp.daily(columns, warmup=True), policies=, smooth_days=, level=)``;
+    - "tradeoff": ``tradeoff(cmp.summary([x, y], level), x, y, paired=cmp.paired(kpis=[x, y]),
+      maximize=)`` (each policy at the baseline's mean plus its paired difference, with the
+      paired interval);
+    - "distributions" and "scatter": `distributions` / `am_scatter` of
+      ``cmp.rerun(policy, replication, scenario)`` for each of ``policies`` (default the baseline
+      and the next policies, 4 in all; ``replication`` and ``scenario`` default 0).
+
+    Parameters
+    ----------
+    cmp : Comparison
+        The comparison (`simbranch.compare`).
+    kind : str, default "forest"
+        One of `COMPARISON_KINDS`: "forest", "kpis", "time", "tradeoff", "distributions" or
+        "scatter".
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, optional
+        Currency of money; by default the scenario's (``branch.currency``).
+    **kwargs
+        Options of `kind`, named above (``kpis``, ``baseline``, ``level``, ``adjust``,
+        ``columns``, ``warmup``, ``policies``, ``smooth_days``, ``x``, ``y``, ``maximize``,
+        ``replication``, ``scenario``); the rest go to the figure function.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, made without pyplot.
+
+    Raises
+    ------
+    ValueError
+        If `lang` or `kind` is unknown, or an option names what the comparison does not have (a
+        KPI, policy, baseline, replication or scenario), or there is nothing to draw (see the
+        figure functions).
+    TypeError
+        If an option is not one that the figure of `kind` takes.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> fig = plots.plot_comparison(cmp, "forest", kpis=["profit", "nps"], lang="zh")
+    >>> len(fig.axes)
+    2
     """
     check_lang(lang)
     _kind(kind, COMPARISON_KINDS, "comparison")
-    style = {"lang": lang, "currency": currency or currency_of(cmp.scenario)}
+    style: dict[str, Any] = {"lang": lang, "currency": currency or currency_of(cmp.scenario)}
     if kind == "forest":
         kpis = kwargs.pop("kpis", None)
         options = _take(kwargs, "baseline", "level", "adjust")
@@ -166,12 +208,54 @@ def plot_comparison(cmp: Comparison, kind: str = "forest", *, lang: str = "en", 
 
 def plot_sweep(sw: Sweep, kind: str = "heatmap", kpi: str = "profit", *, lang: str = "en",
                currency: str | None = None, **kwargs: Any) -> Figure:
-    """The figure `kind` of a sweep (what `Sweep.plot` does); see `SWEEP_KINDS`.
+    """Draw the figure `kind` of a sweep (what `Sweep.plot` does).
 
-    "heatmap": `heatmap(sw.pivot(kpi, x, y, policy=, bins=), kpi)`, x and y by default the
-    first two parameters of the space; "sensitivity": `sensitivity_bars(sw.sensitivity(kpi,
-    method=, policy=, num_resamples=, conf_level=), kpi=kpi)`. Labels in `lang`, money in
-    `currency` (by default the sweep's scenario's).
+    - "heatmap": ``heatmap(sw.pivot(kpi, x, y, policy=, bins=), kpi)``, ``x`` and ``y`` by
+      default the first two parameters of the space;
+    - "sensitivity": ``sensitivity_bars(sw.sensitivity(kpi, method=, policy=, num_resamples=,
+      conf_level=), kpi=kpi)``.
+
+    Parameters
+    ----------
+    sw : Sweep
+        The sweep (`simbranch.sweep`).
+    kind : str, default "heatmap"
+        One of `SWEEP_KINDS`: "heatmap" or "sensitivity".
+    kpi : str, default "profit"
+        The KPI drawn.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, optional
+        Currency of money; by default the scenario's (``branch.currency``).
+    **kwargs
+        Options of `kind`, named above (``x``, ``y``, ``policy``, ``bins``, ``method``,
+        ``num_resamples``, ``conf_level``); the rest go to the figure function.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, made without pyplot.
+
+    Raises
+    ------
+    ValueError
+        If `lang` or `kind` is unknown, a heat map is asked of a sweep of one parameter without
+        ``x`` and ``y``, or an option names what the sweep does not have (a KPI, parameter or
+        policy; a sensitivity method its design was not drawn for).
+    TypeError
+        If an option is not one that the figure of `kind` takes.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> space = {"managers.count": [3, 4], "clients.count": [80, 120]}
+    >>> sw = sb.sweep(scenario, space, method="grid", executor="serial", progress=False)
+    >>> fig = plots.plot_sweep(sw, "heatmap", "wait_mean_h")
+    >>> len(fig.axes)
+    2
     """
     check_lang(lang)
     _kind(kind, SWEEP_KINDS, "sweep")
@@ -190,13 +274,53 @@ def plot_sweep(sw: Sweep, kind: str = "heatmap", kpi: str = "profit", *, lang: s
 
 def plot_robustness(rob: Robustness, kind: str = "effects", *, lang: str = "en", currency: str | None = None,
                     **kwargs: Any) -> Figure:
-    """The figure `kind` of a robustness study (what `Robustness.plot` does); see `ROBUSTNESS_KINDS`.
+    """Draw the figure `kind` of a robustness study (what `Robustness.plot` does).
 
-    "effects": `robustness_effects(rob.effects, rob.shares, kpis=)`; "ranking":
-    `ranking_shares(rob.stability, rob.kpi)`; "sensitivity": `sensitivity_bars` of
-    `rob.sensitivity(kpi=, num_resamples=)`, the `top` (default 10) assumptions of each output,
-    `outputs=` picking some outputs. Labels in `lang`, money in `currency` (by default the
-    scenario's).
+    - "effects": ``robustness_effects(rob.effects, rob.shares, kpis=)``;
+    - "ranking": ``ranking_shares(rob.stability, rob.kpi)``;
+    - "sensitivity": `sensitivity_bars` of ``rob.sensitivity(kpi=, num_resamples=)``, the
+      ``top`` (default 10) assumptions of each output, ``outputs=`` picking some outputs.
+
+    Parameters
+    ----------
+    rob : Robustness
+        The robustness study (`simbranch.robustness`).
+    kind : str, default "effects"
+        One of `ROBUSTNESS_KINDS`: "effects", "ranking" or "sensitivity".
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, optional
+        Currency of money; by default the scenario's (``branch.currency``).
+    **kwargs
+        Options of `kind`, named above (``kpis``, ``kpi``, ``top``, ``outputs``,
+        ``num_resamples``, ``conf_level``); the rest go to the figure function.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, made without pyplot.
+
+    Raises
+    ------
+    ValueError
+        If `lang` or `kind` is unknown, an option names what the study does not have (a KPI or
+        output), or there is nothing to draw (no sensitivity index: every output the same in
+        every draw, or too few draws with their runs).
+    TypeError
+        If an option is not one that the figure of `kind` takes.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> assumptions = ["clients.tiers.mass.requests_per_year", "clients.tiers.mass.am_share.sales"]
+    >>> rob = sb.robustness(scenario, ["crm_routing"], n=4, parameters=assumptions, replications=1,
+    ...                     executor="serial", progress=False)
+    >>> fig = plots.plot_robustness(rob, "effects", kpis=["profit"])
+    >>> len(fig.axes)
+    1
     """
     check_lang(lang)
     _kind(kind, ROBUSTNESS_KINDS, "robustness study")
@@ -226,15 +350,52 @@ def plot_robustness(rob: Robustness, kind: str = "effects", *, lang: str = "en",
 
 def plot_run(result: RunResult, kind: str = "daily", *, lang: str = "en", currency: str | None = None,
              **kwargs: Any) -> Figure:
-    """The figure `kind` of one run (what `RunResult.plot` does); see `RUN_KINDS`.
+    """Draw the figure `kind` of one run (what `RunResult.plot` does).
 
-    "daily": `over_time(result.daily, columns, smooth_days=)`; "distributions":
-    `distributions(result.clients, result.managers)`; "scatter": `am_scatter(result.managers)`.
-    Labels in `lang`, money in `currency` (by default the run's scenario's).
+    - "daily": ``over_time(result.daily, columns, smooth_days=)``;
+    - "distributions": ``distributions(result.clients, result.managers)``;
+    - "scatter": ``am_scatter(result.managers)``.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run (`simbranch.run`).
+    kind : str, default "daily"
+        One of `RUN_KINDS`: "daily", "distributions" or "scatter".
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, optional
+        Currency of money; by default the scenario's (``branch.currency``).
+    **kwargs
+        Options of `kind` (``columns``, ``smooth_days``, ...), passed to the figure function.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, made without pyplot.
+
+    Raises
+    ------
+    ValueError
+        If `lang` or `kind` is unknown, or a column of ``columns`` is not a daily series of the
+        run.
+    TypeError
+        If an option is not one that the figure of `kind` takes.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> result = sb.run(scenario, seed=1)
+    >>> fig = plots.plot_run(result, "daily", columns=["headcount", "wait_mean_h"])
+    >>> len(fig.axes)
+    2
     """
     check_lang(lang)
     _kind(kind, RUN_KINDS, "run")
-    style = {"lang": lang, "currency": currency or currency_of(getattr(result, "scenario", None))}
+    style: dict[str, Any] = {"lang": lang, "currency": currency or currency_of(getattr(result, "scenario", None))}
     if kind == "daily":
         return over_time(result.daily, kwargs.pop("columns", None), **style, **kwargs)
     if kind == "distributions":
@@ -244,8 +405,51 @@ def plot_run(result: RunResult, kind: str = "daily", *, lang: str = "en", curren
 
 def plot_calibration(cal: Calibration, kind: str = "fit", *, lang: str = "en", currency: str | None = None,
                      **kwargs: Any) -> Figure:
-    """A figure of a `Calibration` by kind: "fit", "posterior", "pairs" or "waves". Labels in
-    `lang`, money in `currency` (by default the calibrated scenario's)."""
+    """Draw the figure `kind` of a calibration (what `Calibration.plot` does).
+
+    - "fit": ``calibration_fit(cal.fit)``;
+    - "posterior": ``calibration_posterior(cal.posterior, cal.identifiability, cal.best)``;
+    - "pairs": ``calibration_pairs(cal.posterior, cal.identifiability, max_draws=)``;
+    - "waves": ``calibration_waves(cal.waves)``.
+
+    Parameters
+    ----------
+    cal : Calibration
+        The calibration (`simbranch.calibrate`).
+    kind : str, default "fit"
+        One of `CALIBRATION_KINDS`: "fit", "posterior", "pairs" or "waves".
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, optional
+        Currency of money; by default the calibrated scenario's (``branch.currency``).
+    **kwargs
+        Options of "pairs" (``max_draws``); the other kinds take none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, made without pyplot.
+
+    Raises
+    ------
+    ValueError
+        If `lang` or `kind` is unknown, or "pairs" is asked of a calibration of one parameter.
+    TypeError
+        If an option is not one that "pairs" takes.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> space = {"sales.base_conversion": (0.15, 0.5), "clients.tiers.mass.am_share.service": (0.05, 0.9)}
+    >>> cal = sb.calibrate(scenario, {"sales_count": (13.0, 3.0)}, space, waves=1, points=4,  # a toy: one small wave
+    ...                    check_draws=1, best_replications=1, replications=1, executor="serial", progress=False)
+    >>> fig = plots.plot_calibration(cal, "posterior")
+    >>> len(fig.axes)
+    2
+    """
     check_lang(lang)
     _kind(kind, CALIBRATION_KINDS, "calibration")
     if kind == "fit":

@@ -42,7 +42,29 @@ LANGS: tuple[str, ...] = meanings.LANGS
 
 
 def check_lang(lang: str) -> str:
-    """`lang` if figures speak it; a ValueError naming the languages otherwise."""
+    """Return `lang` if figures speak it.
+
+    Parameters
+    ----------
+    lang : str
+        A language code.
+
+    Returns
+    -------
+    str
+        `lang` itself, one of `LANGS`.
+
+    Raises
+    ------
+    ValueError
+        If figures are not drawn in `lang` (the message names the languages that are).
+
+    Examples
+    --------
+    >>> from simbranch.plots import check_lang
+    >>> check_lang("zh")
+    'zh'
+    """
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r} for a figure; languages: 'en' (English), 'zh' (Chinese)")
     return lang
@@ -277,7 +299,26 @@ def finite(values: Any) -> np.ndarray:
 
 
 def currency_of(scenario: Scenario | None) -> str:
-    """The currency a scenario writes money in (CNY without a scenario)."""
+    """Return the currency a scenario writes money in (CNY without a scenario).
+
+    Parameters
+    ----------
+    scenario : Scenario or None
+        A scenario (its ``branch.currency``), or None.
+
+    Returns
+    -------
+    str
+        The currency code, "CNY" when there is no scenario or it names none (any object
+        without a ``branch.currency`` counts as none: nothing is raised).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch.plots import currency_of
+    >>> currency_of(sb.Scenario()), currency_of(None)
+    ('CNY', 'CNY')
+    """
     branch = getattr(scenario, "branch", None)
     return str(getattr(branch, "currency", "CNY"))
 
@@ -310,17 +351,72 @@ def _style_index(name: str) -> tuple[int, int]:
 
 
 def policy_colors(names: Sequence[str]) -> dict[str, str]:
-    """The colour of each policy: the baseline grey; a preset policy the colour of its place among
-    the presets (`simbranch.meanings.POLICIES`), a policy of one's own a colour from a hash of its
-    name. Fixed, whatever else is in the figure, the session or the report: a policy looks the
-    same in a forest plot, over time, in a scatter and in next month's report."""
+    """Return the colour of each policy, the same in every figure, session and report.
+
+    The baseline is grey; a preset policy gets the colour of its place among the presets
+    (`simbranch.meanings.POLICIES`), a policy of one's own a colour from a hash of its name.
+    Fixed, whatever else is in the figure, the session or the report: a policy looks the same in
+    a forest plot, over time, in a scatter and in next month's report.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Policy names (a name given twice counts once).
+
+    Returns
+    -------
+    dict of str to str
+        From each name, in the order given, to its colour as a hex string: one of Okabe and
+        Ito's colours (`OKABE_ITO`, safe for colour-blind readers), `BASELINE_COLOR` for the
+        baseline.
+
+    Raises
+    ------
+    TypeError
+        If `names` is not an iterable of hashable names.
+
+    Examples
+    --------
+    >>> from simbranch import plots
+    >>> colors = plots.policy_colors(["baseline", "crm_routing", "my_own_policy"])
+    >>> colors["baseline"]
+    '#7f7f7f'
+    >>> plots.policy_colors(["crm_routing"])["crm_routing"] == colors["crm_routing"]
+    True
+    """
     return {name: BASELINE_COLOR if name == "baseline" else OKABE_ITO[_style_index(name)[0]]
             for name in dict.fromkeys(names)}
 
 
 def policy_markers(names: Sequence[str]) -> dict[str, str]:
-    """The marker of each policy, fixed as its colour is (`policy_colors`): with more presets than
-    colours, two presets that share a colour differ in their marker."""
+    """Return the marker of each policy, fixed as its colour is (`policy_colors`).
+
+    With more presets than colours, two presets that share a colour differ in their marker: no
+    two of the first 56 policies have both the same colour and the same marker.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Policy names (a name given twice counts once).
+
+    Returns
+    -------
+    dict of str to str
+        From each name, in the order given, to a matplotlib marker of `MARKERS` ("o" for the
+        baseline).
+
+    Raises
+    ------
+    TypeError
+        If `names` is not an iterable of hashable names.
+
+    Examples
+    --------
+    >>> from simbranch import plots
+    >>> markers = plots.policy_markers(["baseline", "crm_routing"])
+    >>> markers["baseline"], markers["crm_routing"] in plots.MARKERS
+    ('o', True)
+    """
     return {name: BASELINE_MARKER if name == "baseline" else MARKERS[_style_index(name)[1]]
             for name in dict.fromkeys(names)}
 
@@ -399,7 +495,7 @@ def axis_label(name: str, lang: str, currency: str = "CNY", *, daily: bool = Fal
 def better_text(name: str, lang: str, maximize: bool | None = None) -> str:
     """"higher is better" or "lower is better" for `name` (from `maximize` when given), or ""."""
     way = ("higher" if maximize else "lower") if maximize is not None else (
-        meanings.find(name).better if meanings.find(name) is not None else "neither")
+        found.better if (found := meanings.find(name)) is not None else "neither")
     return {"higher": say("higher_better", lang), "lower": say("lower_better", lang)}.get(way, "")
 
 

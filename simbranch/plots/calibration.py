@@ -44,10 +44,45 @@ def _spread(kpi: str, sd: float, lang: str, currency: str) -> str:
 
 @drawn
 def calibration_fit(fit: pd.DataFrame, *, lang: str = "en", currency: str = "CNY") -> Figure:
-    """Observed against simulated, one row per KPI, in standard deviations of the observation: the
-    observed value at 0 with its 1 and 2 sd bands, the posterior-predictive mean and 90 % interval
-    of the simulated KPI, and the mean at the best point (a frame like `Calibration.fit`). Each
-    row is labelled with the KPI's name and the observed value with its sd, in its unit."""
+    """Draw observed against simulated, one row per KPI, in standard deviations of the observation.
+
+    The observed value sits at 0 with its 1 and 2 sd bands; beside it the posterior-predictive
+    mean and 90 % interval of the simulated KPI, and the mean at the best point. Each row is
+    labelled with the KPI's name and the observed value with its sd, in its unit.
+
+    Parameters
+    ----------
+    fit : pandas.DataFrame
+        A frame like ``Calibration.fit``: one row per KPI (the index) with observed, sd,
+        simulated, low, high and best.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (the calibrated scenario's ``branch.currency``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", or `fit` lacks one of its columns.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> space = {"sales.base_conversion": (0.15, 0.5), "clients.tiers.mass.am_share.service": (0.05, 0.9)}
+    >>> cal = sb.calibrate(scenario, {"sales_count": (13.0, 3.0)}, space, waves=1, points=4,  # a toy: one small wave
+    ...                    check_draws=1, best_replications=1, replications=1, executor="serial", progress=False)
+    >>> fig = plots.calibration_fit(cal.fit)
+    >>> len(fig.axes)
+    1
+    """
     need(fit, ["observed", "sd", "simulated", "low", "high", "best"], "calibration_fit")
     fig, (ax,) = new_figure(1, panel=(8.0, 0.55 * len(fit) + 1.4), lang=lang)
     y = np.arange(len(fit))[::-1]
@@ -89,9 +124,49 @@ def status_text(status: str, lang: str) -> str:
 @drawn
 def calibration_posterior(posterior: pd.DataFrame, identifiability: pd.DataFrame,
                           best: Mapping[str, float] | None = None, *, lang: str = "en") -> Figure:
-    """Each parameter's posterior (weighted histogram) over its prior range (the flat line), with
-    the 90 % interval shaded and the best point marked (frames like `Calibration.posterior` and
-    `.identifiability`); each panel names the parameter and whether the data pin it down."""
+    """Draw each parameter's posterior (weighted histogram) over its prior range (the flat line).
+
+    The 90 % interval is shaded and the best point marked; each panel names the parameter and
+    whether the data pin it down.
+
+    Parameters
+    ----------
+    posterior : pandas.DataFrame
+        A frame like ``Calibration.posterior``: one row per draw, a column per parameter and
+        its weight.
+    identifiability : pandas.DataFrame
+        A frame like ``Calibration.identifiability``: parameter, low, high (the prior range),
+        q05, q95 and status.
+    best : mapping of str to float, optional
+        The best point (``Calibration.best``), marked in each panel it has a value for.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per parameter.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", or `identifiability` lacks one of its columns.
+    KeyError
+        If `posterior` has no weight column or no column of a parameter.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> space = {"sales.base_conversion": (0.15, 0.5), "clients.tiers.mass.am_share.service": (0.05, 0.9)}
+    >>> cal = sb.calibrate(scenario, {"sales_count": (13.0, 3.0)}, space, waves=1, points=4,  # a toy: one small wave
+    ...                    check_draws=1, best_replications=1, replications=1, executor="serial", progress=False)
+    >>> fig = plots.calibration_posterior(cal.posterior, cal.identifiability, cal.best)
+    >>> len(fig.axes)
+    2
+    """
     need(identifiability, ["parameter", "low", "high", "q05", "q95", "status"], "calibration_posterior")
     rows = list(identifiability.itertuples(index=False))
     fig, axes = new_figure(len(rows), ncols=3, panel=(4.2, 3.0), lang=lang)
@@ -115,8 +190,48 @@ def calibration_posterior(posterior: pd.DataFrame, identifiability: pd.DataFrame
 @drawn
 def calibration_pairs(posterior: pd.DataFrame, identifiability: pd.DataFrame, max_draws: int = 1500, *,
                       lang: str = "en") -> Figure:
-    """Pairs of parameters as weighted posterior draws (darker = more weight): a ridge shows two
-    parameters the data pin down only together."""
+    """Draw pairs of parameters as weighted posterior draws (darker: more weight).
+
+    A ridge shows two parameters the data pin down only together.
+
+    Parameters
+    ----------
+    posterior : pandas.DataFrame
+        A frame like ``Calibration.posterior``: one row per draw, a column per parameter and
+        its weight.
+    identifiability : pandas.DataFrame
+        A frame like ``Calibration.identifiability``: the parameters and their prior ranges
+        (parameter, low, high).
+    max_draws : int, default 1500
+        How many draws to show, those of most weight.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per pair of parameters.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", or there are fewer than two parameters.
+    KeyError
+        If a frame lacks a column it needs (weight, a parameter's, low, high).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> space = {"sales.base_conversion": (0.15, 0.5), "clients.tiers.mass.am_share.service": (0.05, 0.9)}
+    >>> cal = sb.calibrate(scenario, {"sales_count": (13.0, 3.0)}, space, waves=1, points=4,  # a toy: one small wave
+    ...                    check_draws=1, best_replications=1, replications=1, executor="serial", progress=False)
+    >>> fig = plots.calibration_pairs(cal.posterior, cal.identifiability)
+    >>> len(fig.axes)
+    1
+    """
     names = list(identifiability["parameter"])
     pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
     if not pairs:
@@ -137,7 +252,40 @@ def calibration_pairs(posterior: pd.DataFrame, identifiability: pd.DataFrame, ma
 
 @drawn
 def calibration_waves(waves: pd.DataFrame, *, lang: str = "en") -> Figure:
-    """The share of the prior box still plausible after each wave of history matching."""
+    """Draw the share of the prior box still plausible after each wave of history matching.
+
+    Parameters
+    ----------
+    waves : pandas.DataFrame
+        A frame like ``Calibration.waves``: wave and plausible_share (the check row is left out).
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel, a bar per wave.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh".
+    KeyError
+        If `waves` has no wave or plausible_share column.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> space = {"sales.base_conversion": (0.15, 0.5), "clients.tiers.mass.am_share.service": (0.05, 0.9)}
+    >>> cal = sb.calibrate(scenario, {"sales_count": (13.0, 3.0)}, space, waves=1, points=4,  # a toy: one small wave
+    ...                    check_draws=1, best_replications=1, replications=1, executor="serial", progress=False)
+    >>> fig = plots.calibration_waves(cal.waves, lang="zh")
+    >>> len(fig.axes)
+    1
+    """
     rows = waves[waves["wave"] != "check"]
     fig, (ax,) = new_figure(1, panel=(5.2, 3.4), lang=lang)
     ax.bar([str(w) for w in rows["wave"]], rows["plausible_share"] * 100, color=_FIT)

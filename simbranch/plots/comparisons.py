@@ -68,7 +68,7 @@ def _significant(row: Any) -> bool:
 @drawn
 def forest(paired: pd.DataFrame, kpis: Sequence[str] | None = None, *, lang: str = "en", currency: str = "CNY",
            level: float = 0.95) -> Figure:
-    """How each policy moves each KPI against the baseline: a forest plot of paired differences.
+    """Draw how each policy moves each KPI against the baseline: a forest plot of paired differences.
 
     One panel per KPI, titled with the KPI and which way is better; the policies down the y axis
     sorted by their effect, the best at the top, and "better →" / "← worse" on the side of the x
@@ -78,11 +78,43 @@ def forest(paired: pd.DataFrame, kpis: Sequence[str] | None = None, *, lang: str
     difference is significant), the dashed line no difference. Filled points are significant,
     hollow ones are not. Each policy has its colour and marker (`policy_colors`, `policy_markers`).
 
-    `paired` is `Comparison.paired()` (policy, kpi, difference, ci_low, ci_high, significant,
-    baseline_mean). `kpis` defaults to the headline KPIs present (up to 6). From a comparison on
-    several scenarios (columns `interval_low`, `interval_high`), a thin line behind each point
-    shows the range of the effect across the scenarios (parameter uncertainty and noise).
-    Labels are in `lang` ("en" or "zh"), money in `currency`; `level` names the intervals.
+    Parameters
+    ----------
+    paired : pandas.DataFrame
+        ``Comparison.paired()``: policy, kpi, difference, ci_low, ci_high, significant and
+        baseline_mean. From a comparison on several scenarios (columns interval_low and
+        interval_high), a thin line behind each point shows the range of the effect across the
+        scenarios (parameter uncertainty and noise).
+    kpis : sequence of str, optional
+        The KPIs, one panel each; by default the headline KPIs present (`HEADLINE`, up to 6).
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (a scenario's ``branch.currency``, `currency_of`).
+    level : float, default 0.95
+        The level of the intervals in `paired`, named in the title and the legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per KPI, made without pyplot (``fig.savefig(path)`` writes it).
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", `paired` lacks one of the columns policy, kpi, difference,
+        ci_low and ci_high, or a KPI of `kpis` is not in it.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> fig = plots.forest(cmp.paired(), ["profit", "wait_mean_h"])
+    >>> len(fig.axes)
+    2
     """
     need(paired, ["policy", "kpi", "difference", "ci_low", "ci_high"], "forest")
     ranged = {"interval_low", "interval_high"} <= set(paired.columns)
@@ -133,16 +165,48 @@ def forest(paired: pd.DataFrame, kpis: Sequence[str] | None = None, *, lang: str
 @drawn
 def kpi_bars(summary: pd.DataFrame, kpis: Sequence[str] | None = None, *, lang: str = "en", currency: str = "CNY",
              level: float = 0.95) -> Figure:
-    """The level of each KPI per policy: a dot plot of the mean over replications with its CI.
+    """Draw the level of each KPI per policy: a dot plot of the mean over replications with its CI.
 
     One panel per KPI (titled with which way is better), one row per policy with its colour and
-    marker, the error bar the confidence interval half-width of `Comparison.summary()` (cut at the
-    range the KPI can take, `simbranch.meanings.bounds`: no share below 0), and a dotted line at
-    the baseline's mean. The axis spans the means, not zero: 0.76 against 0.84
-    shows as the gap it is. (The name stays from when these were bars from zero.)
+    marker, the error bar the confidence interval half-width of ``Comparison.summary()`` (cut at
+    the range the KPI can take, `simbranch.meanings.bounds`: no share below 0), and a dotted line
+    at the baseline's mean. The axis spans the means, not zero: 0.76 against 0.84 shows as the gap
+    it is. (The name stays from when these were bars from zero.)
 
-    `summary` is `Comparison.summary()` (policy, kpi, mean, ci_half_width, n). `kpis` defaults to
-    the headline KPIs present (up to 6). Labels in `lang`, money in `currency`.
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``Comparison.summary()``: policy, kpi, mean, ci_half_width and n.
+    kpis : sequence of str, optional
+        The KPIs, one panel each; by default the headline KPIs present (`HEADLINE`, up to 6).
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (a scenario's ``branch.currency``, `currency_of`).
+    level : float, default 0.95
+        The level of the intervals in `summary`, named in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per KPI.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", `summary` lacks one of the columns policy, kpi and mean,
+        or a KPI of `kpis` is not in it.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> fig = plots.kpi_bars(cmp.summary(), ["satisfaction_mean", "profit"], lang="zh")
+    >>> len(fig.axes)
+    2
     """
     need(summary, ["policy", "kpi", "mean"], "kpi_bars")
     kpis = pick_kpis(summary["kpi"], kpis, HEADLINE)
@@ -191,18 +255,56 @@ def _filter_policies(frame: pd.DataFrame, policies: Sequence[str] | None) -> tup
 @drawn
 def over_time(daily: pd.DataFrame, columns: Sequence[str] | None = None, *, policies: Sequence[str] | None = None,
               smooth_days: int = 1, level: float = 0.95, lang: str = "en", currency: str = "CNY") -> Figure:
-    """Daily series over the run: how KPIs build up, settle and differ between policies day by day.
+    """Draw daily series over the run: how KPIs build up, settle and differ between policies.
 
     One panel per column, titled with which way is better and its y axis labelled with the unit
     (per day for a flow); one line per policy in its colour, with its marker every few days, the
     mean over replications of each day (after a centred rolling mean over `smooth_days` days of
     each replication, if more than 1), and a band, the `level` t confidence interval of that mean
     across replications where there are at least two (`simbranch.analysis.bands`). Warm-up days
-    (rows with `warmup` True) are shaded: the KPIs leave them out.
+    (rows with ``warmup`` True) are shaded: the KPIs leave them out.
 
-    `daily` is `Comparison.daily(warmup=True)` (policy, replication, day, ...) or a run's
-    `RunResult.daily` (no policy or replication column: one line). `columns` defaults to
-    satisfaction, sales, stress, wait and headcount, those present; `policies` picks some.
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        ``Comparison.daily(warmup=True)`` (policy, replication, day, warmup and the series), or
+        a run's ``RunResult.daily`` (no policy or replication column: one line).
+    columns : sequence of str, optional
+        The series, one panel each; by default satisfaction, sales, stress, wait and headcount
+        (`TIME_SERIES`), those present.
+    policies : sequence of str, optional
+        The policies to draw; by default every policy in `daily`.
+    smooth_days : int, default 1
+        Width in days of the centred rolling mean of each replication (1: no smoothing).
+    level : float, default 0.95
+        Confidence level of the bands.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (a scenario's ``branch.currency``, `currency_of`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per column.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", `daily` has no day column, a column of `columns` or a
+        policy of `policies` is not in it, `smooth_days` is not a positive integer or `level` is
+        not between 0 and 1.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> fig = plots.over_time(cmp.daily(warmup=True), ["satisfaction_mean", "headcount"], smooth_days=2)
+    >>> len(fig.axes)
+    2
     """
     need(daily, ["day"], "over_time")
     columns = pick_kpis([c for c in daily.columns if c not in ("policy", "scenario", "replication", "day", "warmup")],
@@ -265,7 +367,7 @@ def _runs(frames: Mapping[str, pd.DataFrame] | pd.DataFrame) -> tuple[dict[str, 
 def distributions(clients: Mapping[str, pd.DataFrame] | pd.DataFrame,
                   managers: Mapping[str, pd.DataFrame] | pd.DataFrame, *, lang: str = "en",
                   currency: str = "CNY") -> Figure:
-    """How satisfaction and sales spread across clients and AMs: empirical distribution functions.
+    """Draw how satisfaction and sales spread across clients and AMs: empirical distribution functions.
 
     Four panels, one curve per policy (a line at value x reaches the share of clients or AMs at or
     below x; a curve further right is better): satisfaction of the clients still with the branch
@@ -273,8 +375,41 @@ def distributions(clients: Mapping[str, pd.DataFrame] | pd.DataFrame,
     who bought nothing), sales per AM, and the mean satisfaction of each AM's clients at the end.
     Means hide whether a policy lifts everyone or a few; these curves show it.
 
-    `clients` and `managers` map a policy name to a run's `RunResult.clients` / `.managers`
-    (`Comparison.rerun` gives runs); a bare frame is one unnamed run.
+    Parameters
+    ----------
+    clients : mapping of str to pandas.DataFrame, or pandas.DataFrame
+        From a policy name to a run's ``RunResult.clients`` (`Comparison.rerun` gives runs); a
+        bare frame is one unnamed run.
+    managers : mapping of str to pandas.DataFrame, or pandas.DataFrame
+        The same for ``RunResult.managers``.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (a scenario's ``branch.currency``, `currency_of`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Four panels.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", or a frame lacks the column a panel draws (satisfaction
+        or revenue of the clients, sales_count or client_satisfaction of the AMs).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> runs = {name: cmp.rerun(name) for name in ("baseline", "crm_routing")}
+    >>> fig = plots.distributions({n: r.clients for n, r in runs.items()},
+    ...                           {n: r.managers for n, r in runs.items()})
+    >>> len(fig.axes)
+    4
     """
     clients_by, named = _runs(clients)
     managers_by, named_m = _runs(managers)
@@ -318,14 +453,43 @@ def distributions(clients: Mapping[str, pd.DataFrame] | pd.DataFrame,
 @drawn
 def am_scatter(managers: Mapping[str, pd.DataFrame] | pd.DataFrame, *, lang: str = "en",
                currency: str = "CNY") -> Figure:
-    """Each AM as a point: is stress paid for in sales, and does skill show in client satisfaction?
+    """Draw each AM as a point: whether stress pays in sales and skill shows in client satisfaction.
 
     Two panels: sales closed over the run against the AM's stress at the end, and the mean
     satisfaction of the AM's clients at the end against the AM's mean skill. One colour and
     marker per policy; hollow markers are AMs who left during the run (their client satisfaction
     is empty, they have no clients at the end).
 
-    `managers` maps a policy name to a run's `RunResult.managers`; a bare frame is one unnamed run.
+    Parameters
+    ----------
+    managers : mapping of str to pandas.DataFrame, or pandas.DataFrame
+        From a policy name to a run's ``RunResult.managers``; a bare frame is one unnamed run.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (a scenario's ``branch.currency``, `currency_of`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", or a frame lacks one of the columns stress, sales_count,
+        skill_mean and client_satisfaction.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> result = sb.run(scenario, seed=1)
+    >>> fig = plots.am_scatter(result.managers)
+    >>> len(fig.axes)
+    2
     """
     runs, named = _runs(managers)
     colors, markers = styles(list(runs), named)
@@ -361,7 +525,7 @@ def am_scatter(managers: Mapping[str, pd.DataFrame] | pd.DataFrame, *, lang: str
 def _directions(x: str, y: str) -> tuple[bool, bool]:
     """Whether larger is better for x and y, from `simbranch.meanings.better`; a KPI with no better
     direction (or unknown to the registry) is a ValueError: dominance on it would be a guess."""
-    ways = {kpi: (meanings.find(kpi).better if meanings.find(kpi) is not None else "neither") for kpi in (x, y)}
+    ways = {kpi: (found.better if (found := meanings.find(kpi)) is not None else "neither") for kpi in (x, y)}
     unclear = [kpi for kpi, way in ways.items() if way == "neither"]
     if unclear:
         raise ValueError(f"no better direction for {' and '.join(map(repr, unclear))} (simbranch.meanings.better), "
@@ -425,20 +589,61 @@ def _place_labels(fig: Figure, ax: Any, texts: list[Any], xs: list[float], ys: l
 def tradeoff(summary: pd.DataFrame, x: str = "satisfaction_mean", y: str = "profit", *,
              maximize: tuple[bool, bool] | None = None, paired: pd.DataFrame | None = None, lang: str = "en",
              currency: str = "CNY", level: float = 0.95) -> Figure:
-    """Two KPIs against each other: which policies are worth considering at all.
+    """Draw two KPIs against each other: which policies are worth considering at all.
 
     Each policy is a point in its colour and marker, labelled with its name (labels moved apart so
     that none overlaps another). Policies that no other policy beats on both KPIs (the Pareto
     front, `simbranch.analysis.tradeoffs.pareto_front`) are joined by a line; dominated ones are
     grey. Dominance is on the points; overlapping bars mean the replications cannot separate them.
 
-    `summary` is `Comparison.summary()` with both KPIs: without `paired`, a point is a policy's
-    means with confidence-interval bars on both axes. With `paired` (`Comparison.paired()` with
-    both KPIs, as `plot_comparison(cmp, "tradeoff")` gives it), a point is the baseline's mean
-    plus the policy's paired difference, its bars the paired interval (far tighter: common random
-    numbers), and the baseline is the reference point without bars. `maximize` says for x and y
-    whether larger is better; by default `simbranch.meanings.better` does (a KPI with no better
-    direction needs `maximize`). Labels in `lang`, money in `currency`.
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``Comparison.summary()`` with both KPIs. Without `paired`, a point is a policy's means
+        with confidence-interval bars on both axes.
+    x : str, default "satisfaction_mean"
+        The KPI along the x axis.
+    y : str, default "profit"
+        The KPI along the y axis.
+    maximize : tuple of (bool, bool), optional
+        Whether larger is better for `x` and for `y`; by default `simbranch.meanings.better`
+        says (a KPI with no better direction needs `maximize`).
+    paired : pandas.DataFrame, optional
+        ``Comparison.paired()`` with both KPIs, as ``plot_comparison(cmp, "tradeoff")`` gives it:
+        a point is then the baseline's mean plus the policy's paired difference, its bars the
+        paired interval (far tighter: common random numbers), and the baseline is the reference
+        point without bars.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (a scenario's ``branch.currency``, `currency_of`).
+    level : float, default 0.95
+        The level of the intervals, named in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh"; `summary` lacks one of the columns policy, kpi and mean,
+        or `x` or `y`; `x` and `y` are the same KPI; either has no better direction and
+        `maximize` is not given; `paired` lacks a column or one of the two KPIs; or no policy has
+        a value of both.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> kpis = ["satisfaction_mean", "profit"]
+    >>> fig = plots.tradeoff(cmp.summary(kpis), paired=cmp.paired(kpis=kpis))
+    >>> len(fig.axes)
+    1
     """
     need(summary, ["policy", "kpi", "mean"], "tradeoff")
     maximize = maximize if maximize is not None else _directions(x, y)

@@ -19,7 +19,10 @@ from __future__ import annotations
 import warnings
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["CJK_FAMILY", "LATIN_FAMILY", "cjk_font_path", "families", "rc", "register"]
 
@@ -62,6 +65,6 @@ def families(lang: str = "en") -> list[str]:
     return [CJK_FAMILY, LATIN_FAMILY] if lang == "zh" else [LATIN_FAMILY, CJK_FAMILY]
 
 
-def rc(lang: str = "en") -> dict[str, Any]:
+def rc(lang: str = "en") -> dict[RcKeyType, Any]:
     """matplotlib settings of a figure in `lang` ("en" or "zh"), for `matplotlib.rc_context`."""
     return {"font.family": families(lang), "axes.unicode_minus": False}

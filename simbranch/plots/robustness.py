@@ -36,7 +36,7 @@ __all__ = ["ranking_shares", "robustness_effects"]
 @drawn
 def robustness_effects(effects: pd.DataFrame, shares: pd.DataFrame, kpis: Sequence[str] | None = None, *,
                        lang: str = "en", currency: str = "CNY") -> Figure:
-    """How each policy's effect varies across the draws of the assumption ranges.
+    """Draw how each policy's effect varies across the draws of the assumption ranges.
 
     One panel per KPI (titled with which way is better, "better →" on that side of the x axis),
     the policies down the y axis. The small dots are the policy's effect in each draw (the mean
@@ -46,8 +46,42 @@ def robustness_effects(effects: pd.DataFrame, shares: pd.DataFrame, kpis: Sequen
     direction): near 100 % or 0 % the conclusion holds whatever the assumptions, near 50 % it
     depends on them.
 
-    `effects` is `Robustness.effects` (draw, policy, kpi, difference) and `shares`
-    `Robustness.shares` (policy, kpi, share_better, median, low, high).
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        ``Robustness.effects``: draw, policy, kpi and difference.
+    shares : pandas.DataFrame
+        ``Robustness.shares``: policy, kpi, share_better, median, low and high.
+    kpis : sequence of str, optional
+        The KPIs, one panel each; by default the headline KPIs present (up to 6).
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (the scenario's ``branch.currency``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per KPI.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", a frame lacks one of its columns, or a KPI of `kpis` is
+        not in `shares`.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> assumptions = ["clients.tiers.mass.requests_per_year", "clients.tiers.mass.am_share.sales"]
+    >>> rob = sb.robustness(scenario, ["crm_routing"], n=4, parameters=assumptions, replications=1,
+    ...                     executor="serial", progress=False)
+    >>> fig = plots.robustness_effects(rob.effects, rob.shares, ["profit"])
+    >>> len(fig.axes)
+    1
     """
     need(effects, ["policy", "kpi", "difference"], "robustness_effects")
     need(shares, ["policy", "kpi", "share_better", "median", "low", "high"], "robustness_effects")
@@ -87,14 +121,46 @@ def robustness_effects(effects: pd.DataFrame, shares: pd.DataFrame, kpis: Sequen
 
 @drawn
 def ranking_shares(stability: pd.DataFrame, kpi: str | None = None, *, lang: str = "en") -> Figure:
-    """How often each policy is the best across the draws of the assumption ranges.
+    """Draw how often each policy is the best across the draws of the assumption ranges.
 
     Left, the share of draws in which each policy (the baseline among them) is the best on the
     KPI; right, its mean rank over the draws (1 is the best), both in the order of the overall
-    ranking (best expected value first, marked *). A ranking that holds across the
+    ranking (best expected value first, marked ``*``). A ranking that holds across the
     assumptions has one tall bar on the left.
 
-    `stability` is `Robustness.stability` (policy, overall_rank, share_best, mean_rank).
+    Parameters
+    ----------
+    stability : pandas.DataFrame
+        ``Robustness.stability``: policy, overall_rank, share_best and mean_rank, in the order of
+        the overall ranking.
+    kpi : str, optional
+        The KPI of the ranking (``Robustness.kpi``), named in the title.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", `stability` lacks one of the columns policy, share_best
+        and mean_rank, or it has no rows (no draw has a run of every policy).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> assumptions = ["clients.tiers.mass.requests_per_year", "clients.tiers.mass.am_share.sales"]
+    >>> rob = sb.robustness(scenario, ["crm_routing"], n=4, parameters=assumptions, replications=1,
+    ...                     executor="serial", progress=False)
+    >>> fig = plots.ranking_shares(rob.stability, rob.kpi)
+    >>> len(fig.axes)
+    2
     """
     need(stability, ["policy", "share_best", "mean_rank"], "ranking_shares")
     if not len(stability):

@@ -49,21 +49,55 @@ def _cell(kpi: str | None, value: float, lang: str) -> str:
     found = meanings.find(kpi) if kpi else None
     if abs(value) >= 1e4 or (found is not None and found.format == "money"):
         return meanings.money(value, lang, unit=False)
-    return meanings.fmt(kpi, value, lang) if found is not None else number(value, 3)
+    return meanings.fmt(kpi, value, lang) if kpi and found is not None else number(value, 3)
 
 
 @drawn
 def heatmap(pivot: pd.DataFrame, kpi: str | None = None, *, cmap: str = "viridis", lang: str = "en",
             currency: str = "CNY") -> Figure:
-    """A KPI over two parameters of a sweep: where in the space it is high or low.
+    """Draw a KPI over two parameters of a sweep: where in the space it is high or low.
 
     Each cell is the mean of the KPI over the sweep's runs whose parameters fall in it (columns
     along x, rows along y, the first row at the bottom); blank cells had no run. Cells carry
     their values when the grid is at most 10 x 10. The colour bar is labelled with the KPI and
     its unit, the axes with the parameters' names (`simbranch.meanings.parameter_label`).
 
-    `pivot` is `Sweep.pivot(kpi, x, y)`: rows and columns may be numbers, categories or intervals
-    (binned ranges of an LHS or Sobol' design).
+    Parameters
+    ----------
+    pivot : pandas.DataFrame
+        ``Sweep.pivot(kpi, x, y)``: rows and columns may be numbers, categories or intervals
+        (binned ranges of an LHS or Sobol' design).
+    kpi : str, optional
+        The KPI in the cells, named with its unit on the colour bar.
+    cmap : str, default "viridis"
+        A matplotlib colour map.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (the scenario's ``branch.currency``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel and its colour bar.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", `pivot` is empty or holds values that are not numbers,
+        or `cmap` is not a colour map.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> space = {"managers.count": [3, 4], "clients.count": [80, 120]}
+    >>> sw = sb.sweep(scenario, space, method="grid", executor="serial", progress=False)
+    >>> fig = plots.heatmap(sw.pivot("profit", "managers.count", "clients.count"), "profit")
+    >>> len(fig.axes)
+    2
     """
     values = pivot.to_numpy(dtype=float)
     if not values.size:
@@ -120,6 +154,7 @@ def output_label(output: Any, lang: str) -> str:
 
 def _indices_kind(indices: pd.DataFrame, kpi: str | None, lang: str, currency: str) -> tuple[list[Any], str, str]:
     """The bars to draw (column, its CI column, legend label, colour), the x axis label and the method's name."""
+    bars: list[tuple[str, str | None, str, str]]  # column, its CI column (if any), legend label, colour
     if {"S1", "ST"} <= set(indices.columns):
         bars = [("S1", "S1_conf", say("s1", lang), "#0072B2"), ("ST", "ST_conf", say("st", lang), "#56B4E9")]
         return bars, say("sobol_axis", lang), say("sobol", lang)
@@ -139,7 +174,7 @@ def _indices_kind(indices: pd.DataFrame, kpi: str | None, lang: str, currency: s
 @drawn
 def sensitivity_bars(indices: pd.DataFrame, *, kpi: str | None = None, lang: str = "en",
                      currency: str = "CNY") -> Figure:
-    """Which parameters drive a KPI: sensitivity indices of a sweep as horizontal bars per parameter.
+    """Draw which parameters drive a KPI: sensitivity indices as horizontal bars per parameter.
 
     From a Sobol' sweep (columns S1, S1_conf, ST, ST_conf): the first-order index S1 (share of
     the KPI's variance due to the parameter alone) and the total index ST (including its
@@ -154,7 +189,43 @@ def sensitivity_bars(indices: pd.DataFrame, *, kpi: str | None = None, lang: str
     estimate outside it (the estimator's noise, on a small sample) is drawn at the end it passed,
     hatched, with its whole interval as the error bar (`clip_share`); `indices` keeps the raw values.
 
-    `indices` is `Sweep.sensitivity(kpi)` or `Robustness.sensitivity(kpi)`; `kpi` names it in the titles.
+    Parameters
+    ----------
+    indices : pandas.DataFrame
+        ``Sweep.sensitivity(kpi)`` or ``Robustness.sensitivity(kpi)``.
+    kpi : str, optional
+        The KPI the indices are of, named in the titles (and, for Morris, the axis's unit).
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, default "CNY"
+        Currency of money (the scenario's ``branch.currency``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel, or one per policy or output.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", `indices` has no parameter column, or its columns are
+        neither Sobol' indices nor Morris statistics.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> import warnings
+    >>> space = {"managers.count": (3, 6), "clients.count": (80, 120)}
+    >>> sw = sb.sweep(scenario, space, method="morris", n=2, executor="serial", progress=False)
+    >>> with warnings.catch_warnings():  # 2 trajectories: a SmallSampleWarning (10 or more are advised)
+    ...     warnings.simplefilter("ignore")
+    ...     indices = sw.sensitivity("profit")
+    >>> fig = plots.sensitivity_bars(indices, kpi="profit")
+    >>> sorted(indices["parameter"]), len(fig.axes)
+    (['clients.count', 'managers.count'], 1)
     """
     need(indices, ["parameter"], "sensitivity_bars")
     bars, xlabel, what = _indices_kind(indices, kpi, lang, currency)

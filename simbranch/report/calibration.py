@@ -150,8 +150,48 @@ def _t(key: str, lang: str, **fields: Any) -> Markup:
 
 def write_calibration_report(cal: Calibration, out_dir: str | Path, *, command: str | None = None,
                              title: str | None = None, lang: str = "en") -> Path:
-    """Write the HTML report of a calibration to `out_dir`/report.html (or to `out_dir` itself when it
-    names an .html file); return the file. One self-contained page, as `write_report`'s."""
+    """Write the report of a calibration to an HTML file and return the file.
+
+    The page is `calibration_report_html`'s: one self-contained file, as `write_report`'s.
+
+    Parameters
+    ----------
+    cal : Calibration
+        The calibration (`simbranch.calibrate`).
+    out_dir : str or pathlib.Path
+        A folder, which gets ``report.html`` (missing folders are made), or the .html file itself.
+    command : str, optional
+        The command line that made the calibration, shown under Provenance.
+    title : str, optional
+        The page's title; by default one naming the branch.
+    lang : {"en", "zh"}, default "en"
+        Language of the page.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh".
+    OSError
+        If the file cannot be written.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import report
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> space = {"sales.base_conversion": (0.15, 0.5), "clients.tiers.mass.am_share.service": (0.05, 0.9)}
+    >>> cal = sb.calibrate(scenario, {"sales_count": (13.0, 3.0)}, space, waves=1, points=4,  # a toy: one small wave
+    ...                    check_draws=1, best_replications=1, replications=1, executor="serial", progress=False)
+    >>> path = report.write_calibration_report(cal, "calibration")
+    >>> path.name, path.stat().st_size > 0
+    ('report.html', True)
+    """
     html = calibration_report_html(cal, command=command, title=title, lang=lang)
     path = report_path(out_dir)
     path.write_text(html, encoding="utf-8")
@@ -160,9 +200,45 @@ def write_calibration_report(cal: Calibration, out_dir: str | Path, *, command: 
 
 def calibration_report_html(cal: Calibration, *, command: str | None = None, title: str | None = None,
                             lang: str = "en") -> str:
-    """The report of a calibration as one HTML page in `lang` ("en" or "zh"): the branch and what it
-    observed, the method, the fit, the parameters and what the data pin down, the posterior, the
-    waves, the warnings and the provenance."""
+    """Return the report of a calibration as one self-contained HTML page.
+
+    It says what the branch observed, the method, the fit, the parameters and what the data pin
+    down (alone or only together), the posterior, the waves, the warnings and the provenance.
+
+    Parameters
+    ----------
+    cal : Calibration
+        The calibration (`simbranch.calibrate`).
+    command : str, optional
+        The command line that made the calibration, shown under Provenance.
+    title : str, optional
+        The page's title; by default one naming the branch.
+    lang : {"en", "zh"}, default "en"
+        Language of the page.
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh".
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import report
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> space = {"sales.base_conversion": (0.15, 0.5), "clients.tiers.mass.am_share.service": (0.05, 0.9)}
+    >>> cal = sb.calibrate(scenario, {"sales_count": (13.0, 3.0)}, space, waves=1, points=4,  # a toy: one small wave
+    ...                    check_draws=1, best_replications=1, replications=1, executor="serial", progress=False)
+    >>> html = report.calibration_report_html(cal, title="Calibration of a tiny branch")
+    >>> "<html" in html
+    True
+    """
     check_lang(lang)
     sc = cal.base
     obs = cal.observed
@@ -216,7 +292,8 @@ def calibration_report_html(cal: Calibration, *, command: str | None = None, tit
                          "–" if r.z != r.z else f"{r.z + 0.0:+.2f}",
                          yes if r.within_sd else Markup("<b>{}</b>").format(no), yes if r.covered else no,
                          share(r.emulator_ok)))
-    header = [_t(k, lang) for k in ("col_kpi", "col_observed_sd", "col_simulated", "col_interval", "col_best")]
+    header: list[str] = [_t(k, lang) for k in ("col_kpi", "col_observed_sd", "col_simulated", "col_interval",
+                                               "col_best")]
     header += ["z", *[_t(k, lang) for k in ("col_within", "col_covered", "col_emulator")]]
     parts.append(h2("h_fit") + Markup(html_table(header, fit_rows)) + muted(_t("fit_note", lang))
                  + Markup(draw_figures([(str(_t("fig_fit", lang)), lambda: cal.plot("fit", lang=lang),

@@ -46,7 +46,54 @@ TIME_COLUMNS = ["satisfaction_mean", "sales_count", "stress_mean", "wait_mean_h"
 
 def write_report(cmp: Comparison, path: str | Path, *, command: str | None = None, title: str | None = None,
                  store: str | Path | None = None, highlight: Sequence[str] | None = None, lang: str = "en") -> Path:
-    """Write `report_html(cmp, ...)` to `path` (a file, or a folder that gets `report.html`); return the file."""
+    """Write the report of a comparison to an HTML file and return the file.
+
+    The page is `report_html`'s: one self-contained file (figures inline, no script, nothing
+    fetched from the network) that opens from a mail attachment.
+
+    Parameters
+    ----------
+    cmp : Comparison
+        The comparison (`simbranch.compare`).
+    path : str or pathlib.Path
+        The file, or a folder (existing, or a path without a suffix) that gets ``report.html``;
+        missing folders are made.
+    command : str, optional
+        The command line that made the comparison, shown under Provenance.
+    title : str, optional
+        The page's title; by default one naming the branch.
+    store : str or pathlib.Path, optional
+        The result store the runs are in, shown under Provenance.
+    highlight : sequence of str, optional
+        The policies drawn over time and in the distributions (name the baseline to have it
+        drawn); by default the baseline and the best on profit, satisfaction and sales
+        (`highlighted_policies`). A name the comparison does not have is a ValueError.
+    lang : {"en", "zh"}, default "en"
+        Language of the page (money in the scenario's currency).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", or `highlight` names a policy the comparison does not have.
+    OSError
+        If the file cannot be written.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import report
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> path = report.write_report(cmp, "tiny_report.html")
+    >>> path.name, path.stat().st_size > 0
+    ('tiny_report.html', True)
+    """
     html = report_html(cmp, command=command, title=title, store=store, highlight=highlight, lang=lang)
     path = report_path(path)
     path.write_text(html, encoding="utf-8")
@@ -55,12 +102,53 @@ def write_report(cmp: Comparison, path: str | Path, *, command: str | None = Non
 
 def report_html(cmp: Comparison, *, command: str | None = None, title: str | None = None,
                 store: str | Path | None = None, highlight: Sequence[str] | None = None, lang: str = "en") -> str:
-    """The report as one self-contained HTML page in `lang` ("en" or "zh").
+    """Return the report of a comparison as one self-contained HTML page.
 
-    `highlight` names the measures drawn over time and in the distributions (besides the
-    baseline); by default the best measures on profit, satisfaction and sales.
+    It tells the story in the order a reader needs it: the question, the answer (which measures
+    pay and by how much a year, with intervals, and at what price), the caveats the automatic
+    checks found, then the evidence (figures, tables, the scenario and what reproduces the
+    numbers).
+
+    Parameters
+    ----------
+    cmp : Comparison
+        The comparison (`simbranch.compare`).
+    command : str, optional
+        The command line that made the comparison, shown under Provenance.
+    title : str, optional
+        The page's title; by default one naming the branch.
+    store : str or pathlib.Path, optional
+        The result store the runs are in, shown under Provenance.
+    highlight : sequence of str, optional
+        The policies drawn over time and in the distributions (name the baseline to have it
+        drawn); by default the baseline and the best on profit, satisfaction and sales
+        (`highlighted_policies`). A name the comparison does not have is a ValueError.
+    lang : {"en", "zh"}, default "en"
+        Language of the page (money in the scenario's currency).
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh", or `highlight` names a policy the comparison does not have.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import report
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> html = report.report_html(cmp, title="A tiny branch")
+    >>> "<html" in html and "A tiny branch" in html
+    True
     """
     check_lang(lang)
+    highlight = _checked_highlight(cmp, highlight)
     sc = cmp.scenario
     currency = getattr(sc.branch, "currency", "CNY")
     branch = sc.branch.name
@@ -92,8 +180,38 @@ def report_html(cmp: Comparison, *, command: str | None = None, title: str | Non
 
 
 def highlighted_policies(cmp: Comparison, limit: int = 3) -> list[str]:
-    """The baseline and up to `limit` others: the best on profit, satisfaction and sales in turn, and
-    when one policy leads on several, the runners-up, so that the figures show distinct policies."""
+    """Return the baseline and up to `limit` other policies worth drawing in the report's figures.
+
+    The others are the best on profit, satisfaction and sales in turn, and when one policy leads
+    on several, the runners-up, so that the figures show distinct policies.
+
+    Parameters
+    ----------
+    cmp : Comparison
+        The comparison (`simbranch.compare`).
+    limit : int, default 3
+        How many policies besides the baseline, at most.
+
+    Returns
+    -------
+    list of str
+        Policy names, the baseline first (when the comparison has it).
+
+    Raises
+    ------
+    TypeError
+        If `limit` is not a number.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import report
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> cmp = sb.compare(scenario, ["crm_routing"], replications=2, executor="serial", progress=False)
+    >>> report.highlighted_policies(cmp)
+    ['baseline', 'crm_routing']
+    """
     names = [p.name for p in cmp.policies]
     chosen = ["baseline"] if "baseline" in names else []
     if not len(cmp.table):
@@ -158,7 +276,7 @@ def _answer(cmp: Comparison, family: pd.DataFrame, lang: str, currency: str) -> 
             Markup("").join(Markup("<li>{}</li>").format(i) for i in items)))
     else:
         lines.append(say("pay_none", lang, n=n, reps=cmp.replications))
-    satisfied = [m for m in measures if (e := m.effect("satisfaction_mean")) and e.significant and e.better]
+    satisfied = [m for m in measures if (sat := m.effect("satisfaction_mean")) and sat.significant and sat.better]
     lines.append(say("raise_satisfaction", lang, list=", ".join(
         f"{name(m.policy)} ({story.change_phrase(m.effects['satisfaction_mean'], lang, currency)})"
         for m in satisfied)) if satisfied else say("raise_satisfaction_none", lang))
@@ -216,6 +334,20 @@ def _answer_table(measures: list[MeasureAnswer], lang: str, currency: str) -> Ma
 # --------------------------------------------------------------------------- the evidence
 
 
+def _checked_highlight(cmp: Comparison, highlight: Sequence[str] | str | None) -> list[str] | None:
+    """`highlight` as a list of the comparison's policies (one name is a list of one), None for the
+    default, or a ValueError naming the unknown names and the policies there are."""
+    if highlight is None:
+        return None
+    chosen = [highlight] if isinstance(highlight, str) else list(highlight)
+    names = [p.name for p in cmp.policies]
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        raise ValueError(f"highlight: no policy {', '.join(map(repr, unknown))} in this comparison; "
+                         f"policies: {', '.join(names)}")
+    return chosen
+
+
 def _figures(cmp: Comparison, family: pd.DataFrame | None, highlight: Sequence[str] | None, lang: str,
              currency: str) -> list[Markup]:
     """The report's figures; one with nothing to draw (a plot's ValueError: every value undefined, as
@@ -238,7 +370,7 @@ def _add_figures(out: list[Markup], cmp: Comparison, family: pd.DataFrame | None
             return Markup("")
 
     several = cmp.n_scenarios > 1
-    kw = {"lang": lang, "currency": currency}
+    kw: dict[str, Any] = {"lang": lang, "currency": currency}
     if family is not None and len(family):
         kpis = [k for k in FIGURE_KPIS if k in set(family["kpi"])]
         caption = (say("cap_forest_scenarios", lang, n=cmp.n_scenarios) if several else say("cap_forest", lang))
@@ -333,7 +465,7 @@ def _failures(cmp: Comparison) -> Markup:
 
 def _scenario(cmp: Comparison, lang: str) -> dict[str, Any]:
     sc = cmp.scenario
-    facts = {say("fact_branch", lang): sc.branch.name, say("fact_ams", lang): sc.managers.count,
+    facts: dict[str, Any] = {say("fact_branch", lang): sc.branch.name, say("fact_ams", lang): sc.managers.count,
              say("fact_clients", lang): sc.clients.count, say("fact_rule", lang): sc.allocation.rule,
              say("fact_days", lang): sc.branch.horizon_days, say("fact_warmup", lang): sc.branch.warmup_days,
              say("fact_hours", lang): sc.branch.hours_per_day,

@@ -124,9 +124,56 @@ def _t(key: str, lang: str, **fields: Any) -> Markup:
 def write_robustness_report(rob: Robustness, out_dir: str | Path, *, command: str | None = None,
                             title: str | None = None, sensitivity: pd.DataFrame | None = None,
                             lang: str = "en") -> Path:
-    """Write the HTML report of a robustness study to `out_dir`/report.html (or to `out_dir` itself when
-    it names an .html file); return the file. `sensitivity` reuses `rob.sensitivity()` when already
-    computed."""
+    """Write the report of a robustness study to an HTML file and return the file.
+
+    The page is `robustness_report_html`'s: one self-contained file, as `write_report`'s.
+
+    Parameters
+    ----------
+    rob : Robustness
+        The robustness study (`simbranch.robustness`).
+    out_dir : str or pathlib.Path
+        A folder, which gets ``report.html`` (missing folders are made), or the .html file itself.
+    command : str, optional
+        The command line that made the study, shown under Provenance.
+    title : str, optional
+        The page's title; by default one naming the branch.
+    sensitivity : pandas.DataFrame, optional
+        ``rob.sensitivity()`` when already computed (it is computed otherwise).
+    lang : {"en", "zh"}, default "en"
+        Language of the page (money in the scenario's currency).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh".
+    KeyError
+        If `sensitivity` has rows but lacks a column of ``Robustness.sensitivity`` (output,
+        parameter, S1, S1_conf, rank).
+    OSError
+        If the file cannot be written.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import report
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> import warnings
+    >>> assumptions = ["clients.tiers.mass.requests_per_year", "clients.tiers.mass.am_share.sales"]
+    >>> rob = sb.robustness(scenario, ["crm_routing"], n=4, parameters=assumptions, replications=1,
+    ...                     executor="serial", progress=False)
+    >>> with warnings.catch_warnings():  # 4 draws: the sensitivity indices warn (64 are advised)
+    ...     warnings.simplefilter("ignore")
+    ...     path = report.write_robustness_report(rob, "robustness")
+    >>> path.name, path.stat().st_size > 0
+    ('report.html', True)
+    """
     html = robustness_report_html(rob, command=command, title=title, sensitivity=sensitivity, lang=lang)
     path = report_path(out_dir)
     path.write_text(html, encoding="utf-8")
@@ -135,9 +182,53 @@ def write_robustness_report(rob: Robustness, out_dir: str | Path, *, command: st
 
 def robustness_report_html(rob: Robustness, *, command: str | None = None, title: str | None = None,
                            sensitivity: pd.DataFrame | None = None, lang: str = "en") -> str:
-    """The report of a robustness study as one HTML page in `lang` ("en" or "zh"): per measure how
-    often it beats the baseline and its range of effects, how stable the ranking is, which
-    assumptions matter, and the provenance."""
+    """Return the report of a robustness study as one self-contained HTML page.
+
+    Per measure how often it beats the baseline and its range of effects, how stable the ranking
+    is, which assumptions matter, and the provenance.
+
+    Parameters
+    ----------
+    rob : Robustness
+        The robustness study (`simbranch.robustness`).
+    command : str, optional
+        The command line that made the study, shown under Provenance.
+    title : str, optional
+        The page's title; by default one naming the branch.
+    sensitivity : pandas.DataFrame, optional
+        ``rob.sensitivity()`` when already computed (it is computed otherwise).
+    lang : {"en", "zh"}, default "en"
+        Language of the page (money in the scenario's currency).
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Raises
+    ------
+    ValueError
+        If `lang` is not "en" or "zh".
+    KeyError
+        If `sensitivity` has rows but lacks a column of ``Robustness.sensitivity`` (output,
+        parameter, S1, S1_conf, rank).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import report
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.Scenario().with_overrides(tiny)
+    >>> import warnings
+    >>> assumptions = ["clients.tiers.mass.requests_per_year", "clients.tiers.mass.am_share.sales"]
+    >>> rob = sb.robustness(scenario, ["crm_routing"], n=4, parameters=assumptions, replications=1,
+    ...                     executor="serial", progress=False)
+    >>> with warnings.catch_warnings():  # 4 draws: the sensitivity indices warn (64 are advised)
+    ...     warnings.simplefilter("ignore")
+    ...     html = report.robustness_report_html(rob, sensitivity=rob.sensitivity())
+    >>> "<html" in html
+    True
+    """
     from simbranch import plots
     from simbranch.analysis.tradeoffs import direction
 
@@ -218,8 +309,8 @@ def robustness_report_html(rob: Robustness, *, command: str | None = None, title
                    escape(effect(r.kpi, r.mean)), str(int(r.n_draws)))
                   for r in rob.shares.itertuples(index=False)]
     directions = ", ".join(str(_t(direction(k), lang, kpi=kpi_label(k))) for k in rob.kpis)
-    header = [_t(k, lang) for k in ("col_policy", "col_kpi", "col_share", "col_median", "col_range", "col_mean",
-                                    "col_draws")]
+    header: list[str] = [_t(k, lang) for k in ("col_policy", "col_kpi", "col_share", "col_median", "col_range",
+                                               "col_mean", "col_draws")]
     parts.append(Markup("<h2>{}</h2>").format(_t("h_effects", lang)) + Markup(html_table(header, share_rows))
                  + Markup("<p class='muted'>{}</p>").format(_t("effects_note", lang, directions=directions))
                  + Markup(draw_figures([(str(_t("fig_effects", lang)),

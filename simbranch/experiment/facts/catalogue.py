@@ -202,6 +202,7 @@ def fact_unsolicited_call(study: Study) -> Measured:
     tier = list(sc.clients.tiers).index("affluent") if "affluent" in sc.clients.tiers else 0
     c = int(np.flatnonzero(branch.clients.tier[: branch.clients.n] == tier)[0])
     m = branch.positions[int(branch.clients.am[c])]
+    assert m is not None, "every client of a newly built branch has an AM in position"
     gap = float(branch.satisfaction.gap_days[tier])
 
     def gain(days_since: float) -> float:

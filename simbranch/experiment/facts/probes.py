@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from simbranch.scenario import Scenario
+
+if TYPE_CHECKING:
+    from simbranch.mechanisms.surveys import Surveys
+    from simbranch.model.branch import Branch
+    from simbranch.model.managers import Manager
 
 __all__ = ["PROBES", "WARMUP_SERIES"]
 
@@ -77,7 +82,7 @@ def _probe_feedback(scenario: Scenario, seed: np.random.SeedSequence) -> dict[st
     spreads: list[float] = []
     original = surveys_module.Surveys._feed_back
 
-    def feed_back(self, branch, results):  # type: ignore[no-untyped-def]
+    def feed_back(self: Surveys, branch: Branch, results: dict[int, tuple[float, int]]) -> None:
         before = {m.id: m.quality_bonus for m in branch.present()}
         original(self, branch, results)
         changes.extend(m.quality_bonus - before[m.id] for m in branch.present() if m.quality_bonus != before[m.id])
@@ -117,7 +122,7 @@ def _probe_leavers(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str
     lost: list[float] = []
     quit_ = branch._quit
 
-    def watched(m, d):  # type: ignore[no-untyped-def]
+    def watched(m: Manager, d: int) -> None:
         book = branch.clients
         mine = book.of_am(m.position)
         top = mine[np.argsort(-book.value[mine])[:20]]
@@ -144,7 +149,7 @@ def _probe_ramp(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str, l
     reached: dict[int, float] = {}
     hired: dict[int, int] = {}
 
-    def hook(b, d):  # type: ignore[no-untyped-def]
+    def hook(b: Branch, d: int) -> None:
         present = b.present()
         seasoned = [0.5 * (m.sales + m.product) for m in present if m.tenure_days > 2 * b.days_per_year]
         if not seasoned:
@@ -160,7 +165,7 @@ def _probe_ramp(scenario: Scenario, seed: np.random.SeedSequence) -> dict[str, l
     branch.day_end_hooks.append(hook)
     branch.run()
     end = sc.branch.warmup_days + sc.branch.horizon_days
-    out = {"days": [], "reached": []}
+    out: dict[str, list[float]] = {"days": [], "reached": []}
     for am, day in hired.items():
         out["days"].append(float(reached.get(am, end - day)))
         out["reached"].append(float(am in reached))

@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip
-EXTRAS  = dev,dask,notebooks,ema,docs
+EXTRAS  = dev,dask,notebooks,ema,docs,optimise
 STAMP   = $(VENV)/.installed
 
 .DEFAULT_GOAL := help

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from simbranch.experiment.calibrate import Calibration, calibrate
     from simbranch.experiment.compare import Comparison, compare
     from simbranch.experiment.observed import Observed, load_observed
+    from simbranch.experiment.optimise import Optimisation, optimise
     from simbranch.experiment.robustness import Robustness, robustness
     from simbranch.experiment.saved import load_comparison
     from simbranch.experiment.store import ResultStore
@@ -62,6 +63,7 @@ __all__ = [
     "Calibration",
     "Comparison",
     "Observed",
+    "Optimisation",
     "Policy",
     "ResultStore",
     "Robustness",
@@ -84,6 +86,7 @@ __all__ = [
     "load_scenario",
     "load_scenario_text",
     "meanings",
+    "optimise",
     "policies",
     "register_allocation_rule",
     "robustness",
@@ -123,8 +126,8 @@ def _lazy_names(package: str, homes: Mapping[str, str]) -> tuple[Callable[[str],
 #: The public names that load on first use, each with its module (`simbranch.experiment` pulls the
 #: statistics: SciPy, and scikit-learn for the calibration's emulators).
 _HOMES = {
-    **dict.fromkeys(["Calibration", "Comparison", "ResultStore", "Robustness", "Sweep", "calibrate", "compare",
-                     "load_comparison", "robustness", "sweep"], "experiment"),
+    **dict.fromkeys(["Calibration", "Comparison", "Optimisation", "ResultStore", "Robustness", "Sweep", "calibrate",
+                     "compare", "load_comparison", "optimise", "robustness", "sweep"], "experiment"),
     **dict.fromkeys(["Observed", "load_observed"], "experiment.observed"),
 }
 

@@ -17,18 +17,20 @@ from simbranch import _lazy_names
 if TYPE_CHECKING:
     from simbranch.experiment.calibrate import Calibration, calibrate
     from simbranch.experiment.compare import Comparison, compare
+    from simbranch.experiment.optimise import Optimisation, optimise
     from simbranch.experiment.robustness import Robustness, robustness
     from simbranch.experiment.saved import load_comparison, saved_comparisons
     from simbranch.experiment.store import ResultStore, StoreError
     from simbranch.experiment.sweep import Sweep, sweep
 
-__all__ = ["Calibration", "Comparison", "ResultStore", "Robustness", "StoreError", "Sweep", "calibrate", "compare",
-           "load_comparison", "robustness", "saved_comparisons", "sweep"]
+__all__ = ["Calibration", "Comparison", "Optimisation", "ResultStore", "Robustness", "StoreError", "Sweep", "calibrate",
+           "compare", "load_comparison", "optimise", "robustness", "saved_comparisons", "sweep"]
 
 #: Each public name and the module of this package that defines it.
 _HOME = {
     "Calibration": "calibrate", "calibrate": "calibrate",
     "Comparison": "compare", "compare": "compare",
+    "Optimisation": "optimise", "optimise": "optimise",
     "Robustness": "robustness", "robustness": "robustness",
     "load_comparison": "saved", "saved_comparisons": "saved",
     "ResultStore": "store", "StoreError": "store",

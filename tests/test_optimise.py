@@ -1,0 +1,160 @@
+"""sb.optimise: it finds a known best, keeps its constraints, reproduces itself, resumes from a store,
+refuses bad input clearly, writes policies that load, and optimises across several scenarios."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simbranch as sb
+from simbranch.analysis.tradeoffs import pareto_front
+from simbranch.experiment.store import ResultStore
+
+TINY = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+SMALL_SPACE = {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None}
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return sb.load_scenario(sb.BASELINE).with_overrides(TINY)
+
+
+def _small(scenario, **kwargs):
+    options = {"budget_runs": 10, "replications": 2, "final_replications": 3, "population": 4,
+               "executor": "serial", "progress": False}
+    return sb.optimise(scenario, SMALL_SPACE, **{**options, **kwargs})
+
+
+def _policies(trials: pd.DataFrame, paths: list[str]) -> list[sb.Policy]:
+    return [sb.Policy.from_flat(row["policy"], {p: row[p] for p in paths}) for _, row in trials.iterrows()]
+
+
+def test_recovers_the_exhaustive_front_of_a_small_grid(tmp_path):
+    """A 3 x 4 grid (a categorical and an integer lever) that the budget covers: the optimiser's front is
+    the Pareto front of every grid point run on the same (final) seeds. Longer training costs profit and
+    takes AMs off work, so the front holds the shortest training, under the rules that lead on profit
+    or on satisfaction."""
+    scenario = sb.load_scenario(sb.BASELINE).with_overrides(
+        {"branch.horizon_days": 10, "branch.warmup_days": 0, "clients.count": 120, "training.enabled": True,
+         "training.interval_days": 5})
+    levers = {"allocation.rule": ["round_robin", "least_loaded", "crm"], "training.length_days": (1, 4)}
+    store = tmp_path / "runs.db"
+    opt = sb.optimise(scenario, levers, budget_runs=3 * 20, replications=3, final_replications=6, population=6,
+                      executor="serial", store=store, progress=False)
+    assert len(opt.trials) == 12  # every point of the grid was tried
+    grid = sb.compare(scenario, _policies(opt.trials, list(levers)), replications=6, seed=opt.final_seed,
+                      executor="serial", store=store, progress=False)
+    summary = grid.summary(["profit", "satisfaction_mean"])
+    summary = summary[summary["policy"] != "baseline"]
+    exhaustive = pareto_front(summary, "profit", "satisfaction_mean")
+    best = set(exhaustive.loc[~exhaustive["dominated"], "policy"])
+    assert set(opt.front["policy"]) == best
+    assert 1 in set(opt.front["training.length_days"])
+    means = summary.pivot_table(index="policy", columns="kpi", values="mean")
+    for row in opt.front.itertuples():
+        assert row.profit == pytest.approx(means.loc[row.policy, "profit"])
+
+
+def test_every_front_point_meets_the_constraints_on_the_final_runs(tiny):
+    opt = _small(tiny, constraints={"cost_total": "<= baseline", "exhausted_share": ("<=", 0.5)})
+    assert len(opt.front)
+    table = opt.evaluation.table
+    base = table[table["policy"] == "baseline"].set_index("replication")
+    for row in opt.front.itertuples():
+        own = table[table["policy"] == row.policy].set_index("replication")
+        assert (own["cost_total"] - base["cost_total"]).mean() <= 0
+        assert own["exhausted_share"].mean() <= 0.5
+        assert row.margin_cost_total >= 0 and row.margin_exhausted_share >= 0
+        assert row.margin_cost_total_ci_low <= row.margin_cost_total <= row.margin_cost_total_ci_high
+
+
+def test_an_infeasible_constraint_gives_an_empty_front_and_says_why(tiny):
+    with pytest.warns(UserWarning, match="no candidate meets the constraints"):
+        opt = _small(tiny, constraints={"profit": ">= baseline + 1e12"})
+    assert opt.front.empty
+    assert not opt.trials["feasible"].any()
+    assert "No candidate met the constraints" in opt._repr_html_()
+
+
+def test_same_seed_same_front_a_store_runs_nothing_and_a_pool_agrees(tiny, tmp_path):
+    store = tmp_path / "runs.db"
+    first = _small(tiny, store=store)
+    assert first.runs["ran"] > 0
+    with ResultStore(store) as db:
+        stored = len(db.keys())
+    again = _small(tiny, store=store)
+    assert again.runs["ran"] == 0
+    with ResultStore(store) as db:
+        assert len(db.keys()) == stored
+    from simbranch.experiment.executors import process_pool
+
+    with process_pool(max_workers=2) as pool:
+        pooled = _small(tiny, executor=pool)
+    for other in (again, pooled):
+        pd.testing.assert_frame_equal(other.front, first.front)
+        pd.testing.assert_frame_equal(other.trials, first.trials)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"levers": {"training.intervall_days": (20, 60)}}, r"'training.intervall_days' is no lever.*training.interval"),
+    ({"levers": {"managers.count": (8, 12)}}, "no lever of a policy"),
+    ({"levers": {"training.gain": (0.1, 0.3)}}, "assumed coefficient"),
+    ({"objectives": ["profits"]}, "objective 'profits' is no KPI"),
+    ({"objectives": ["requests_arrived"]}, "no better direction"),
+    ({"constraints": {"cost_totl": "<= baseline"}}, "constraint on 'cost_totl': no such KPI"),
+    ({"constraints": {"cost_total": "at most baseline"}}, "constraint 'cost_total': 'at most baseline' is not"),
+    ({"constraints": {"cost_total": ("<", 3)}}, "constraint 'cost_total'"),
+    ({"budget_runs": 9}, "budget_runs=9 is below the baseline plus one population.*at least 10"),
+    ({"sampler": "cmaes"}, "sampler must be one of nsga2, tpe"),
+    ({"across": 0.1}, "quantile across scenarios: give several scenarios"),
+])
+def test_bad_input_is_a_clear_value_error(tiny, kwargs, message):
+    levers = kwargs.pop("levers", SMALL_SPACE)
+    options = {"budget_runs": 10, "replications": 2, "population": 4, "executor": "serial", "progress": False}
+    with pytest.raises(ValueError, match=message):
+        sb.optimise(tiny, levers, **{**options, **kwargs})
+
+
+def test_a_front_point_written_as_a_policy_loads_with_its_levers(tiny, tmp_path):
+    opt = _small(tiny)
+    for i, row in opt.front.iterrows():
+        path = opt.write_policy(i, tmp_path / f"point{i}.toml")
+        loaded = sb.load_policy(path)
+        assert loaded.name == row["policy"]
+        assert loaded.to_flat() == {p: row[p] for p in SMALL_SPACE}
+        assert tiny.with_policy(loaded) == tiny.with_policy(opt.policy(i))
+
+
+def test_several_scenarios_optimise_the_mean_or_a_quantile_across_them(tiny):
+    draws = [tiny, tiny.with_overrides({"clients.count": 150})]
+    opt = _small(draws, budget_runs=20)
+    assert len(opt.front)
+    policies = [opt.policy(i) for i in range(len(opt.front))]
+    check = sb.compare(draws, policies, replications=3, seed=opt.final_seed, executor="serial", progress=False)
+    per_draw = check.table.groupby(["policy", "scenario"])["profit"].mean()
+    for row in opt.front.itertuples():
+        assert row.profit == pytest.approx(per_draw.loc[row.policy].mean())
+    robust = _small(draws, budget_runs=20, across=0.25)
+    for row in robust.front.itertuples():
+        means = robust.evaluation.table.groupby(["policy", "scenario"])["profit"].mean().loc[row.policy]
+        assert row.profit == pytest.approx(np.quantile(means, 0.25))  # profit: higher is better, the low side
+
+
+def test_the_figure_and_the_comparison_of_the_front(tiny):
+    opt = _small(tiny)
+    presets = sb.compare(tiny, ["crm_routing"], replications=2, executor="serial", progress=False)
+    fig = opt.plot("front", presets=presets, lang="zh")
+    assert len(fig.axes) == 1
+    cmp = opt.compare(presets=["crm_routing"])
+    assert [p.name for p in cmp.policies] == ["baseline", *opt.front["policy"], "crm_routing"]
+    front = cmp.table[cmp.table["policy"].isin(opt.front["policy"])].groupby("policy")["profit"].mean()
+    assert front.to_dict() == pytest.approx(opt.front.set_index("policy")["profit"].to_dict())
+
+
+def test_without_optuna_it_names_the_extra(tiny, monkeypatch):
+    from simbranch.extras import MissingExtra
+
+    monkeypatch.setitem(__import__("sys").modules, "optuna", None)
+    with pytest.raises(MissingExtra, match=r"pip install simbranch\[optimise\]"):
+        _small(tiny)

@@ -359,7 +359,67 @@ def _parser() -> argparse.ArgumentParser:
     _add_language(p)
     p.set_defaults(handler=_cmd_robustness)
     _one_line_errors(p)
+    _add_optimise(sub)
     return parser
+
+
+def _optimise_default(name: str) -> Any:
+    """A default of `sb.optimise`, so that the command's defaults are the API's."""
+    import inspect
+
+    return inspect.signature(sb.optimise).parameters[name].default
+
+
+def _add_optimise(sub: Any) -> None:
+    """The `optimise` subcommand: the best mix of measures under constraints (`sb.optimise`)."""
+    from simbranch.experiment.optimise import DEFAULT_LEVERS, MAX_FINAL_POINTS, SAMPLERS
+
+    p = sub.add_parser("optimise", help="search the levers for the best trade-off between KPIs under constraints "
+                                        "(the Pareto front), noise-aware")
+    p.add_argument("scenario", metavar="SCENARIO", type=Path, help="scenario TOML file: the baseline")
+    p.add_argument("--lever", dest="levers", metavar="PATH[=RANGE]", type=parse_study_param, action="append",
+                   default=[], help="a lever to search and what it may take: PATH=LOW:HIGH, a range of numbers "
+                   "(training.interval_days=30:180; whole numbers on an integer field); PATH=A,B,..., the values "
+                   "to choose from (allocation.rule=crm,pooled); or PATH alone, every value the schema allows "
+                   "(training.enabled: true and false); repeatable (default: one per measure of the article, "
+                   f"its switch or main choice: {', '.join(DEFAULT_LEVERS)}; `simbranch levers` lists them all)")
+    p.add_argument("--objective", dest="objectives", metavar="KPI[:max|min]", type=parse_objective,
+                   action="append", default=[],
+                   help="a KPI to optimise, in its better direction (`simbranch kpis`), or as :max or :min says "
+                        "(needed for a KPI with no better direction); repeatable (default profit and "
+                        "satisfaction_mean)")
+    p.add_argument("--constraint", dest="constraints", metavar="KPI<=BOUND|KPI>=BOUND", type=parse_constraint,
+                   action="append", default=[],
+                   help="a bound on a KPI, on its difference from the baseline on the same seeds "
+                        "(cost_total<=baseline+200000: at most 200,000 more than the baseline; "
+                        "exhausted_share<=baseline: no more than the baseline; satisfaction_mean>=baseline-0.02) "
+                        "or on its value (exhausted_share<=0.3); quote it in the shell; repeatable")
+    p.add_argument("--budget-runs", type=_positive_int, default=_optimise_default("budget_runs"), metavar="N",
+                   help="most runs of the search: the baseline's and every candidate's replications (default "
+                        f"%(default)s); the final re-evaluation adds up to {MAX_FINAL_POINTS + 1} x --final-reps")
+    p.add_argument("--reps", type=_replications, default=_optimise_default("replications"), metavar="N",
+                   help="replications of every candidate during the search, on the baseline's seeds (default "
+                        "%(default)s)")
+    p.add_argument("--final-reps", type=_replications, default=_optimise_default("final_replications"),
+                   metavar="N", help="replications of the final re-evaluation of the front, on fresh seeds, so "
+                   "that no point is on it by luck (default %(default)s)")
+    p.add_argument("--sampler", choices=SAMPLERS, default=_optimise_default("sampler"),
+                   help="Optuna's NSGA-II (a genetic algorithm, default) or TPE (Bayesian)")
+    p.add_argument("--population", type=_positive_int, default=_optimise_default("population"), metavar="N",
+                   help="candidates per generation, one batch of runs (default %(default)s; at least 2)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed of the search and its runs (default 0)")
+    p.add_argument("--preset", dest="presets", metavar="P", action="append", default=[],
+                   help="a preset name, a policy file or 'all', shown in front.png and compared in report.html "
+                        "for reference; repeatable (default none)")
+    _add_execution(p)
+    _add_set(p)
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="write front.csv, trials.csv, policy-1.toml ... (one per front point, as `load_policy` "
+                        "and `compare --policy` read it), front.png and report.html (the front points and "
+                        "presets against the baseline) here")
+    _add_language(p)
+    p.set_defaults(handler=_cmd_optimise)
+    _one_line_errors(p)
 
 
 def _add_execution(p: argparse.ArgumentParser) -> None:
@@ -417,6 +477,35 @@ def parse_sweep_param(text: str) -> tuple[str, Any]:
             raise argparse.ArgumentTypeError(f"{text!r}: a range needs two numbers, LOW:HIGH")
         return path, tuple(bounds)
     return path, [parse_override(f"{path}={x}")[1] for x in spec.split(",")]
+
+
+def parse_objective(text: str) -> tuple[str, str | None]:
+    """--objective of optimise: `kpi` (its better direction) or `kpi:max` / `kpi:min`, as (kpi, way or None)."""
+    kpi, sep, way = text.strip().partition(":")
+    if not kpi or any(c.isspace() for c in kpi) or (sep and way not in ("max", "min")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not KPI, KPI:max or KPI:min (for example profit or "
+                                         "requests_arrived:max)")
+    return kpi, way or None
+
+
+def parse_constraint(text: str) -> tuple[str, str]:
+    """--constraint of optimise: `kpi<=baseline+200000`, `kpi<=baseline`, `kpi>=baseline-0.02` or `kpi<=0.3`,
+    as (kpi, bound) in the grammar of `sb.optimise`'s constraints ("<= baseline + 200000")."""
+    from simbranch.experiment.optimise import _CONSTRAINT, _constraint
+
+    allowed = ("write KPI<=BOUND or KPI>=BOUND, the bound baseline, baseline+N, baseline-N or a number (for "
+               "example cost_total<=baseline+200000, exhausted_share<=baseline, satisfaction_mean>=0.7)")
+    at = min((i for i in (text.find("<="), text.find(">=")) if i >= 0), default=-1)
+    kpi, bound = text[:at].strip(), text[at:]
+    if at < 0 or not kpi or any(c.isspace() for c in kpi):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a bound on a KPI; {allowed}")
+    try:
+        _constraint(kpi, bound)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: {bound[2:].strip() or 'nothing'!r} is not a bound; "
+                                         f"{allowed}") from None
+    op, baseline, sign, offset, number = _CONSTRAINT.match(bound).groups()  # type: ignore[union-attr]
+    return kpi, (f"{op} baseline" + (f" {sign} {offset}" if offset else "") if baseline else f"{op} {number}")
 
 
 # --------------------------------------------------------------------------- commands
@@ -1287,6 +1376,243 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
             raise BadInput(f"cannot write {str(args.out / 'report.html')!r}: {_reason(exc)}") from None
         _wrote(written, args.lang)
     return EXIT_INTERNAL if len(rob.failures) else EXIT_OK
+
+
+# --------------------------------------------------------------------------- optimise
+
+#: The words of the optimisation's table, (English, Chinese).
+_FRONT_WORDS: dict[str, tuple[str, str]] = {
+    "header": ("{branch}: {levers} levers, {candidates} candidates x {reps} replications ({sampler}, seed {seed}); "
+               "{final} re-evaluated on {final_reps} fresh replications; front of {points} points",
+               "{branch}:{levers} 项措施,{candidates} 个候选方案 × {reps} 次重复({sampler},随机种子 {seed});"
+               "其中 {final} 个以 {final_reps} 次新的重复重新评估;前沿共 {points} 个点"),
+    "runs": ("runs: {search} in the search and {final_runs} in the final re-evaluation, {ran} of them run now "
+             "(the rest came from the store)",
+             "运行:搜索 {search} 次,最终评估 {final_runs} 次,本次实际运行 {ran} 次(其余取自结果库)"),
+    "point": ("point", "点"),
+    "difference": ("difference [95 % CI]", "差值 [95%置信区间]"),
+    "margin": ("margin: {kpi} [95 % CI]", "余量:{kpi} [95%置信区间]"),
+    "empty": ("no lever setting met the constraints on the final replications: the front is empty (the warning "
+              "above names the closest)", "没有任何措施组合在最终重复中满足约束:前沿为空(上方警告列出最接近的方案)"),
+    "legend": ("value: mean over the {final_reps} final replications, on fresh seeds (not those that chose the "
+               "point); difference: point minus baseline on the same seeds, with its 95 % t interval",
+               "数值:{final_reps} 次最终重复的平均值,使用新的随机种子(不是选出该点的种子);差值:同一随机种子下"
+               "该点减基准,附95% t区间"),
+    "legend_margin": ("margin: how far within its bound ({constraints}); positive: the bound holds",
+                      "余量:距约束边界的距离({constraints});为正表示满足约束"),
+    "legend_files": ("with --out, point N is written as policy-N.toml", "使用 --out 时,第 N 个点写入 policy-N.toml"),
+}
+
+
+def _front_word(key: str, lang: str, **fields: object) -> str:
+    en, zh = _FRONT_WORDS[key]
+    return (zh if lang == "zh" else en).format(**fields)
+
+
+def _at_path(tree: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of a scenario's dictionary."""
+    for part in path.split("."):
+        tree = tree[part]
+    return tree
+
+
+def _with_interval(kpi: str, x: float, low: float, high: float, lang: str, currency: str | None) -> str:
+    """A signed change of `kpi` and its interval, "+0.21M [+0.10M, +0.33M]", to two digits of the half-width."""
+    digits = places(kpi, (high - low) / 2)
+    change, lo, hi = (value(kpi, v, lang, difference=True, decimals=digits, currency=currency) for v in (x, low, high))
+    return f"{change} [{lo}, {hi}]" if math.isfinite(low) and math.isfinite(high) else change
+
+
+def format_front(opt: Any, lang: str = "en", names: str = "label") -> str:
+    """An optimisation for people, in `lang`: a header, the baseline and each front point (its lever
+    settings, each objective's value and difference from the baseline with its interval, each
+    constraint's margin with its interval) and a legend. `names="code"` names KPIs by code name."""
+    sc = opt.scenarios[0]
+    currency = sc.branch.currency
+    current = sc.to_dict()
+    levers, objectives, constraints = list(opt.levers), list(opt.objectives), list(opt.constraints)
+    heads: list[str] = [_front_word("point", lang), *levers]
+    for kpi in objectives:
+        heads += [kpi_name(kpi, lang, names, unit=names != "code", currency=currency),
+                  _front_word("difference", lang)]
+    heads += [_front_word("margin", lang, kpi=kpi_name(kpi, lang, names)) for kpi in constraints]
+    rows: list[Sequence[str] | str] = [[policy_name("baseline", lang, names),
+                                        *(_parameter_value(_at_path(current, path)) for path in levers),
+                                        *(cell for kpi in objectives
+                                          for cell in (value(kpi, float(opt.baseline[kpi]), lang, currency=currency),
+                                                       "")),
+                                        *("" for _ in constraints)]]
+    for i, r in enumerate(opt.front.to_dict("records")):
+        cells = [str(i + 1), *(_parameter_value(r[path]) for path in levers)]
+        for kpi in objectives:
+            cells += [value(kpi, r[kpi], lang, currency=currency),
+                      _with_interval(kpi, r[f"{kpi}_difference"], r[f"{kpi}_difference_ci_low"],
+                                     r[f"{kpi}_difference_ci_high"], lang, currency)]
+        cells += [_with_interval(kpi, r[f"margin_{kpi}"], r[f"margin_{kpi}_ci_low"], r[f"margin_{kpi}_ci_high"],
+                                 lang, currency) for kpi in constraints]
+        rows.append(cells)
+    header = _front_word("header", lang, branch=sc.branch.name, levers=len(levers), candidates=len(opt.trials),
+                         reps=opt.replications, sampler=opt.sampler, seed=opt.seed,
+                         final=int(opt.trials["final"].sum()), final_reps=opt.final_replications,
+                         points=len(opt.front))
+    runs = _front_word("runs", lang, search=opt.runs.get("search", 0), final_runs=opt.runs.get("final", 0),
+                       ran=opt.runs.get("ran", 0))
+    lines = [header, runs, "", *table(heads, rows, "<" + "<" * len(levers) + ">" * (len(heads) - 1 - len(levers)))]
+    if not len(opt.front):
+        lines += ["", _front_word("empty", lang)]
+    lines += ["", _front_word("legend", lang, final_reps=opt.final_replications)]
+    if constraints:
+        shown = "; ".join(f"{kpi} {text}" for kpi, text in opt.constraints.items())
+        lines.append(_front_word("legend_margin", lang, constraints=shown))
+    if len(opt.front):
+        lines.append(_front_word("legend_files", lang))
+    return _terminal(lines)
+
+
+def _one_line(exc: Exception) -> str:
+    """An error's message on one line (a ScenarioError lists its problems on lines of their own)."""
+    return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
+def _optimise_levers(sc: sb.Scenario, items: Sequence[tuple[str, Any]]) -> dict[str, Any] | None:
+    """The --lever arguments as `sb.optimise`'s levers, each checked on the scenario (a path that is no lever,
+    a range the field does not allow) before anything runs; None without any (the default levers)."""
+    from simbranch.experiment.optimise import _levers
+
+    levers: dict[str, Any] = {}
+    for path, spec in items:
+        shown = path if spec is None else f"{path}=" + (f"{spec[0]}:{spec[1]}" if isinstance(spec, tuple)
+                                                        else ",".join(map(str, spec)))
+        if path in levers:
+            raise BadInput(f"--lever {path}: given twice")
+        if isinstance(spec, tuple) and not spec[0] < spec[1]:
+            raise BadInput(f"--lever {shown}: LOW must be below HIGH")
+        try:
+            _levers(sc, {path: spec})
+        except ValueError as exc:  # a ScenarioError too
+            raise BadInput(f"--lever {shown}: {_one_line(exc)}") from None
+        levers[path] = spec
+    return levers or None
+
+
+def _optimise_objectives(sc: sb.Scenario, items: Sequence[tuple[str, str | None]]) -> dict[str, str]:
+    """The --objective arguments as {kpi: "max" or "min"} (without :max or :min, its better direction), checked."""
+    known = sb.kpi_names(sc)
+    objectives: dict[str, str] = {}
+    for kpi, way in items or [("profit", None), ("satisfaction_mean", None)]:
+        if kpi not in known:
+            raise BadInput(f"--objective {kpi}: unknown KPI; allowed: {', '.join(known)}")
+        if kpi in objectives:
+            raise BadInput(f"--objective {kpi}: given twice")
+        if way is None and (meanings.find(kpi) is None or meanings.better(kpi) not in ("higher", "lower")):
+            raise BadInput(f"--objective {kpi}: this KPI has no better direction; write {kpi}:max or {kpi}:min")
+        objectives[kpi] = way or ("max" if meanings.better(kpi) == "higher" else "min")
+    return objectives
+
+
+def _optimise_constraints(sc: sb.Scenario, items: Sequence[tuple[str, str]]) -> dict[str, str]:
+    known = sb.kpi_names(sc)
+    constraints: dict[str, str] = {}
+    for kpi, bound in items:
+        if kpi not in known:
+            raise BadInput(f"--constraint {kpi} {bound}: unknown KPI {kpi!r}; allowed: {', '.join(known)}")
+        if kpi in constraints:
+            raise BadInput(f"--constraint {kpi} {bound}: {kpi} is bounded twice; give one bound per KPI")
+        constraints[kpi] = bound
+    return constraints
+
+
+def _check_budget(args: argparse.Namespace) -> None:
+    if args.population < 2:
+        raise BadInput(f"--population {args.population}: at least 2 candidates per generation")
+    least = args.reps * (1 + args.population)
+    if args.budget_runs < least:
+        raise BadInput(f"--budget-runs {args.budget_runs}: at least {least} are needed (the baseline's {args.reps} "
+                       f"runs and one generation of {args.population} candidates x {args.reps} runs); give more, or "
+                       "a smaller --population or --reps")
+
+
+def _only(cmp: sb.Comparison, names: Sequence[str]) -> sb.Comparison:
+    """The part of a comparison about the baseline and the policies `names` (the presets, for the figure)."""
+    import dataclasses
+
+    keep = ["baseline", *names]
+    return dataclasses.replace(
+        cmp, policies=[p for p in cmp.policies if p.name in keep],
+        table=cmp.table[cmp.table["policy"].isin(keep)].reset_index(drop=True),
+        failures=cmp.failures[cmp.failures["policy"].isin(keep)].reset_index(drop=True),
+        series=cmp.series[cmp.series["policy"].isin(keep)] if "policy" in cmp.series else cmp.series)
+
+
+def _write_optimisation(opt: Any, args: argparse.Namespace, executor: Any, presets: list[sb.Policy]) -> list[Path]:
+    """front.csv, trials.csv, policy-N.toml per front point, front.png and report.html in --out."""
+    out: Path = args.out
+    written = _write_frames({"front": (opt.front, False), "trials": (opt.trials, False)}, out)
+    try:
+        written += [opt.write_policy(i, out / f"policy-{i + 1}.toml") for i in range(len(opt.front))]
+    except OSError as exc:
+        raise BadInput(f"cannot write a policy file in {str(out)!r}: {_reason(exc)}") from None
+    cmp = None
+    if len(opt.front) or presets:
+        _say("comparing the front points" + (" and the presets" if presets else "") + " with the baseline")
+        cmp = opt.compare(presets=presets, executor=executor, progress=_progress(args))
+    if len(opt.objectives) >= 2:
+        shown = _only(cmp, [p.name for p in presets]) if cmp is not None and presets else None
+        figure = out / "front.png"
+        try:
+            opt.plot("front", presets=shown, lang=args.lang).savefig(figure, dpi=120, bbox_inches="tight")
+        except OSError as exc:
+            raise BadInput(f"cannot write {str(figure)!r}: {_reason(exc)}") from None
+        written.append(figure)
+    else:
+        _say("one objective: no front.png (the figure shows the trade-off between two)")
+    if cmp is not None:
+        written.append(_write_report(cmp, out / "report.html", args.argv, args.store, args.lang))
+    return written
+
+
+def _cmd_optimise(args: argparse.Namespace) -> int:
+    from simbranch.extras import MissingExtra
+
+    sc = _scenario_arg(args)
+    levers = _optimise_levers(sc, args.levers)
+    objectives = _optimise_objectives(sc, args.objectives)
+    constraints = _optimise_constraints(sc, args.constraints)
+    _check_budget(args)
+    presets = resolve_policy_args(args.presets) if args.presets else []
+    if args.out is not None:
+        _make_dir(args.out)  # fail on an unwritable folder before the runs, not after them
+    bounds = "; ".join(f"{kpi} {bound}" for kpi, bound in constraints.items()) or "none"
+    _say(f"optimising {len(levers) if levers else 'the default'} levers of {sc.branch.name!r} for "
+         f"{', '.join(objectives)} (constraints: {bounds}): at most {args.budget_runs} runs of "
+         f"{_plural(args.reps, 'replication')} per candidate, then {args.final_reps} for the front; {args.sampler}, "
+         f"seed {args.seed}, {_how(args)}")
+    with _executor(args) as executor:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            try:
+                opt = sb.optimise(sc, levers, objectives, constraints or None, budget_runs=args.budget_runs,
+                                  replications=args.reps, final_replications=args.final_reps, sampler=args.sampler,
+                                  population=args.population, seed=args.seed, executor=executor, store=args.store,
+                                  progress=_progress(args))
+            except (StoreError, MissingExtra) as exc:
+                raise BadInput(str(exc)) from None
+        for caught_warning in caught:
+            if issubclass(caught_warning.category, UserWarning):
+                _say(f"warning: {caught_warning.message}")
+            else:
+                warnings.warn_explicit(caught_warning.message, caught_warning.category, caught_warning.filename,
+                                       caught_warning.lineno)
+        print(format_front(opt, args.lang, args.names))
+        if args.out is not None:
+            print()
+            _wrote(_write_optimisation(opt, args, executor, presets), args.lang)
+    failed = opt.trials[opt.trials["status"] == "failed"]
+    if len(failed):
+        error = str(failed["error"].iloc[0]).strip().splitlines()
+        _say(f"{_plural(len(failed), 'candidate')} failed, a bug (first: {failed['policy'].iloc[0]}: "
+             f"{error[-1] if error else 'no message'}); see trials.csv")
+    return EXIT_INTERNAL if len(failed) else EXIT_OK
 
 
 def _silence_stdout() -> None:

@@ -161,6 +161,7 @@ def test_names_code_shows_the_code_names(capsys: pytest.CaptureFixture) -> None:
     ["sweep", str(BASELINE), "--param", "managers.count=2:4"],
     ["calibrate", str(BASELINE), "observed.toml", "--out", "out"],
     ["robustness", str(BASELINE)],
+    ["optimise", str(BASELINE)],
 ])
 def test_a_wrong_lang_exits_2_in_one_line(command: list[str], capsys: pytest.CaptureFixture, executed: list) -> None:
     assert main([*command, "--lang", "fr"]) == 2

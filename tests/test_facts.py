@@ -18,7 +18,10 @@ from simbranch.experiment.facts import FACTS, SIZES, check_facts, overload_scan,
 
 @pytest.fixture(scope="module")
 def fast() -> pd.DataFrame:
-    return check_facts(size="fast", executor="serial")
+    """On a process pool: the longest fixture of the suite (~140 s of runs), so that it does not run
+    on one core alone when it is the last thing left (the results are the serial ones: tests of the
+    executors)."""
+    return check_facts(size="fast", executor=None)
 
 
 def test_every_fast_fact_holds(fast: pd.DataFrame) -> None:

@@ -11,7 +11,7 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 #: Small sizes for the tests: each name overrides the notebook's own parameter of that name.
-SMALL = {"HORIZON_DAYS": 30, "WARMUP_DAYS": 5, "REPLICATIONS": 2, "N_POINTS": 4}
+SMALL = {"HORIZON_DAYS": 20, "WARMUP_DAYS": 5, "REPLICATIONS": 2, "N_POINTS": 4}
 
 
 def _with_small_parameters(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -158,3 +158,12 @@ def test_without_optuna_it_names_the_extra(tiny, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "optuna", None)
     with pytest.raises(MissingExtra, match=r"pip install simbranch\[optimise\]"):
         _small(tiny)
+
+
+def test_settings_that_differ_only_in_an_inert_lever_stand_once_on_the_front(tiny):
+    """With training off, how often it would run changes no number (same seeds): one point, not several."""
+    levers = {"training.enabled": [False], "training.interval_days": [30, 60, 90, 120]}
+    opt = sb.optimise(tiny, levers, budget_runs=12, replications=2, final_replications=2, population=4,
+                      executor="serial", progress=False)
+    assert opt.trials["status"].eq("ok").sum() == 4
+    assert len(opt.front) == 1

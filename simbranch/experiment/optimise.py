@@ -1056,6 +1056,7 @@ def _nondominated(signed: np.ndarray) -> np.ndarray:
 def _final_choice(candidates: list[_Candidate], goals: list[_Objective]) -> list[_Candidate]:
     """What the final replications re-evaluate: the feasible non-dominated candidates, then those one
     standard error from the front or from feasibility (nearest first), at most `MAX_FINAL_POINTS`."""
+    candidates = _distinct_results(candidates)
     if not candidates:
         return []
     signed = _signed(candidates, goals)
@@ -1072,6 +1073,16 @@ def _final_choice(candidates: list[_Candidate], goals: list[_Objective]) -> list
             and not _dominated_by(signed[i] + se[i], pool).any()]
     near.sort(key=lambda i: (int(_dominated_by(signed[i], pool).sum()), candidates[i].trial))
     return [candidates[i] for i in (front + near)[:MAX_FINAL_POINTS]]
+
+
+def _distinct_results(candidates: list[_Candidate]) -> list[_Candidate]:
+    """One candidate per distinct result, the first tried: settings that differ only in a lever with no
+    effect there (how often to train when training is off) run the same numbers on the same seeds, and
+    would stand on the front side by side as if they were choices."""
+    seen: dict[tuple[Any, ...], _Candidate] = {}
+    for candidate in sorted(candidates, key=lambda c: c.trial):
+        seen.setdefault((tuple(sorted(candidate.values.items())), candidate.violations), candidate)
+    return list(seen.values())
 
 
 def _nothing_feasible(search: _Search, searched: list[_Candidate], final: list[_Candidate]) -> str:

@@ -1,7 +1,7 @@
 """The stylised facts and evidence ranges of `simbranch.experiment.facts`, at the "fast" size.
 
 The fast study is a 12-AM branch with the default book per AM (175 clients), a year measured after
-the warm-up, 5 paired replications per variant (common random numbers) and only the facts such a
+the warm-up, 4 paired replications per variant (common random numbers) and only the facts such a
 sample can judge; every one of them must hold. Each fact's tolerance is its target range from
 docs/evidence.md, judged on the mean (or, where the target says so, on its 95 % t interval). The
 full table, on the default 40-AM branch with 20 replications, is `make validate` (docs/validation.md).
@@ -18,10 +18,7 @@ from simbranch.experiment.facts import FACTS, SIZES, check_facts, overload_scan,
 
 @pytest.fixture(scope="module")
 def fast() -> pd.DataFrame:
-    """On a process pool: the longest fixture of the suite (~140 s of runs), so that it does not run
-    on one core alone when it is the last thing left (the results are the serial ones: tests of the
-    executors)."""
-    return check_facts(size="fast", executor=None)
+    return check_facts(size="fast", executor="serial")
 
 
 def test_every_fast_fact_holds(fast: pd.DataFrame) -> None:

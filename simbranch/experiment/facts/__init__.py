@@ -8,7 +8,7 @@ and whether the fact holds. `write_validation_report` writes the table as Markdo
 (docs/validation.md, written by `make validate`); `python -m simbranch.experiment.facts` does both.
 
 Two sizes: "full" is the scenario as given with 20 replications (what the report shows: about
-20 minutes on two cores); "fast" is a 12-AM branch with the same book per AM, 5 replications and
+20 minutes on two cores); "fast" is a 12-AM branch with the same book per AM, 4 replications and
 only the facts that such a sample can judge (what the test suite runs: about two minutes of CPU).
 
 A fact's measurement is written once, as a function of a `Study`: the study runs it twice, first to

@@ -40,7 +40,7 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
-    "fast": Size("fast", {"managers.count": 12, "clients.count": 2_100}, 5),
+    "fast": Size("fast", {"managers.count": 12, "clients.count": 2_100}, 4),
     "full": Size("full", {}, 20),
 }
 

@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/experiments.py
 	$(PY) benchmarks/interactive.py
 	$(PY) benchmarks/calibration.py
+	$(PY) benchmarks/optimise.py
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/import_time.py
 

@@ -3,11 +3,12 @@ both and better on one) and which form the Pareto front. `simbranch.plots.tradeo
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from simbranch import meanings
 
-__all__ = ["direction", "higher_is_better", "pareto_front"]
+__all__ = ["direction", "dominated_by", "higher_is_better", "pareto_front"]
 
 
 def direction(kpi: str) -> str:
@@ -60,12 +61,18 @@ def pareto_front(summary: pd.DataFrame, x: str, y: str, maximize: tuple[bool, bo
     means = rows.pivot_table(index="policy", columns="kpi", values="mean", aggfunc="first", sort=False)
     # a KPI undefined in every run (satisfaction with no clients) is an all-NaN column that pivot_table drops
     means = means.reindex(index=list(dict.fromkeys(rows["policy"])), columns=[x, y]).astype(float).dropna()
-    sx, sy = signs
-    points = [(name, sx * float(px), sy * float(py)) for name, px, py in means.itertuples()]
-    dominated_by = [[other for other, ox, oy in points if ox >= px and oy >= py and (ox > px or oy > py)]
-                    for _, px, py in points]
-    return pd.DataFrame({"policy": list(means.index), x: means[x].to_numpy(), y: means[y].to_numpy(),
-                         "dominated": [bool(d) for d in dominated_by], "dominated_by": dominated_by})
+    signed = means.to_numpy(float) * np.array(signs)
+    names = list(means.index)
+    dominators = [[names[j] for j in np.flatnonzero(dominated_by(point, signed))] for point in signed]
+    return pd.DataFrame({"policy": names, x: means[x].to_numpy(), y: means[y].to_numpy(),
+                         "dominated": [bool(d) for d in dominators], "dominated_by": dominators})
+
+
+def dominated_by(point: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Which rows of `others` dominate `point`: at least as good in every column and better in one, with
+    larger better in every column (negate a column where smaller is better). The one definition of
+    dominance, for `pareto_front`'s two KPIs and `simbranch.optimise`'s objectives."""
+    return np.all(others >= point, axis=1) & np.any(others > point, axis=1)
 
 
 def _signs(x: str, y: str, maximize: tuple[bool, bool] | None) -> tuple[float, float]:

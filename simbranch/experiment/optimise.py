@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from simbranch import meanings
+from simbranch.analysis.tradeoffs import dominated_by
 from simbranch.experiment.compare import (
     Comparison,
     _progress,
@@ -1044,13 +1045,8 @@ def _signed(candidates: list[_Candidate], goals: list[_Objective]) -> np.ndarray
                     dtype=float).reshape(len(candidates), len(goals))
 
 
-def _dominated_by(y: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Which rows of `others` dominate the point `y` (at least as good everywhere, better somewhere)."""
-    return np.all(others >= y, axis=1) & np.any(others > y, axis=1)
-
-
 def _nondominated(signed: np.ndarray) -> np.ndarray:
-    return np.array([not _dominated_by(y, signed).any() for y in signed], dtype=bool)
+    return np.array([not dominated_by(y, signed).any() for y in signed], dtype=bool)
 
 
 def _final_choice(candidates: list[_Candidate], goals: list[_Objective]) -> list[_Candidate]:
@@ -1065,13 +1061,13 @@ def _final_choice(candidates: list[_Candidate], goals: list[_Objective]) -> list
     near_feasible = np.array([all(v - s <= 0 for v, s in zip(c.violations, c.violation_se, strict=True))
                               for c in candidates], dtype=bool)
     pool = signed[feasible]
-    front = [i for i in range(len(candidates)) if feasible[i] and not _dominated_by(signed[i], pool).any()]
+    front = [i for i in range(len(candidates)) if feasible[i] and not dominated_by(signed[i], pool).any()]
     if len(front) > MAX_FINAL_POINTS:
         order = sorted(front, key=lambda i: signed[i, 0])
         front = [order[round(k)] for k in np.linspace(0, len(order) - 1, MAX_FINAL_POINTS)]
     near = [i for i in range(len(candidates)) if i not in front and near_feasible[i]
-            and not _dominated_by(signed[i] + se[i], pool).any()]
-    near.sort(key=lambda i: (int(_dominated_by(signed[i], pool).sum()), candidates[i].trial))
+            and not dominated_by(signed[i] + se[i], pool).any()]
+    near.sort(key=lambda i: (int(dominated_by(signed[i], pool).sum()), candidates[i].trial))
     return [candidates[i] for i in (front + near)[:MAX_FINAL_POINTS]]
 
 

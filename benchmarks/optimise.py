@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import inspect
 import json
 import tempfile
 import time
@@ -52,8 +53,9 @@ def preset_check(front: pd.DataFrame, presets: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget-runs", type=int, default=400)
-    parser.add_argument("--final-reps", type=int, default=10)
+    defaults = inspect.signature(sb.optimise).parameters  # the library's defaults unless told
+    parser.add_argument("--budget-runs", type=int, default=defaults["budget_runs"].default)
+    parser.add_argument("--final-reps", type=int, default=defaults["final_replications"].default)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "optimise-latest.json")
     args = parser.parse_args()
 

@@ -440,7 +440,7 @@ class Optimisation:
 
 def optimise(scenario: Scenario | Sequence[Scenario], levers: Mapping[str, Any] | Sequence[str] | None = None,
              objectives: Sequence[str] | Mapping[str, str] = ("profit", "satisfaction_mean"),
-             constraints: Mapping[str, Any] | None = None, *, budget_runs: int = 1000, replications: int = 3,
+             constraints: Mapping[str, Any] | None = None, *, budget_runs: int = 700, replications: int = 3,
              final_replications: int = 20, sampler: str = "nsga2", population: int = 16, seed: int = 0,
              executor: ExecutorLike = None, store: str | Path | None = None, progress: bool = True,
              across: str | float = "mean") -> Optimisation:
@@ -472,7 +472,8 @@ def optimise(scenario: Scenario | Sequence[Scenario], levers: Mapping[str, Any] 
     budget_runs : int
         Most runs of the search (baseline and candidates; a candidate proposed twice runs once).
         The final re-evaluation adds up to ``(MAX_FINAL_POINTS + 1) x final_replications`` per
-        scenario.
+        scenario. The default, 700, with the default replications, finishes within about 20
+        minutes on 2 cores for the default branch and levers (``benchmarks/optimise.py``).
     replications : int
         Replications per scenario of every candidate during the search.
     final_replications : int

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from simbranch.experiment.calibrate import Calibration, calibrate
     from simbranch.experiment.compare import Comparison, compare
     from simbranch.experiment.observed import Observed, load_observed
-    from simbranch.experiment.optimise import Optimisation, optimise
+    from simbranch.experiment.optimise import Optimisation, load_optimisation, optimise, saved_optimisations
     from simbranch.experiment.robustness import Robustness, robustness
     from simbranch.experiment.saved import load_comparison
     from simbranch.experiment.store import ResultStore
@@ -82,6 +82,7 @@ __all__ = [
     "levers",
     "load_comparison",
     "load_observed",
+    "load_optimisation",
     "load_policy",
     "load_scenario",
     "load_scenario_text",
@@ -91,6 +92,7 @@ __all__ = [
     "register_allocation_rule",
     "robustness",
     "run",
+    "saved_optimisations",
     "sweep",
     "trace_day",
     "validation",
@@ -127,7 +129,8 @@ def _lazy_names(package: str, homes: Mapping[str, str]) -> tuple[Callable[[str],
 #: statistics: SciPy, and scikit-learn for the calibration's emulators).
 _HOMES = {
     **dict.fromkeys(["Calibration", "Comparison", "Optimisation", "ResultStore", "Robustness", "Sweep", "calibrate",
-                     "compare", "load_comparison", "optimise", "robustness", "sweep"], "experiment"),
+                     "compare", "load_comparison", "load_optimisation", "optimise", "robustness", "saved_optimisations",
+                     "sweep"], "experiment"),
     **dict.fromkeys(["Observed", "load_observed"], "experiment.observed"),
 }
 

@@ -491,7 +491,7 @@ def parse_objective(text: str) -> tuple[str, str | None]:
 def parse_constraint(text: str) -> tuple[str, str]:
     """--constraint of optimise: `kpi<=baseline+200000`, `kpi<=baseline`, `kpi>=baseline-0.02` or `kpi<=0.3`,
     as (kpi, bound) in the grammar of `sb.optimise`'s constraints ("<= baseline + 200000")."""
-    from simbranch.experiment.optimise import _CONSTRAINT, _constraint
+    from simbranch.experiment.optimise_space import CONSTRAINT_TEXT, constraint_of
 
     allowed = ("write KPI<=BOUND or KPI>=BOUND, the bound baseline, baseline+N, baseline-N or a number (for "
                "example cost_total<=baseline+200000, exhausted_share<=baseline, satisfaction_mean>=0.7)")
@@ -500,11 +500,11 @@ def parse_constraint(text: str) -> tuple[str, str]:
     if at < 0 or not kpi or any(c.isspace() for c in kpi):
         raise argparse.ArgumentTypeError(f"{text!r} is not a bound on a KPI; {allowed}")
     try:
-        _constraint(kpi, bound)
+        constraint_of(kpi, bound)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: {bound[2:].strip() or 'nothing'!r} is not a bound; "
                                          f"{allowed}") from None
-    op, baseline, sign, offset, number = _CONSTRAINT.match(bound).groups()  # type: ignore[union-attr]
+    op, baseline, sign, offset, number = CONSTRAINT_TEXT.match(bound).groups()  # type: ignore[union-attr]
     return kpi, (f"{op} baseline" + (f" {sign} {offset}" if offset else "") if baseline else f"{op} {number}")
 
 
@@ -1380,35 +1380,6 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- optimise
 
-#: The words of the optimisation's table, (English, Chinese).
-_FRONT_WORDS: dict[str, tuple[str, str]] = {
-    "header": ("{branch}: {levers} levers, {candidates} candidates x {reps} replications ({sampler}, seed {seed}); "
-               "{final} re-evaluated on {final_reps} fresh replications; front of {points} points",
-               "{branch}:{levers} 项措施,{candidates} 个候选方案 × {reps} 次重复({sampler},随机种子 {seed});"
-               "其中 {final} 个以 {final_reps} 次新的重复重新评估;前沿共 {points} 个点"),
-    "runs": ("runs: {search} in the search and {final_runs} in the final re-evaluation, {ran} of them run now "
-             "(the rest came from the store)",
-             "运行:搜索 {search} 次,最终评估 {final_runs} 次,本次实际运行 {ran} 次(其余取自结果库)"),
-    "point": ("point", "点"),
-    "difference": ("difference [95 % CI]", "差值 [95%置信区间]"),
-    "margin": ("margin: {kpi} [95 % CI]", "余量:{kpi} [95%置信区间]"),
-    "empty": ("no lever setting met the constraints on the final replications: the front is empty (the warning "
-              "above names the closest)", "没有任何措施组合在最终重复中满足约束:前沿为空(上方警告列出最接近的方案)"),
-    "legend": ("value: mean over the {final_reps} final replications, on fresh seeds (not those that chose the "
-               "point); difference: point minus baseline on the same seeds, with its 95 % t interval",
-               "数值:{final_reps} 次最终重复的平均值,使用新的随机种子(不是选出该点的种子);差值:同一随机种子下"
-               "该点减基准,附95% t区间"),
-    "legend_margin": ("margin: how far within its bound ({constraints}); positive: the bound holds",
-                      "余量:距约束边界的距离({constraints});为正表示满足约束"),
-    "legend_files": ("with --out, point N is written as policy-N.toml", "使用 --out 时,第 N 个点写入 policy-N.toml"),
-}
-
-
-def _front_word(key: str, lang: str, **fields: object) -> str:
-    en, zh = _FRONT_WORDS[key]
-    return (zh if lang == "zh" else en).format(**fields)
-
-
 def _at_path(tree: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path of a scenario's dictionary."""
     for part in path.split("."):
@@ -1431,11 +1402,11 @@ def format_front(opt: Any, lang: str = "en", names: str = "label") -> str:
     currency = sc.branch.currency
     current = sc.to_dict()
     levers, objectives, constraints = list(opt.levers), list(opt.objectives), list(opt.constraints)
-    heads: list[str] = [_front_word("point", lang), *levers]
+    heads: list[str] = [word("point", lang), *levers]
     for kpi in objectives:
         heads += [kpi_name(kpi, lang, names, unit=names != "code", currency=currency),
-                  _front_word("difference", lang)]
-    heads += [_front_word("margin", lang, kpi=kpi_name(kpi, lang, names)) for kpi in constraints]
+                  word("front_difference", lang)]
+    heads += [word("front_margin", lang, kpi=kpi_name(kpi, lang, names)) for kpi in constraints]
     rows: list[Sequence[str] | str] = [[policy_name("baseline", lang, names),
                                         *(_parameter_value(_at_path(current, path)) for path in levers),
                                         *(cell for kpi in objectives
@@ -1451,21 +1422,21 @@ def format_front(opt: Any, lang: str = "en", names: str = "label") -> str:
         cells += [_with_interval(kpi, r[f"margin_{kpi}"], r[f"margin_{kpi}_ci_low"], r[f"margin_{kpi}_ci_high"],
                                  lang, currency) for kpi in constraints]
         rows.append(cells)
-    header = _front_word("header", lang, branch=sc.branch.name, levers=len(levers), candidates=len(opt.trials),
+    header = word("front_header", lang, branch=sc.branch.name, levers=len(levers), candidates=len(opt.trials),
                          reps=opt.replications, sampler=opt.sampler, seed=opt.seed,
                          final=int(opt.trials["final"].sum()), final_reps=opt.final_replications,
                          points=len(opt.front))
-    runs = _front_word("runs", lang, search=opt.runs.get("search", 0), final_runs=opt.runs.get("final", 0),
+    runs = word("front_runs", lang, search=opt.runs.get("search", 0), final_runs=opt.runs.get("final", 0),
                        ran=opt.runs.get("ran", 0))
     lines = [header, runs, "", *table(heads, rows, "<" + "<" * len(levers) + ">" * (len(heads) - 1 - len(levers)))]
     if not len(opt.front):
-        lines += ["", _front_word("empty", lang)]
-    lines += ["", _front_word("legend", lang, final_reps=opt.final_replications)]
+        lines += ["", word("front_empty", lang)]
+    lines += ["", word("front_legend", lang, final_reps=opt.final_replications)]
     if constraints:
         shown = "; ".join(f"{kpi} {text}" for kpi, text in opt.constraints.items())
-        lines.append(_front_word("legend_margin", lang, constraints=shown))
+        lines.append(word("front_legend_margin", lang, constraints=shown))
     if len(opt.front):
-        lines.append(_front_word("legend_files", lang))
+        lines.append(word("front_legend_files", lang))
     return _terminal(lines)
 
 
@@ -1477,7 +1448,7 @@ def _one_line(exc: Exception) -> str:
 def _optimise_levers(sc: sb.Scenario, items: Sequence[tuple[str, Any]]) -> dict[str, Any] | None:
     """The --lever arguments as `sb.optimise`'s levers, each checked on the scenario (a path that is no lever,
     a range the field does not allow) before anything runs; None without any (the default levers)."""
-    from simbranch.experiment.optimise import _levers
+    from simbranch.experiment.optimise_space import lever_params
 
     levers: dict[str, Any] = {}
     for path, spec in items:
@@ -1488,7 +1459,7 @@ def _optimise_levers(sc: sb.Scenario, items: Sequence[tuple[str, Any]]) -> dict[
         if isinstance(spec, tuple) and not spec[0] < spec[1]:
             raise BadInput(f"--lever {shown}: LOW must be below HIGH")
         try:
-            _levers(sc, {path: spec})
+            lever_params(sc, {path: spec})
         except ValueError as exc:  # a ScenarioError too
             raise BadInput(f"--lever {shown}: {_one_line(exc)}") from None
         levers[path] = spec
@@ -1604,6 +1575,9 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
                 warnings.warn_explicit(caught_warning.message, caught_warning.category, caught_warning.filename,
                                        caught_warning.lineno)
         print(format_front(opt, args.lang, args.names))
+        if args.store is not None:
+            _say(f"the optimisation is noted in {str(args.store)!r}: the same command resumes or gives it back "
+                 f"without running, and sb.load_optimisation({str(args.store)!r}) reads it")
         if args.out is not None:
             print()
             _wrote(_write_optimisation(opt, args, executor, presets), args.lang)

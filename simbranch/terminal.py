@@ -118,6 +118,27 @@ WORDS: dict[str, tuple[str, str]] = {
     "main_report": ("report: {path}", "报告:{path}"),
     "failed_draws": ("failed runs: {n} (first: draw {draw}, {policy} replication {replication}: {error})",
                      "失败的运行:{n} 次(第一次:第 {draw} 次抽样,{policy} 第 {replication} 次重复:{error})"),
+    # the optimisation's front (simbranch optimise)
+    "front_header": ("{branch}: {levers} levers, {candidates} candidates x {reps} replications ({sampler}, "
+                     "seed {seed}); {final} re-evaluated on {final_reps} fresh replications; front of {points} points",
+                     "{branch}:{levers} 项措施,{candidates} 个候选方案 × {reps} 次重复({sampler},随机种子 {seed});"
+                     "其中 {final} 个以 {final_reps} 次新的重复重新评估;前沿共 {points} 个点"),
+    "front_runs": ("runs: {search} in the search and {final_runs} in the final re-evaluation, {ran} of them run now "
+                   "(the rest came from the store)",
+                   "运行:搜索 {search} 次,最终评估 {final_runs} 次,本次实际运行 {ran} 次(其余取自结果库)"),
+    "front_difference": ("difference [95 % CI]", "差值 [95%置信区间]"),
+    "front_margin": ("margin: {kpi} [95 % CI]", "余量:{kpi} [95%置信区间]"),
+    "front_empty": ("no lever setting met the constraints on the final replications: the front is empty (the "
+                    "warning above names the closest)",
+                    "没有任何措施组合在最终重复中满足约束:前沿为空(上方警告列出最接近的方案)"),
+    "front_legend": ("value: mean over the {final_reps} final replications, on fresh seeds (not those that chose "
+                     "the point); difference: point minus baseline on the same seeds, with its 95 % t interval",
+                     "数值:{final_reps} 次最终重复的平均值,使用新的随机种子(不是选出该点的种子);差值:同一随机种子下"
+                     "该点减基准,附95% t区间"),
+    "front_legend_margin": ("margin: how far within its bound ({constraints}); positive: the bound holds",
+                            "余量:距约束边界的距离({constraints});为正表示满足约束"),
+    "front_legend_files": ("with --out, point N is written as policy-N.toml",
+                           "使用 --out 时,第 N 个点写入 policy-N.toml"),
 }
 
 

@@ -39,9 +39,11 @@ def test_front_table_files_and_a_second_run_from_the_store(tmp_path, capsys, exe
     args = optimise_cli(*LEVERS, "--constraint", constraint, *SMALL, "--store", str(store), "--preset",
                         "crm_routing", "--no-progress")
     assert main([*args, "--out", str(tmp_path / "out")]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     ran = sum(len(c) for c in executed)
     assert ran > 0
+    assert f"the optimisation is noted in {str(store)!r}" in err
+    assert len(sb.load_optimisation(store).front) >= 1
 
     opt = sb.optimise(sb.load_scenario(BASELINE).with_overrides(TINY),
                       {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None},

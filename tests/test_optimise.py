@@ -167,3 +167,78 @@ def test_settings_that_differ_only_in_an_inert_lever_stand_once_on_the_front(tin
                       executor="serial", progress=False)
     assert opt.trials["status"].eq("ok").sum() == 4
     assert len(opt.front) == 1
+
+
+def _frames_equal(a, b) -> None:
+    pd.testing.assert_frame_equal(a.front, b.front)
+    pd.testing.assert_frame_equal(a.trials, b.trials)
+    pd.testing.assert_series_equal(a.baseline, b.baseline)
+    pd.testing.assert_frame_equal(a.evaluation.table.drop(columns="wall_time_s", errors="ignore"),
+                                  b.evaluation.table.drop(columns="wall_time_s", errors="ignore"))
+
+
+def test_an_optimisation_loads_from_its_store_without_optuna_or_runs(tiny, tmp_path, monkeypatch):
+    """The note names what was asked and tried; the runs come back by key and are measured again as the search
+    measured them: the same front, trials and final runs, with Optuna gone and nothing run."""
+    store = tmp_path / "runs.db"
+    one = _small(tiny, store=store)
+    draws = [tiny, tiny.with_overrides({"clients.count": 150})]
+    several = _small(draws, budget_runs=20, across=0.25, store=store,
+                     constraints={"exhausted_share": "<= baseline + 0.5"})
+    saved = sb.saved_optimisations(store)
+    assert len(saved) == 2 and saved["candidates"].tolist() == [len(several.trials), len(one.trials)]
+    monkeypatch.setitem(__import__("sys").modules, "optuna", None)
+    module = __import__("sys").modules["simbranch.experiment.optimise"]  # the package's `optimise` is the function
+    monkeypatch.setattr(module, "run_experiment", None)  # any run would fail
+    newest = sb.load_optimisation(store)
+    _frames_equal(newest, several)
+    assert newest.runs["ran"] == 0 and newest.runs["search"] == several.runs["search"]
+    assert newest.across == 0.25 and newest.constraints == several.constraints
+    _frames_equal(sb.load_optimisation(store, saved["name"].iloc[1]), one)
+
+
+def test_a_store_that_lacks_runs_or_holds_an_edited_note_says_so(tiny, tmp_path):
+    import sqlite3
+
+    from simbranch.experiment import StoreError
+
+    empty = tmp_path / "empty.db"
+    with ResultStore(empty):
+        pass
+    with pytest.raises(StoreError, match="holds no optimisation"):
+        sb.load_optimisation(empty)
+    store = tmp_path / "runs.db"
+    _small(tiny, store=store)
+    with pytest.raises(StoreError, match="no optimisation 'nope'; it holds: "):
+        sb.load_optimisation(store, "nope")
+    with pytest.raises(StoreError, match=r"holds no comparison .*it holds an optimisation, which sb\.load_opt"):
+        sb.load_comparison(store)
+    with ResultStore(store) as db:
+        (name, note), = db.meta("optimisation:").items()
+        edited = {**note, "candidates": [[*note["candidates"][0][:3], {"wellbeing.enabled": "maybe"}]]}
+        db.set_meta(name, edited)
+    with pytest.raises(StoreError, match=r"candidate 0 is not .* the name of its levers"):
+        sb.load_optimisation(store)
+    with ResultStore(store) as db:
+        db.set_meta(name, {**note, "question": {**note["question"], "objectives": {"profits": "max"}}})
+    with pytest.raises(StoreError, match="is not what optimise writes: objective 'profits' is no KPI"):
+        sb.load_optimisation(store)
+    with ResultStore(store) as db:
+        db.set_meta(name, note)
+    with sqlite3.connect(store) as db:
+        db.execute("DELETE FROM runs WHERE rowid IN (SELECT rowid FROM runs ORDER BY rowid DESC LIMIT 3)")
+    with pytest.raises(StoreError, match="3 of the optimisation's runs are not in the store"):
+        sb.load_optimisation(store)
+
+
+def test_dask_gives_the_serial_front(tiny):
+    """A Dask `distributed.Client` on a local cluster of 2 worker processes: the same candidates and front."""
+    distributed = pytest.importorskip("distributed")
+    serial = _small(tiny)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        dasked = _small(tiny, executor=client)
+    pd.testing.assert_frame_equal(dasked.front, serial.front)
+    pd.testing.assert_frame_equal(dasked.trials, serial.trials)

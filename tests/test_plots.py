@@ -11,6 +11,7 @@ run on a tiny branch (300 clients, 4 AMs, 5 + 15 days) on the serial executor.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
@@ -337,6 +339,107 @@ def test_tradeoff_of_a_comparison(cmp):
     fig = plots.tradeoff(summary)
     k = int(pareto_front(summary, "satisfaction_mean", "profit")["dominated"].sum())
     assert f"{k} of 3 policies dominated" in fig.axes[0].get_title()
+
+
+# ---------------------------------------------------------------------------------------- optimisation
+
+
+def front_frames():
+    """An optimisation's frames: 4 candidates that ran (and one that failed), a front of two points
+    (given out of order), the baseline and two presets' positions."""
+    trials = pd.DataFrame({"profit": [1.0e5, 1.2e5, 0.9e5, 1.1e5, 5.0e5],
+                           "satisfaction_mean": [0.80, 0.78, 0.82, 0.79, 0.95],
+                           "status": ["ok", "ok", "ok", "ok", "error"]})
+    front = pd.DataFrame({"policy": ["opt-b", "opt-a"], "profit": [1.3e5, 1.15e5], "profit_ci_low": [1.2e5, 1.1e5],
+                          "profit_ci_high": [1.4e5, 1.2e5], "satisfaction_mean": [0.80, 0.83],
+                          "satisfaction_mean_ci_low": [0.79, 0.81], "satisfaction_mean_ci_high": [0.81, 0.85]})
+    baseline = pd.Series({"profit": 1.0e5, "satisfaction_mean": 0.75, "exhausted_share": 0.1})
+    presets = pd.DataFrame({"profit": [1.05e5, 0.95e5], "satisfaction_mean": [0.77, 0.74]},
+                           index=["crm_routing", "mine"])
+    return trials, front, baseline, presets
+
+
+def test_optimisation_front_draws_candidates_front_baseline_and_presets():
+    """Grey dots are the candidates that ran, the front's points are joined in the order of x with
+    their intervals as bars, the baseline is a star, each preset a labelled diamond at its position;
+    the axes are the first two objectives, each saying which way is better."""
+    trials, front, baseline, presets = front_frames()
+    objectives = {"profit": "max", "satisfaction_mean": "max"}
+    fig = plots.optimisation_front(trials, front, baseline, objectives, presets)
+    (ax,) = fig.axes
+    (dots,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    ran = trials[trials["status"] == "ok"]
+    assert dots.get_offsets().tolist() == ran[["profit", "satisfaction_mean"]].to_numpy().tolist()
+    (container,) = ax.containers
+    line = container.lines[0]
+    assert list(line.get_xdata()) == [1.15e5, 1.3e5] and list(line.get_ydata()) == [0.83, 0.80]
+    assert line.get_linestyle() == "-"
+    xbars, ybars = container.lines[2]
+    assert xbars.get_segments()[0][:, 0] == pytest.approx([1.1e5, 1.2e5])
+    assert ybars.get_segments()[1][:, 1] == pytest.approx([0.79, 0.81])
+    marked = {m: [(x, y) for ln in ax.get_lines() if ln.get_marker() == m for x, y in ln.get_xydata()]
+              for m in ("*", "D")}
+    assert marked["*"] == [(1.0e5, 0.75)]
+    assert marked["D"] == [(1.05e5, 0.77), (0.95e5, 0.74)]
+    assert [t.get_text() for t in ax.texts] == ["CRM routing", "mine"]
+    assert ax.get_xlabel() == "Profit (CNY), higher is better"
+    assert ax.get_ylabel() == "Client satisfaction (0-1), higher is better"
+    assert legend_labels(fig) == ["candidates tried (search replications)",
+                                  "Pareto front (final replications, 95 % intervals)", "Baseline",
+                                  "preset policies (baseline + paired difference)"]
+    # the order and ways of the objectives set the axes; without presets or a front, neither is drawn
+    fig = plots.optimisation_front(trials, front.iloc[:0], baseline, {"satisfaction_mean": "min", "profit": "max"},
+                                   lang="zh", currency="USD")
+    (ax,) = fig.axes
+    assert not ax.containers and not ax.texts and "Pareto" not in " ".join(legend_labels(fig))
+    assert ax.get_xlabel().endswith("越低越好") and ax.get_ylabel() == "利润(USD),越高越好"
+
+
+def test_optimisation_front_needs_two_objectives_and_its_columns():
+    trials, front, baseline, _ = front_frames()
+    with pytest.raises(ValueError, match=r"needs two objectives, and this optimisation has 1 \(profit\)"):
+        plots.optimisation_front(trials, front, baseline, {"profit": "max"})
+    with pytest.raises(ValueError, match=r"'max' or 'min'.*satisfaction_mean: 'up'"):
+        plots.optimisation_front(trials, front, baseline, {"profit": "max", "satisfaction_mean": "up"})
+    objectives = {"profit": "max", "nps": "max"}
+    with pytest.raises(ValueError, match=r"\(trials\).*missing nps"):
+        plots.optimisation_front(trials, front, baseline, objectives)
+    objectives = {"profit": "max", "exhausted_share": "min"}
+    with pytest.raises(ValueError, match=r"\(front\).*missing exhausted_share"):
+        plots.optimisation_front(trials.assign(exhausted_share=0.1), front, baseline, objectives)
+    with pytest.raises(ValueError, match=r"\(baseline\).*missing satisfaction_mean"):
+        plots.optimisation_front(trials, front, baseline.drop("satisfaction_mean"),
+                                 {"profit": "max", "satisfaction_mean": "max"})
+
+
+@pytest.fixture(scope="module")
+def opt() -> sb.Optimisation:
+    return sb.optimise(TINY, {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None}, budget_runs=10,
+                       replications=2, final_replications=3, population=4, **FAST)
+
+
+def test_plot_optimisation_places_presets_by_their_paired_differences(opt):
+    """A preset sits at the optimisation's baseline plus its paired difference on the final seeds;
+    the front's points are the front's; money in the scenario's currency; kinds and languages checked."""
+    assert plots.OPTIMISATION_KINDS == ("front",)
+    x, y = list(opt.objectives)[:2]
+    presets = opt.compare(points=[], presets=["crm_routing"])
+    fig = plots.plot_optimisation(opt, presets=presets)
+    (ax,) = fig.axes
+    paired = presets.paired(kpis=[x, y], adjust="none").set_index("kpi")["difference"]
+    (diamond,) = [ln for ln in ax.get_lines() if ln.get_marker() == "D"]
+    assert diamond.get_xydata()[0] == pytest.approx([opt.baseline[x] + paired[x], opt.baseline[y] + paired[y]])
+    assert [t.get_text() for t in ax.texts] == ["CRM routing"]
+    assert list(ax.containers[0].lines[0].get_xdata()) == sorted(opt.front[x])
+    usd = dataclasses.replace(opt, scenarios=[s.with_overrides({"branch.currency": "USD"}) for s in opt.scenarios])
+    (ax,) = plots.plot_optimisation(usd).axes
+    assert "USD" in ax.get_xlabel() + ax.get_ylabel()
+    with pytest.raises(ValueError, match="kinds: front"):
+        plots.plot_optimisation(opt, "trials")
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        plots.plot_optimisation(opt, lang="fr")
+    with pytest.raises(ValueError, match="two objectives"):
+        plots.plot_optimisation(dataclasses.replace(opt, objectives={x: opt.objectives[x]}), presets=presets)
 
 
 # ---------------------------------------------------------------------------------------- sweeps

@@ -6,8 +6,9 @@ asked for hold: forest rows by effect with "better" marked, dots instead of bars
 trade-off on paired differences with labels that do not overlap, units on every value axis.
 
 A tiny branch (300 clients, 4 AMs, 5 + 15 days): a comparison (baseline + 2 policies x 2
-replications), a Sobol' sweep (n=4) and a robustness study (8 draws, 1 replication), about 3 s of
-runs; the calibration is a stand-in with frames of a `Calibration`'s shape.
+replications), a Sobol' sweep (n=4), a robustness study (8 draws, 1 replication) and an optimisation
+of two levers (4 candidates x 2 replications, the front on 3), about 5 s of runs; the calibration is
+a stand-in with frames of a `Calibration`'s shape.
 """
 
 from __future__ import annotations
@@ -42,14 +43,15 @@ TINY = sb.Scenario().with_overrides(
 FAST = {"executor": "serial", "progress": False}
 SPACE = {"allocation.follow_up_days": (10, 60), "managers.count": (2, 6)}
 ASSUMED = ["clients.tiers.mass.requests_per_year", "clients.tiers.mass.am_share.sales"]
+LEVERS = {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None}
 CALIBRATED = ["clients.tiers.mass.expected_quality", "sales.base_conversion", "clients.tiers.mass.am_share.service"]
 LANGS = ["en", "zh"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 #: Code names no figure may show: every KPI and result column the registry knows, the per-tier KPIs,
-#: the preset policies and the parameters the objects below vary.
+#: the preset policies and the parameters (levers) the objects below vary.
 CODE_NAMES = sorted({*meanings.MEASURES, *kpi_names(sb.Scenario()), *(p for p in meanings.POLICIES if p != "baseline"),
-                     *SPACE, *ASSUMED, *CALIBRATED})
+                     *SPACE, *ASSUMED, *CALIBRATED, *LEVERS})
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +68,18 @@ def sw() -> sb.Sweep:
 def rob() -> sb.Robustness:
     return sb.robustness(TINY, ["crm_routing"], n=8, parameters=ASSUMED, replications=1, kpi=["profit", "nps"],
                          **FAST)
+
+
+@pytest.fixture(scope="module")
+def opt() -> sb.Optimisation:
+    """A small search (two levers, 4 candidates x 2 replications, the front on 3 final replications)."""
+    return sb.optimise(TINY, LEVERS, budget_runs=10, replications=2, final_replications=3, population=4, **FAST)
+
+
+@pytest.fixture(scope="module")
+def presets(opt) -> sb.Comparison:
+    """The baseline and a preset on the optimisation's final seeds, to draw beside its front."""
+    return opt.compare(points=[], presets=["crm_routing"])
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +100,7 @@ def cal() -> types.SimpleNamespace:
                                  best=dict.fromkeys(CALIBRATED, 0.5), waves=waves, base=TINY)
 
 
-def every_figure(cmp, sw, rob, cal, lang: str) -> dict[str, Figure]:
+def every_figure(cmp, sw, rob, cal, opt, presets, lang: str) -> dict[str, Figure]:
     """Every kind of every dispatcher, in `lang`."""
     result = cmp.rerun("crm_routing")
     figures = {f"comparison {k}": cmp.plot(k, lang=lang) for k in plots.COMPARISON_KINDS}
@@ -94,6 +108,9 @@ def every_figure(cmp, sw, rob, cal, lang: str) -> dict[str, Figure]:
     figures |= {f"run {k}": result.plot(k, lang=lang) for k in plots.RUN_KINDS}
     figures |= {f"robustness {k}": rob.plot(k, lang=lang) for k in plots.ROBUSTNESS_KINDS}
     figures |= {f"calibration {k}": plots.plot_calibration(cal, k, lang=lang) for k in plots.CALIBRATION_KINDS}
+    figures |= {f"optimisation {k}": plots.plot_optimisation(opt, k, lang=lang) for k in plots.OPTIMISATION_KINDS}
+    figures |= {f"optimisation {k} with presets": plots.plot_optimisation(opt, k, presets=presets, lang=lang)
+                for k in plots.OPTIMISATION_KINDS}
     return figures
 
 
@@ -112,11 +129,11 @@ def code_names_in(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_no_code_name_in_any_figure(cmp, sw, rob, cal, lang):
+def test_no_code_name_in_any_figure(cmp, sw, rob, cal, opt, presets, lang):
     """Every figure of every kind speaks the reader's language: no KPI, column, preset policy or
     parameter by its code name; Chinese in the Chinese figures; numbers as people write them (no
     exponent, no "1000k", no "currency")."""
-    for what, fig in every_figure(cmp, sw, rob, cal, lang).items():
+    for what, fig in every_figure(cmp, sw, rob, cal, opt, presets, lang).items():
         shown = texts(fig)
         assert shown, what
         for text in shown:

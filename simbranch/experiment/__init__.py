@@ -17,20 +17,23 @@ from simbranch import _lazy_names
 if TYPE_CHECKING:
     from simbranch.experiment.calibrate import Calibration, calibrate
     from simbranch.experiment.compare import Comparison, compare
-    from simbranch.experiment.optimise import Optimisation, optimise
+    from simbranch.experiment.optimisation import Optimisation
+    from simbranch.experiment.optimise import load_optimisation, optimise, saved_optimisations
     from simbranch.experiment.robustness import Robustness, robustness
     from simbranch.experiment.saved import load_comparison, saved_comparisons
     from simbranch.experiment.store import ResultStore, StoreError
     from simbranch.experiment.sweep import Sweep, sweep
 
 __all__ = ["Calibration", "Comparison", "Optimisation", "ResultStore", "Robustness", "StoreError", "Sweep", "calibrate",
-           "compare", "load_comparison", "optimise", "robustness", "saved_comparisons", "sweep"]
+           "compare", "load_comparison", "load_optimisation", "optimise", "robustness", "saved_comparisons",
+           "saved_optimisations", "sweep"]
 
 #: Each public name and the module of this package that defines it.
 _HOME = {
     "Calibration": "calibrate", "calibrate": "calibrate",
     "Comparison": "compare", "compare": "compare",
-    "Optimisation": "optimise", "optimise": "optimise",
+    "Optimisation": "optimisation", "optimise": "optimise", "load_optimisation": "optimise",
+    "saved_optimisations": "optimise",
     "Robustness": "robustness", "robustness": "robustness",
     "load_comparison": "saved", "saved_comparisons": "saved",
     "ResultStore": "store", "StoreError": "store",

@@ -17,18 +17,24 @@ feasible candidates, and those within one standard error of the front or of feas
 `final_seed`, independent of the seeds that chose them, still paired with the baseline) and the front is
 recomputed from those runs alone: the front's numbers carry no selection bias (winner's curse), and a
 candidate that was on the search's front by luck drops off it.
+
+With a store, the optimisation notes in it what it was asked and which candidates it tried, so that
+`load_optimisation` rebuilds the result from the store alone, without Optuna and without running.
+
+The question (levers, objectives, constraints) is checked in `optimise_space`; the result and what
+it does (policies, comparison, figure) is `optimisation.Optimisation`; the search is here.
 """
+
 
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-import re
+import time
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +46,6 @@ from simbranch.analysis.tradeoffs import dominated_by
 from simbranch.experiment.compare import (
     Comparison,
     _progress,
-    compare,
     comparison_from_records,
     provenance,
     run_experiment,
@@ -50,32 +55,36 @@ from simbranch.experiment.design import (
     RunSpec,
     check_replications,
     check_seed,
+    model_fingerprint,
     run_specs,
     scenario_specs,
 )
 from simbranch.experiment.executors import ExecutorLike, process_pool
+from simbranch.experiment.optimisation import Optimisation, policy_of
+from simbranch.experiment.optimise_space import (
+    DEFAULT_LEVERS,
+    Constraint,
+    Objective,
+    check_across,
+    constraints_of,
+    distribution,
+    lever_params,
+    levers_from_note,
+    levers_note,
+    objectives_of,
+    scenarios_of,
+    space_size,
+)
+from simbranch.experiment.saved import check_records_match, open_for_reading
+from simbranch.experiment.store import ResultStore, StoreError
 from simbranch.extras import require
-from simbranch.run import kpi_names
-from simbranch.scenario import LEVER_SECTIONS, Policy, Scenario, ScenarioError
+from simbranch.scenario import Policy, Scenario, ScenarioError
 
 if TYPE_CHECKING:
     import optuna
-    from matplotlib.figure import Figure
 
-__all__ = ["DEFAULT_LEVERS", "MAX_FINAL_POINTS", "Optimisation", "optimise"]
-
-#: The levers searched when none are given: one per measure of the article, its switch or its main
-#: choice (None: every value the scenario schema allows).
-DEFAULT_LEVERS: dict[str, Any] = {
-    "allocation.rule": ["round_robin", "by_tier", "by_specialty", "least_loaded", "crm"],
-    "training.enabled": None,
-    "assessment.enabled": None,
-    "incentives.scheme": None,
-    "surveys.enabled": None,
-    "careers.enabled": None,
-    "communication.enabled": None,
-    "wellbeing.enabled": None,
-}
+__all__ = ["DEFAULT_LEVERS", "MAX_FINAL_POINTS", "Optimisation", "load_optimisation", "optimise",
+           "saved_optimisations"]
 
 #: Most candidates re-evaluated with `final_replications` at the end (the front first).
 MAX_FINAL_POINTS = 24
@@ -88,38 +97,6 @@ SAMPLERS = ("nsga2", "tpe")
 
 #: Resamples of the bootstrap interval of a quantile across scenarios.
 BOOTSTRAP = 2000
-
-_NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_CONSTRAINT = re.compile(rf"^\s*(<=|>=)\s*(?:(baseline)\s*(?:([-+])\s*({_NUMBER}))?|({_NUMBER}))\s*$")
-_GRAMMAR = "'<= baseline + 200000', '<= baseline', '>= baseline - 0.02', '<= 0.2' or ('<=', 0.2)"
-
-
-# --------------------------------------------------------------------------- what is optimised
-
-
-@dataclass(frozen=True)
-class _Objective:
-    kpi: str
-    maximise: bool
-
-
-@dataclass(frozen=True)
-class _Constraint:
-    """A bound on a KPI: its value (or, `relative`, its difference from the baseline) `op` `bound`."""
-
-    kpi: str
-    op: str
-    bound: float
-    relative: bool
-    text: str
-
-    @property
-    def worse_high(self) -> bool:
-        return self.op == "<="
-
-    def violation(self, value: float) -> float:
-        """How far `value` is beyond the bound (<= 0: the constraint holds), as Optuna's constraints want it."""
-        return value - self.bound if self.op == "<=" else self.bound - value
 
 
 @dataclass
@@ -136,303 +113,6 @@ class _Candidate:
     se: dict[str, float] = field(default_factory=dict)
     violations: tuple[float, ...] = ()
     violation_se: tuple[float, ...] = ()
-
-
-# --------------------------------------------------------------------------- the result
-
-
-@dataclass
-class Optimisation:
-    """Result of `optimise`: the Pareto front of lever settings, every candidate tried, the baseline.
-
-    Parameters
-    ----------
-    scenarios : list of Scenario
-        The scenario, or the scenarios (draws) every candidate ran on.
-    levers : dict
-        The levers searched: dotted path -> the values they could take, as text.
-    objectives : dict
-        KPI -> "max" or "min".
-    constraints : dict
-        KPI -> the constraint as given.
-    front : pandas.DataFrame
-        The Pareto front on the final replications: policy, the lever settings, per objective its
-        value with ``_ci_low``/``_ci_high`` and its difference from the baseline
-        (``_difference``, ``_difference_ci_low``, ``_difference_ci_high``), per constraint its
-        margin (``margin_<kpi>``, positive: the bound holds, with its interval) and feasible.
-    trials : pandas.DataFrame
-        Every distinct candidate the search ran: trial, generation, policy, the lever settings,
-        the objectives and constraint margins on the search replications, feasible, status, error
-        and final (re-evaluated at the end).
-    baseline : pandas.Series
-        The baseline's value of each objective and constrained KPI on the final replications.
-    evaluation : Comparison
-        The final re-evaluation: the baseline and the re-evaluated candidates on `final_seed`.
-    seed : int
-        The search's seed (its replications and the sampler).
-    final_seed : int
-        The seed of the final replications (`compare` reuses it).
-    replications : int
-        Replications per scenario of every candidate during the search.
-    final_replications : int
-        Replications per scenario of the final re-evaluation.
-    across : str or float
-        "mean", or the quantile (on the bad side) across scenarios.
-    sampler : str
-        "nsga2" or "tpe".
-    runs : dict, optional
-        Runs the search and the final re-evaluation needed, and those run now (the rest came from
-        the store).
-    store : str or Path, optional
-        The result store.
-    executor : object, optional
-        The executor given to `optimise` (`compare` uses it too).
-    provenance : dict, optional
-        Seed, model fingerprint, package versions (Optuna's too).
-    policies : dict, optional
-        Internal: the lever settings of every candidate by policy name.
-
-    Raises
-    ------
-    TypeError
-        When a required field is missing. The fields are not checked: `optimise` builds it.
-
-    Examples
-    --------
-    >>> import simbranch as sb
-    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
-    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
-    >>> opt = sb.optimise(scenario, {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None},
-    ...                   budget_runs=10, replications=2, final_replications=3, population=4,
-    ...                   executor="serial", progress=False)
-    >>> len(opt.trials), list(opt.objectives)
-    (4, ['profit', 'satisfaction_mean'])
-    >>> bool(opt.front["feasible"].all())
-    True
-    """
-
-    scenarios: list[Scenario] = field(repr=False)
-    levers: dict[str, str]
-    objectives: dict[str, str]
-    constraints: dict[str, str]
-    front: pd.DataFrame = field(repr=False)
-    trials: pd.DataFrame = field(repr=False)
-    baseline: pd.Series = field(repr=False)
-    evaluation: Comparison = field(repr=False)
-    seed: int
-    final_seed: int
-    replications: int
-    final_replications: int
-    across: str | float
-    sampler: str
-    runs: dict[str, int] = field(default_factory=dict)
-    store: str | Path | None = field(default=None, repr=False)
-    executor: ExecutorLike = field(default=None, repr=False)
-    provenance: dict[str, Any] = field(default_factory=dict, repr=False)
-    policies: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
-
-    def policy(self, i: int = 0) -> Policy:
-        """Return front point `i` as a Policy (its name a hash of its lever settings).
-
-        Parameters
-        ----------
-        i : int
-            The row of `front`.
-
-        Returns
-        -------
-        Policy
-            The lever settings of that point, for `compare`, `Scenario.with_policy` or a file.
-
-        Raises
-        ------
-        ValueError
-            If the front has no row `i`.
-
-        Examples
-        --------
-        >>> import simbranch as sb
-        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
-        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
-        >>> opt = sb.optimise(scenario, {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None},
-        ...                   budget_runs=10, replications=2, final_replications=3, population=4,
-        ...                   executor="serial", progress=False)
-        >>> policy = opt.policy(0)
-        >>> policy.name == opt.front["policy"].iloc[0]
-        True
-        >>> sorted(policy.to_flat())
-        ['allocation.rule', 'wellbeing.enabled']
-        """
-        if not isinstance(i, int | np.integer) or isinstance(i, bool) or not 0 <= i < len(self.front):
-            raise ValueError(f"no front point {i!r}; the front has {len(self.front)} points"
-                             + (f" (0 to {len(self.front) - 1})" if len(self.front) else ""))
-        name = str(self.front["policy"].iloc[int(i)])
-        return _policy(name, self.policies[name])
-
-    def write_policy(self, i: int, path: str | Path) -> Path:
-        """Write front point `i` as a policy TOML file that `load_policy` reads.
-
-        Parameters
-        ----------
-        i : int
-            The row of `front`.
-        path : str or Path
-            The file to write (its folder must exist).
-
-        Returns
-        -------
-        Path
-            The file written.
-
-        Raises
-        ------
-        ValueError
-            If the front has no row `i`.
-        OSError
-            If the file cannot be written.
-
-        Examples
-        --------
-        >>> import simbranch as sb
-        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
-        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
-        >>> opt = sb.optimise(scenario, {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None},
-        ...                   budget_runs=10, replications=2, final_replications=3, population=4,
-        ...                   executor="serial", progress=False)
-        >>> written = opt.write_policy(0, "best.toml")
-        >>> sb.load_policy(written).to_flat() == opt.policy(0).to_flat()
-        True
-        """
-        import tomli_w
-
-        policy = self.policy(i)
-        text = tomli_w.dumps({"policy": {"name": policy.name, "description": policy.description}, **policy.levers})
-        target = Path(path)
-        target.write_text(f"# Found by simbranch.optimise (seed {self.seed}); objectives: "
-                          f"{', '.join(f'{k} ({v})' for k, v in self.objectives.items())}\n{text}", encoding="utf-8")
-        return target
-
-    def compare(self, points: Sequence[int] | None = None, presets: Sequence[Policy | str | Path] = (),
-                replications: int | None = None, executor: ExecutorLike = "same", progress: bool = False
-                ) -> Comparison:
-        """Compare front points (and presets) with the baseline, as `simbranch.compare` does.
-
-        The runs use `final_seed`, so with the optimisation's store the front points' runs are
-        those of the final re-evaluation (nothing runs again); `simbranch.report.write_report`
-        takes the result.
-
-        Parameters
-        ----------
-        points : sequence of int, optional
-            Rows of `front` (default all of them).
-        presets : sequence of Policy, str or Path
-            Policies to compare as well: preset names, policy files or Policy objects.
-        replications : int, optional
-            Replications per scenario (default `final_replications`).
-        executor : object
-            Where the runs run, as in `simbranch.compare`; "same" (default) uses the optimisation's.
-        progress : bool
-            Whether to show a progress bar.
-
-        Returns
-        -------
-        Comparison
-            The baseline, the chosen points and the presets on the optimisation's scenario(s).
-
-        Raises
-        ------
-        ValueError
-            For a row the front does not have, a bad replications count, or two policies of one
-            name.
-        ScenarioError
-            For a preset that is no preset name and no readable policy file.
-
-        Examples
-        --------
-        >>> import simbranch as sb
-        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
-        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
-        >>> opt = sb.optimise(scenario, {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None},
-        ...                   budget_runs=10, replications=2, final_replications=3, population=4,
-        ...                   executor="serial", progress=False)
-        >>> cmp = opt.compare([0], presets=["crm_routing"])
-        >>> [p.name for p in cmp.policies] == ["baseline", opt.policy(0).name, "crm_routing"]
-        True
-        """
-        chosen = range(len(self.front)) if points is None else points
-        policies: list[Policy | str | Path] = [self.policy(i) for i in chosen]
-        policies += list(presets)
-        scenario: Scenario | list[Scenario] = self.scenarios if len(self.scenarios) > 1 else self.scenarios[0]
-        return compare(scenario, policies, replications=replications or self.final_replications,
-                       seed=self.final_seed, executor=self.executor if executor == "same" else executor,
-                       store=self.store, progress=progress)
-
-    def plot(self, kind: str = "front", presets: Comparison | None = None, lang: str = "en") -> Figure:
-        """Draw the trade-off between the first two objectives, with the front and the baseline.
-
-        Every candidate of the search is a grey dot (its search replications); the front points
-        are in colour with their intervals (final replications), joined by a line; the baseline
-        is a star; presets, given a `Comparison` of them, are placed at the baseline plus their
-        paired differences.
-
-        Parameters
-        ----------
-        kind : {"front"}
-            The figure.
-        presets : Comparison, optional
-            A comparison of preset policies against the baseline, to show for reference.
-        lang : {"en", "zh"}
-            Language of the figure.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-            One panel.
-
-        Raises
-        ------
-        ValueError
-            For another kind or language, or fewer than two objectives.
-
-        Examples
-        --------
-        >>> import simbranch as sb
-        >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
-        >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
-        >>> opt = sb.optimise(scenario, {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None},
-        ...                   budget_runs=10, replications=2, final_replications=3, population=4,
-        ...                   executor="serial", progress=False)
-        >>> fig = opt.plot("front")
-        >>> len(fig.axes)
-        1
-        """
-        if kind != "front":
-            raise ValueError(f"unknown kind {kind!r}; an optimisation draws 'front'")
-        if len(self.objectives) < 2:
-            raise ValueError("the front figure needs two objectives; with one, read `front` and `trials`")
-        return _front_figure(self, presets, lang=lang)
-
-    def _repr_html_(self) -> str:
-        head = (f"<b>simbranch optimisation</b> ({escape(self.sampler)}): {len(self.levers)} levers, "
-                f"{len(self.trials)} candidates x {self.replications} replications"
-                + (f" x {len(self.scenarios)} scenarios ({_across_text(self.across)})" if len(self.scenarios) > 1
-                   else "")
-                + f"; {int(self.trials['final'].sum())} re-evaluated on {self.final_replications} fresh "
-                  f"replications, front of {len(self.front)} points; seed {self.seed}")
-        if not len(self.front):
-            return head + "<br><b>No candidate met the constraints.</b>"
-        currency = self.scenarios[0].branch.currency
-        shown = self.front[["policy", *self.levers]].copy()
-        for kpi in self.objectives:
-            shown[meanings.label(kpi, default=kpi)] = [
-                f"{meanings.fmt(kpi, v, currency=currency)} "
-                f"({meanings.fmt(kpi, d, difference=True, currency=currency)})"
-                for v, d in zip(self.front[kpi], self.front[f"{kpi}_difference"], strict=True)]
-        for kpi in self.constraints:
-            shown[f"margin: {meanings.label(kpi, default=kpi)}"] = [
-                meanings.fmt(kpi, m, difference=True, currency=currency) for m in self.front[f"margin_{kpi}"]]
-        return (head + "<br>value (difference from the baseline); margin: how far within its bound"
-                + shown.to_html(index=False, escape=True))
 
 
 # --------------------------------------------------------------------------- the search
@@ -530,18 +210,18 @@ def optimise(scenario: Scenario | Sequence[Scenario], levers: Mapping[str, Any] 
     >>> bool((opt.front["margin_cost_total"] >= 0).all())
     True
     """
-    scenarios = _scenarios(scenario)
+    scenarios = scenarios_of(scenario)
     seed = check_seed(seed)
     replications = check_replications(replications)
     final_replications = check_replications(final_replications, "final_replications")
-    across = _check_across(across, len(scenarios))
+    across = check_across(across, len(scenarios))
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     if not isinstance(population, int | np.integer) or isinstance(population, bool) or population < 2:
         raise ValueError(f"population must be a whole number of at least 2, got {population!r}")
-    params = _levers(scenarios[0], levers)
-    goals = _objectives(scenarios[0], objectives)
-    bounds = _constraints(scenarios[0], constraints)
+    params = lever_params(scenarios[0], levers)
+    goals = objectives_of(scenarios[0], objectives)
+    bounds = constraints_of(scenarios[0], constraints)
     cost = replications * len(scenarios)
     least = cost * (1 + int(population))
     if isinstance(budget_runs, bool) or not isinstance(budget_runs, int | np.integer) or budget_runs < least:
@@ -555,18 +235,22 @@ def optimise(scenario: Scenario | Sequence[Scenario], levers: Mapping[str, Any] 
         search.run(optuna, sampler, int(population), int(budget_runs))
         result = search.finish(final_replications, sampler)
     result.executor = executor
+    if store is not None:
+        _remember(store, search, {"final_replications": final_replications, "sampler": sampler,
+                                  "population": int(population), "budget_runs": int(budget_runs)})
     return result
 
 
 class _Search:
     """The state of one optimisation: its runs (cached by key), candidates and Optuna study."""
 
-    def __init__(self, scenarios: list[Scenario], params: list[Any], goals: list[_Objective],
-                 bounds: list[_Constraint], across: str | float, seed: int, replications: int,
-                 store: str | Path | None, progress: bool) -> None:
+    def __init__(self, scenarios: list[Scenario], params: list[Any], goals: list[Objective],
+                 bounds: list[Constraint], across: str | float, seed: int, replications: int,
+                 store: str | Path | None, progress: bool, offline: bool = False) -> None:
         self.scenarios, self.params, self.goals, self.bounds = scenarios, params, goals, bounds
         self.across, self.seed, self.replications, self.store = across, seed, replications, store
         self.progress = progress
+        self.offline = offline  # runs come from the store only (load_optimisation): nothing runs
         self.pool: ExecutorLike = "serial"
         self.records: dict[str, dict[str, Any]] = {}
         self.candidates: dict[str, _Candidate] = {}
@@ -587,7 +271,9 @@ class _Search:
         held by the store does not run again."""
         specs = self.specs(policies, replications, seed)
         todo = [s for s in specs if s.key not in self.records]
-        if todo:
+        if todo and self.offline:
+            self.stored(todo)
+        elif todo:
             def count(_: dict[str, Any]) -> None:
                 self.ran += 1
 
@@ -598,16 +284,30 @@ class _Search:
         scenario: Scenario | list[Scenario] = self.scenarios if several else self.scenarios[0]
         return comparison_from_records(scenario, policies, records, seed, several=several)
 
+    def stored(self, specs: list[RunSpec]) -> None:
+        """Take the runs of `specs` from the store, or a StoreError saying how many are missing."""
+        assert self.store is not None
+        with open_for_reading(self.store) as db:
+            records = db.records({s.key for s in specs})
+        if len(records) < len(specs):
+            raise StoreError(f"{self.store}: {len(specs) - len(records)} of the optimisation's runs are not in the "
+                             f"store for this model version ({model_fingerprint()}); running the same optimise with "
+                             "this store completes it")
+        order = {s.key: i for i, s in enumerate(specs)}
+        records.sort(key=lambda r: order[r["key"]])
+        check_records_match(self.store, specs, records)
+        self.records.update((r["key"], r) for r in records)
+
     # ---------------------------------------------------------------- search loop
 
     def run(self, optuna: Any, sampler: str, population: int, budget: int) -> None:
         study = optuna.create_study(directions=["maximize" if g.maximise else "minimize" for g in self.goals],
                                     sampler=_sampler(optuna, sampler, population, self.seed, bool(self.bounds)))
-        distributions = {p.path: _distribution(optuna, p) for p in self.params}
+        distributions = {p.path: distribution(optuna, p) for p in self.params}
         cost = self.replications * len(self.scenarios)
         self.execute([self.baseline], range(self.replications), self.seed)  # runs once, whatever the generations
         self.used = cost
-        size = _space_size(self.params)
+        size = space_size(self.params)
         bar = _progress(budget, self.progress)
         generation, stale = 0, 0
         try:
@@ -633,6 +333,17 @@ class _Search:
             if bar is not None:
                 bar.close()
 
+    def replay(self, candidates: list[_Candidate]) -> None:
+        """Measure the noted candidates again, generation by generation, as `run` did when Optuna proposed
+        them (their runs come from the store)."""
+        cost = self.replications * len(self.scenarios)
+        self.execute([self.baseline], range(self.replications), self.seed)
+        self.used = cost
+        for generation in sorted({c.generation for c in candidates}):
+            group = sorted((c for c in candidates if c.generation == generation), key=lambda c: c.trial)
+            self.used += cost * self.evaluate({c.name: c.levers for c in group}, {c.name: c.trial for c in group},
+                                              generation)
+
     def evaluate(self, settings: dict[str, dict[str, Any]], trials: dict[str, int], generation: int) -> int:
         """Run the new candidates of a generation as one batch, with the baseline, and measure them; return
         how many ran (a setting that the scenario refuses runs nothing)."""
@@ -640,7 +351,7 @@ class _Search:
         for name, levers in settings.items():
             candidate = _Candidate(name, levers, trials[name], generation)
             self.candidates[name] = candidate
-            policy = _policy(name, levers)
+            policy = policy_of(name, levers)
             try:
                 for scenario in self.scenarios:
                     scenario.with_policy(policy)
@@ -696,7 +407,7 @@ class _Search:
         searched = [c for c in self.candidates.values() if c.status == "ok"]
         chosen = _final_choice(searched, self.goals)
         final_seed = _final_seed(self.seed)
-        policies = [_policy(c.name, c.levers) for c in chosen]
+        policies = [policy_of(c.name, c.levers) for c in chosen]
         before = self.ran
         evaluation = self.execute([self.baseline, *policies], range(final_replications), final_seed, self.progress)
         table = _with_failures(evaluation)
@@ -797,137 +508,192 @@ class _Search:
         return pd.DataFrame(rows, columns=columns)
 
 
-# --------------------------------------------------------------------------- checking the input
+# --------------------------------------------------------------------------- the store's note
+
+_PREFIX = "optimisation:"
+
+#: Most candidates a stored note may list.
+MAX_NOTED_CANDIDATES = 1_000_000
+
+
+def _question(search: _Search, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What the optimisation was asked, as plain JSON: enough to rebuild it from the store."""
+    return {"scenarios": [sc.canonical_json() for sc in search.scenarios], "levers": levers_note(search.params),
+            "objectives": {g.kpi: "max" if g.maximise else "min" for g in search.goals},
+            "constraints": {b.kpi: b.text for b in search.bounds}, "across": search.across, "seed": search.seed,
+            "replications": search.replications, **settings}
+
+
+def _remember(store: str | Path, search: _Search, settings: Mapping[str, Any]) -> None:
+    """Note in the store what this optimisation was asked and which candidates it tried, in the order tried,
+    so that `load_optimisation` rebuilds it; a store that can only be read keeps its runs, with a warning
+    that this optimisation is not noted (unless it was before)."""
+    question = _question(search, settings)
+    digest = hashlib.sha256(json.dumps(question, sort_keys=True).encode()).hexdigest()[:16]
+    candidates = [[c.trial, c.generation, c.name, c.levers] for c in sorted(search.candidates.values(),
+                                                                             key=lambda c: c.trial)]
+    with ResultStore(store) as db:
+        if db.read_only is not None:
+            if f"{_PREFIX}{digest}" not in db.meta(_PREFIX):
+                warnings.warn(f"{store}: this optimisation is not noted in the store ({db.read_only}); "
+                              "load_optimisation will not find it", UserWarning, stacklevel=3)
+            return
+        db.set_meta(f"{_PREFIX}{digest}", {"question": question, "candidates": candidates, "saved_at": time.time()})
+
+
+def saved_optimisations(store: str | Path) -> pd.DataFrame:
+    """List the optimisations noted in a result store, newest first.
+
+    Parameters
+    ----------
+    store : str or pathlib.Path
+        The result store file that `optimise` wrote to.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per optimisation: name (for `load_optimisation`), levers, objectives,
+        constraints, candidates (how many the search tried), seed, saved_at.
+
+    Raises
+    ------
+    simbranch.experiment.StoreError
+        If the file is not a result store or a note is not one `optimise` writes.
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> opt = sb.optimise(scenario, {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None},
+    ...                   budget_runs=10, replications=2, final_replications=3, population=4,
+    ...                   executor="serial", store="runs.sqlite", progress=False)
+    >>> saved = sb.saved_optimisations("runs.sqlite")
+    >>> row = saved.iloc[0]
+    >>> row["levers"], row["objectives"], int(row["candidates"])
+    ('allocation.rule, wellbeing.enabled', 'profit (max), satisfaction_mean (max)', 4)
+    """
+    with open_for_reading(store) as db:
+        notes = {name: _check_note(store, name, note) for name, note in db.meta(_PREFIX).items()}
+    rows = [{"name": name.removeprefix(_PREFIX), "levers": ", ".join(note["question"]["levers"]),
+             "objectives": ", ".join(f"{k} ({v})" for k, v in note["question"]["objectives"].items()),
+             "constraints": ", ".join(f"{k} {v}" for k, v in note["question"]["constraints"].items()),
+             "candidates": len(note["candidates"]), "seed": note["question"]["seed"],
+             "saved_at": pd.Timestamp(note["saved_at"], unit="s")} for name, note in notes.items()]
+    frame = pd.DataFrame(rows, columns=["name", "levers", "objectives", "constraints", "candidates", "seed",
+                                        "saved_at"])
+    return frame.sort_values("saved_at", ascending=False, ignore_index=True)
+
+
+def load_optimisation(store: str | Path, name: str | None = None) -> Optimisation:
+    """Return an optimisation saved in a result store, rebuilt from its stored runs without running any.
+
+    ``optimise(..., store=FILE)`` notes in the store what it was asked (scenarios, levers,
+    objectives, constraints, seeds, replications) and the candidates it tried; their runs are
+    found again by their keys and measured as the search measured them, so the front, the trials
+    and the final re-evaluation come back as `optimise` returned them (without Optuna, on another
+    machine, from the store file alone). Runs made by another model version have other keys and
+    are never mixed in.
+
+    Parameters
+    ----------
+    store : str or pathlib.Path
+        The result store file that `optimise` wrote to.
+    name : str, optional
+        The optimisation's name in the store (`saved_optimisations` lists them); the newest if
+        None.
+
+    Returns
+    -------
+    Optimisation
+        The optimisation; its ``runs["ran"]`` is 0.
+
+    Raises
+    ------
+    simbranch.experiment.StoreError
+        If the file is not a result store, holds no optimisation or not that one, its note is
+        not one `optimise` writes, or some of its runs are not in the store for this model
+        version (running the same `optimise` with this store completes it).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> opt = sb.optimise(scenario, {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None},
+    ...                   budget_runs=10, replications=2, final_replications=3, population=4,
+    ...                   executor="serial", store="runs.sqlite", progress=False)
+    >>> loaded = sb.load_optimisation("runs.sqlite")
+    >>> loaded.front.equals(opt.front), loaded.runs["ran"]
+    (True, 0)
+    """
+    with open_for_reading(store) as db:
+        notes = {key: _check_note(store, key, note) for key, note in db.meta(_PREFIX).items()}
+    if not notes:
+        raise StoreError(f"{store}: holds no optimisation (an optimisation run with this store notes itself in it)")
+    if name is None:
+        key = max(notes, key=lambda n: notes[n]["saved_at"])
+    elif _PREFIX + str(name) in notes:
+        key = _PREFIX + str(name)
+    else:
+        raise StoreError(f"{store}: no optimisation {name!r}; it holds: "
+                         f"{', '.join(n.removeprefix(_PREFIX) for n in notes)}")
+    note = notes[key]
+    q = note["question"]
+    where = f"{store}: note {key!r}"
+    try:
+        scenarios = [Scenario.model_validate(json.loads(text)) for text in q["scenarios"]]
+        params = lever_params(scenarios[0], levers_from_note(q["levers"]))
+        goals = objectives_of(scenarios[0], q["objectives"])
+        bounds = constraints_of(scenarios[0], q["constraints"])
+        across = check_across(q["across"], len(scenarios))
+        seed = check_seed(q["seed"])
+        replications = check_replications(q["replications"])
+        final_replications = check_replications(q["final_replications"], "final_replications")
+    except (ValueError, TypeError, RecursionError) as exc:  # pydantic's ValidationError is a ValueError
+        raise StoreError(f"{where} is not what optimise writes: {str(exc).splitlines()[0][:300]}") from None
+    if q.get("sampler") not in SAMPLERS:
+        raise StoreError(f"{where}: sampler = {str(q.get('sampler'))[:60]!r}; allowed: {', '.join(SAMPLERS)}")
+    candidates = []
+    for i, item in enumerate(note["candidates"]):
+        if not (isinstance(item, list) and len(item) == 4 and all(isinstance(x, int) and not isinstance(x, bool)
+                                                                   for x in item[:2])
+                and isinstance(item[3], dict) and item[2] == _name(item[3])):
+            raise StoreError(f"{where}: candidate {i} is not [trial, generation, name, levers] with the name of its "
+                             "levers (the note was edited)")
+        candidates.append(_Candidate(item[2], item[3], item[0], item[1]))
+    search = _Search(scenarios, params, goals, bounds, across, seed, replications, store, False, offline=True)
+    search.replay(candidates)
+    return search.finish(final_replications, q["sampler"])
+
+
+def _check_note(store: str | Path, name: str, note: Any) -> dict[str, Any]:
+    """The note of optimisation `name` if it has the shape `_remember` writes, else a StoreError naming what
+    is wrong (its values are checked as `optimise` checks its arguments, on loading)."""
+    where = f"{store}: note {name!r}"
+    if not isinstance(note, dict) or not isinstance(note.get("question"), dict):
+        raise StoreError(f"{where} is not the object an optimisation writes")
+    q = note["question"]
+    shapes = (("scenarios", lambda v: isinstance(v, list) and v and all(isinstance(t, str) for t in v),
+               "a list of scenario texts"),
+              ("levers", lambda v: isinstance(v, dict) and v, "an object of lever paths"),
+              ("objectives", lambda v: isinstance(v, dict) and v, "an object of KPIs"),
+              ("constraints", lambda v: isinstance(v, dict), "an object of KPIs"),
+              ("seed", lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"))
+    for field_name, ok, allowed in shapes:
+        if not ok(q.get(field_name)):
+            raise StoreError(f"{where}: question.{field_name} = {str(q.get(field_name))[:60]!r}; allowed: {allowed}")
+    if not isinstance(note.get("candidates"), list) or len(note["candidates"]) > MAX_NOTED_CANDIDATES:
+        raise StoreError(f"{where}: candidates is not a list of at most {MAX_NOTED_CANDIDATES:,} candidates")
+    if isinstance(note.get("saved_at"), bool) or not isinstance(note.get("saved_at"), int | float):
+        raise StoreError(f"{where}: saved_at = {str(note.get('saved_at'))[:60]!r}; allowed: a time in seconds")
+    return note
 
 
 def _optuna() -> Any:
     optuna = require("optuna", "simbranch.optimise", "optimise")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna
-
-
-def _scenarios(value: Any) -> list[Scenario]:
-    if isinstance(value, Scenario):
-        return [value]
-    if isinstance(value, str | bytes | Path | Mapping) or not isinstance(value, Iterable):
-        raise TypeError(f"optimise() takes a Scenario or a sequence of Scenarios (see load_scenario), got "
-                        f"{type(value).__name__}")
-    items = list(value)
-    if not items:
-        raise ValueError("optimise() got an empty sequence of scenarios; give at least one Scenario")
-    for i, item in enumerate(items):
-        if not isinstance(item, Scenario):
-            raise TypeError(f"optimise(): item {i} of the scenarios is a {type(item).__name__}, not a Scenario")
-    return items
-
-
-def _check_across(across: Any, n_scenarios: int) -> str | float:
-    if across == "mean":
-        return "mean"
-    if isinstance(across, bool) or not isinstance(across, int | float | np.floating) or not 0 < across < 1:
-        raise ValueError(f"across must be 'mean' or a quantile between 0 and 1 (exclusive), got {across!r}")
-    if n_scenarios < 2:
-        raise ValueError(f"across={across!r} is a quantile across scenarios: give several scenarios (e.g. "
-                         "Calibration.scenarios(30)), or across='mean'")
-    return float(across)
-
-
-def _levers(scenario: Scenario, levers: Mapping[str, Any] | Sequence[str] | None) -> list[Any]:
-    """The levers as the sweep's parameters, each path a lever of a policy and each value allowed."""
-    from simbranch.discover import levers as lever_table
-    from simbranch.experiment.sweep import _check_values, _parse
-    from simbranch.interop import _range
-
-    if levers is None:
-        levers = DEFAULT_LEVERS
-    items = list(levers.items()) if isinstance(levers, Mapping) else [(path, None) for path in _paths(levers)]
-    if not items:
-        raise ValueError("levers is empty; give at least one dotted lever path (see simbranch.levers())")
-    table = lever_table()
-    kinds = dict(zip(table["path"], table["kind"], strict=True))
-    current = scenario.to_dict()
-    params = []
-    for path, spec in items:
-        if path not in kinds:
-            import difflib
-
-            close = difflib.get_close_matches(str(path), list(kinds), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else "; simbranch.levers() lists them"
-            raise ValueError(f"lever {path!r} is no lever of a policy (a field of {', '.join(LEVER_SECTIONS)}){hint}")
-        if kinds[path] != "lever":
-            raise ValueError(f"{path!r} is an assumed coefficient (how people respond), not a choice a policy makes: "
-                             "optimise over levers; explore coefficients with sb.robustness or sb.calibrate")
-        param = _parse(path, _range(scenario, path, {}, "lever") if spec is None else spec, current)
-        if param.kind == "category" and not all(v is None or isinstance(v, bool | int | float | str)
-                                                for v in param.values):
-            raise ValueError(f"lever {path!r}: the values to choose from must be text, numbers or booleans")
-        _check_values(scenario, param, "lever")
-        params.append(param)
-    return params
-
-
-def _paths(levers: Any) -> list[str]:
-    if isinstance(levers, str) or not isinstance(levers, Sequence):
-        raise ValueError(f"levers must map dotted lever paths to None, (low, high) or a list of values, or list the "
-                         f"paths; got {levers!r}")
-    return list(levers)
-
-
-def _objectives(scenario: Scenario, objectives: Sequence[str] | Mapping[str, str]) -> list[_Objective]:
-    known = kpi_names(scenario)
-    items = list(objectives.items()) if isinstance(objectives, Mapping) else \
-        [(kpi, None) for kpi in ([objectives] if isinstance(objectives, str) else list(objectives))]
-    if not items:
-        raise ValueError("objectives is empty; give at least one KPI (see simbranch.kpis())")
-    goals = []
-    for kpi, way in items:
-        if kpi not in known:
-            raise ValueError(f"objective {kpi!r} is no KPI; KPIs: {', '.join(known)}")
-        if way is None:
-            way = {"higher": "max", "lower": "min"}.get(meanings.better(kpi) if meanings.find(kpi) else "neither")
-            if way is None:
-                raise ValueError(f"objective {kpi!r} has no better direction (simbranch.meanings.better): say which "
-                                 f"way to go, e.g. objectives={{{kpi!r}: 'max'}}")
-        if way not in ("max", "min"):
-            raise ValueError(f"objective {kpi!r}: the direction must be 'max' or 'min', got {way!r}")
-        goals.append(_Objective(kpi, way == "max"))
-    if len({g.kpi for g in goals}) < len(goals):
-        raise ValueError("an objective is named twice; give each KPI once")
-    return goals
-
-
-def _constraints(scenario: Scenario, constraints: Mapping[str, Any] | None) -> list[_Constraint]:
-    if constraints is None:
-        return []
-    if not isinstance(constraints, Mapping):
-        raise ValueError(f"constraints must map KPIs to bounds such as {_GRAMMAR}; got {constraints!r}")
-    known = kpi_names(scenario)
-    out = []
-    for kpi, spec in constraints.items():
-        if kpi not in known:
-            raise ValueError(f"constraint on {kpi!r}: no such KPI; KPIs: {', '.join(known)}")
-        out.append(_constraint(kpi, spec))
-    return out
-
-
-def _constraint(kpi: str, spec: Any) -> _Constraint:
-    """One constraint from its text or (op, number) pair, or a ValueError naming it and the grammar."""
-    problem = f"constraint {kpi!r}: {spec!r} is not a bound; write {_GRAMMAR}"
-    if isinstance(spec, tuple):
-        if len(spec) != 2 or spec[0] not in ("<=", ">=") or isinstance(spec[1], bool) \
-                or not isinstance(spec[1], int | float | np.integer | np.floating) or not math.isfinite(spec[1]):
-            raise ValueError(problem)
-        return _Constraint(kpi, spec[0], float(spec[1]), False, f"{spec[0]} {spec[1]}")
-    if not isinstance(spec, str):
-        raise ValueError(problem)
-    match = _CONSTRAINT.match(spec)
-    if match is None:
-        raise ValueError(problem)
-    op, baseline, sign, offset, number = match.groups()
-    if baseline:
-        value = float(offset.replace("_", "")) if offset else 0.0
-        return _Constraint(kpi, op, -value if sign == "-" else value, True, " ".join(spec.split()))
-    return _Constraint(kpi, op, float(number.replace("_", "")), False, " ".join(spec.split()))
 
 
 # --------------------------------------------------------------------------- pieces
@@ -968,31 +734,10 @@ def _constraint_values(trial: Any) -> list[float]:
     return [value for key, value in trial.user_attrs.items() if key.startswith("constraint:")]
 
 
-def _distribution(optuna: Any, param: Any) -> Any:
-    if param.kind == "category":
-        return optuna.distributions.CategoricalDistribution(list(param.values))
-    if param.kind == "int":
-        return optuna.distributions.IntDistribution(int(param.low), int(param.high))
-    return optuna.distributions.FloatDistribution(param.low, param.high)
-
-
-def _space_size(params: list[Any]) -> float:
-    """How many distinct settings there are (infinite with a real lever)."""
-    size = 1.0
-    for p in params:
-        size *= len(p.values) if p.kind == "category" else (p.high - p.low + 1) if p.kind == "int" else math.inf
-    return size
-
-
 def _name(levers: Mapping[str, Any]) -> str:
     """A policy name that is a hash of the settings: the same settings always make the same run keys."""
     text = json.dumps({k: levers[k] for k in sorted(levers)}, sort_keys=True, default=str)
     return "opt-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
-
-
-def _policy(name: str, levers: Mapping[str, Any]) -> Policy:
-    description = "; ".join(f"{path} = {value!r}" for path, value in levers.items())
-    return Policy.from_flat(name, dict(levers), description=f"found by simbranch.optimise: {description}")
 
 
 def _final_seed(seed: int) -> int:
@@ -1040,7 +785,7 @@ def _aggregate(units: np.ndarray, across: str | float, worse_high: bool) -> floa
     return float(np.quantile(units, _quantile(float(across), worse_high)))
 
 
-def _signed(candidates: list[_Candidate], goals: list[_Objective]) -> np.ndarray:
+def _signed(candidates: list[_Candidate], goals: list[Objective]) -> np.ndarray:
     """The candidates' objectives with larger better in every column."""
     return np.array([[c.values[g.kpi] * (1 if g.maximise else -1) for g in goals] for c in candidates],
                     dtype=float).reshape(len(candidates), len(goals))
@@ -1050,7 +795,7 @@ def _nondominated(signed: np.ndarray) -> np.ndarray:
     return np.array([not dominated_by(y, signed).any() for y in signed], dtype=bool)
 
 
-def _final_choice(candidates: list[_Candidate], goals: list[_Objective]) -> list[_Candidate]:
+def _final_choice(candidates: list[_Candidate], goals: list[Objective]) -> list[_Candidate]:
     """What the final replications re-evaluate: the feasible non-dominated candidates, then those one
     standard error from the front or from feasibility (nearest first), at most `MAX_FINAL_POINTS`."""
     candidates = _distinct_results(candidates)
@@ -1096,76 +841,3 @@ def _nothing_feasible(search: _Search, searched: list[_Candidate], final: list[_
             f"{closest.name}, misses {worst}; loosen a constraint or widen the levers")
 
 
-def _across_text(across: str | float) -> str:
-    return "mean across scenarios" if across == "mean" else f"{float(across):g} quantile across scenarios, bad side"
-
-
-# --------------------------------------------------------------------------- the figure
-
-
-_WORDS = {
-    "trials": ("candidates tried (search replications)", "搜索中的候选方案"),
-    "front": ("Pareto front (final replications, 95 % intervals)", "帕累托前沿(最终重复,95%区间)"),
-    "baseline": ("baseline", "基准"),
-    "presets": ("preset policies (baseline + paired difference)", "预设政策(基准 + 配对差)"),
-    "title": ("Optimised lever settings: {y} against {x}", "优化后的措施组合:{y} 与 {x}"),
-}
-
-
-def _front_figure(opt: Optimisation, presets: Comparison | None, *, lang: str = "en") -> Figure:
-    from matplotlib.lines import Line2D
-
-    from simbranch.plots._base import (
-        BASELINE_COLOR,
-        DOMINATED_COLOR,
-        axis_label,
-        better_text,
-        check_lang,
-        currency_of,
-        drawn,
-        format_axis,
-        legend,
-        new_figure,
-        policy_label,
-    )
-
-    check_lang(lang)
-    x, y = list(opt.objectives)[:2]
-    say = {k: (en if lang == "en" else zh) for k, (en, zh) in _WORDS.items()}
-
-    @drawn
-    def draw(*, lang: str) -> Figure:
-        currency = currency_of(opt.scenarios[0])
-        fig, (ax,) = new_figure(1, panel=(7.6, 5.6), lang=lang)
-        ok = opt.trials[opt.trials["status"] == "ok"]
-        ax.scatter(ok[x], ok[y], s=14, color=DOMINATED_COLOR, zorder=1)
-        handles = [Line2D([], [], color=DOMINATED_COLOR, marker="o", lw=0, label=say["trials"])]
-        front = opt.front.sort_values(x)
-        if len(front):
-            ax.errorbar(front[x], front[y], fmt="o-", color="#1f77b4", ms=7, capsize=3, zorder=3,
-                        xerr=[front[x] - front[f"{x}_ci_low"], front[f"{x}_ci_high"] - front[x]],
-                        yerr=[front[y] - front[f"{y}_ci_low"], front[f"{y}_ci_high"] - front[y]])
-            handles.append(Line2D([], [], color="#1f77b4", marker="o", label=say["front"]))
-        ax.plot([opt.baseline[x]], [opt.baseline[y]], marker="*", ms=16, color=BASELINE_COLOR, lw=0, zorder=4)
-        handles.append(Line2D([], [], color=BASELINE_COLOR, marker="*", ms=12, lw=0, label=say["baseline"]))
-        if presets is not None:
-            paired = presets.paired(kpis=[x, y], adjust="none")
-            moved = paired.pivot_table(index="policy", columns="kpi", values="difference", sort=False)
-            for name, row in moved.iterrows():
-                px, py = opt.baseline[x] + row[x], opt.baseline[y] + row[y]
-                ax.plot([px], [py], marker="D", ms=7, color="#d62728", lw=0, zorder=3)
-                ax.annotate(policy_label(name, lang), (px, py), fontsize=8, xytext=(4, 4), textcoords="offset points")
-            handles.append(Line2D([], [], color="#d62728", marker="D", lw=0, label=say["presets"]))
-        sep = ", " if lang == "en" else ","
-        ax.set_xlabel(f"{axis_label(x, lang, currency)}{sep}{better_text(x, lang, opt.objectives[x] == 'max')}")
-        ax.set_ylabel(f"{axis_label(y, lang, currency)}{sep}{better_text(y, lang, opt.objectives[y] == 'max')}")
-        format_axis(ax.xaxis, x, lang)
-        format_axis(ax.yaxis, y, lang)
-        ax.grid(alpha=0.3)
-        ax.margins(0.1)
-        ax.set_title(say["title"].format(x=axis_label(x, lang, currency), y=axis_label(y, lang, currency)),
-                     fontsize=11)
-        legend(fig, handles)
-        return fig
-
-    return draw(lang=lang)

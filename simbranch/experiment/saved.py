@@ -88,7 +88,7 @@ def _first_error(exc: ValidationError) -> str:
 def saved_comparisons(store: str | Path) -> pd.DataFrame:
     """The comparisons noted in a store, newest first: name, seed, replications (per scenario), policies,
     saved_at, scenarios (how many: more than 1 for a comparison on several)."""
-    with _open(store) as db:
+    with open_for_reading(store) as db:
         notes = {name: _check_note(store, name, note) for name, note in db.meta(_PREFIX).items()}
     rows = [{"name": name.removeprefix(_PREFIX), "seed": note["seed"], "replications": note["replications"],
              "policies": ", ".join(p["name"] for p in note["policies"]),
@@ -137,10 +137,13 @@ def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
     >>> loaded.table["wait_mean_h"].equals(ran.table["wait_mean_h"])
     True
     """
-    with _open(store) as db:
+    with open_for_reading(store) as db:
         notes = {key: _check_note(store, key, note) for key, note in db.meta(_PREFIX).items()}
         if not notes:
-            raise StoreError(f"{store}: holds no comparison (a comparison run with this store notes itself in it)")
+            other = ("; it holds an optimisation, which sb.load_optimisation reads (its --out folder has the "
+                     "report of its front)" if db.meta("optimisation:") else "")
+            raise StoreError(f"{store}: holds no comparison (a comparison run with this store notes itself in "
+                             f"it){other}")
         if name is None:
             key = max(notes, key=lambda n: notes[n]["saved_at"])
         elif _PREFIX + name in notes:
@@ -169,7 +172,7 @@ def load_comparison(store: str | Path, name: str | None = None) -> Comparison:
                          f"({model_fingerprint()}){older}; running the same comparison with this store completes it")
     order = {s.key: i for i, s in enumerate(specs)}
     records.sort(key=lambda r: order[r["key"]])
-    _check_records_match(store, specs, records)
+    check_records_match(store, specs, records)
     return comparison_from_records(scenarios, policies, records, note["seed"])
 
 
@@ -185,7 +188,7 @@ def _misfit(scenarios: list[Scenario], policies: list[Policy], exc: ScenarioErro
     return str(exc)
 
 
-def _check_records_match(store: str | Path, specs: list[RunSpec], records: list[dict[str, Any]]) -> None:
+def check_records_match(store: str | Path, specs: list[RunSpec], records: list[dict[str, Any]]) -> None:
     """Runs are found by key, a hash of their policy, draw, replication and seed: a run whose own columns
     say otherwise was edited, and would be paired or labelled wrongly."""
     for spec, record in zip(specs, records, strict=True):
@@ -195,7 +198,9 @@ def _check_records_match(store: str | Path, specs: list[RunSpec], records: list[
                                  f"that of {column} = {getattr(spec, column)!r}: the store was edited by hand")
 
 
-def _open(store: str | Path) -> ResultStore:
+def open_for_reading(store: str | Path) -> ResultStore:
+    """The store, to read what an experiment left there: a StoreError if there is none (opening a missing
+    or empty file would make it a store)."""
     if not Path(store).is_file():
         raise StoreError(f"{store}: no such result store")
     if Path(store).stat().st_size == 0:  # opening it would make it a store: a report must not write

@@ -1,10 +1,10 @@
 """Figures of simulation results, drawn with matplotlib from the plain result frames, for people to read.
 
-Every function takes frames as `Comparison`, `Sweep`, `Robustness`, `Calibration` and `RunResult`
-give them and returns a `matplotlib.figure.Figure`; none of them computes statistics of its own
-(means, intervals and dominance come from `simbranch.analysis`). Figures are made without pyplot,
-so nothing piles up in pyplot's list of open figures; in Jupyter a returned figure shows as an
-image, and `fig.savefig(path)` writes it to a file.
+Every function takes frames as `Comparison`, `Sweep`, `Robustness`, `Calibration`, `Optimisation`
+and `RunResult` give them and returns a `matplotlib.figure.Figure`; none of them computes
+statistics of its own (means, intervals and dominance come from `simbranch.analysis`). Figures
+are made without pyplot, so nothing piles up in pyplot's list of open figures; in Jupyter a
+returned figure shows as an image, and `fig.savefig(path)` writes it to a file.
 
 What a figure says is in the reader's language: `lang="en"` (the default) or `lang="zh"` on every
 function and on the `.plot()` shortcuts. KPIs, columns, parameters, preset policies and the
@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from simbranch.plots._base import (
     BASELINE_COLOR,
     LANGS,
@@ -50,6 +52,7 @@ from simbranch.plots.comparisons import (
     over_time,
     tradeoff,
 )
+from simbranch.plots.optimisation import objective_axes, optimisation_front
 from simbranch.plots.robustness import ranking_shares, robustness_effects
 from simbranch.plots.sweeps import heatmap, sensitivity_bars
 
@@ -58,6 +61,7 @@ if TYPE_CHECKING:
 
     from simbranch.experiment.calibrate import Calibration
     from simbranch.experiment.compare import Comparison
+    from simbranch.experiment.optimise import Optimisation
     from simbranch.experiment.robustness import Robustness
     from simbranch.experiment.sweep import Sweep
     from simbranch.run import RunResult
@@ -70,6 +74,7 @@ __all__ = [
     "LANGS",
     "MARKERS",
     "OKABE_ITO",
+    "OPTIMISATION_KINDS",
     "ROBUSTNESS_KINDS",
     "RUN_KINDS",
     "SWEEP_KINDS",
@@ -84,9 +89,11 @@ __all__ = [
     "forest",
     "heatmap",
     "kpi_bars",
+    "optimisation_front",
     "over_time",
     "plot_calibration",
     "plot_comparison",
+    "plot_optimisation",
     "plot_robustness",
     "plot_run",
     "plot_sweep",
@@ -108,6 +115,8 @@ ROBUSTNESS_KINDS = ("effects", "ranking", "sensitivity")
 RUN_KINDS = ("daily", "distributions", "scatter")
 #: Figures `Calibration.plot` draws.
 CALIBRATION_KINDS = ("fit", "posterior", "pairs", "waves")
+#: Figures `Optimisation.plot` draws.
+OPTIMISATION_KINDS = ("front",)
 
 
 def _kind(kind: str, kinds: Sequence[str], what: str) -> None:
@@ -459,3 +468,70 @@ def plot_calibration(cal: Calibration, kind: str = "fit", *, lang: str = "en", c
     if kind == "pairs":
         return calibration_pairs(cal.posterior, cal.identifiability, lang=lang, **kwargs)
     return calibration_waves(cal.waves, lang=lang)
+
+
+def plot_optimisation(opt: Optimisation, kind: str = "front", *, presets: Comparison | None = None, lang: str = "en",
+                      currency: str | None = None) -> Figure:
+    """Draw the figure `kind` of an optimisation (what `Optimisation.plot` does).
+
+    - "front": ``optimisation_front(opt.trials, opt.front, opt.baseline, opt.objectives,
+      positions)``: the trade-off between the first two objectives, every candidate of the search,
+      the front with its intervals and the baseline; with `presets`, each preset policy at the
+      baseline plus its paired difference, ``presets.paired(kpis=[x, y], adjust="none")``.
+
+    Parameters
+    ----------
+    opt : Optimisation
+        The optimisation (`simbranch.optimise`).
+    kind : str, default "front"
+        One of `OPTIMISATION_KINDS`: "front".
+    presets : Comparison, optional
+        Preset policies against the baseline, to show for reference: ``opt.compare(points=[],
+        presets=[...])`` runs them on the optimisation's final seeds.
+    lang : {"en", "zh"}, default "en"
+        Language of every text in the figure.
+    currency : str, optional
+        Currency of money; by default the scenario's (``branch.currency``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, made without pyplot.
+
+    Raises
+    ------
+    ValueError
+        If `lang` or `kind` is unknown, the optimisation has fewer than two objectives, or
+        `presets` has no paired difference of the two objectives (no policy but the baseline,
+        or not those KPIs).
+
+    Examples
+    --------
+    >>> import simbranch as sb
+    >>> from simbranch import plots
+    >>> tiny = {"branch.horizon_days": 5, "branch.warmup_days": 0, "clients.count": 100}
+    >>> scenario = sb.load_scenario(sb.BASELINE).with_overrides(tiny)
+    >>> opt = sb.optimise(scenario, {"allocation.rule": ["round_robin", "crm"], "wellbeing.enabled": None},
+    ...                   budget_runs=10, replications=2, final_replications=3, population=4,
+    ...                   executor="serial", progress=False)
+    >>> fig = plots.plot_optimisation(opt, "front")
+    >>> len(fig.axes)
+    1
+    >>> fig = plots.plot_optimisation(opt, presets=opt.compare(points=[], presets=["crm_routing"]), lang="zh")
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['使用CRM系统自动分配']
+    """
+    check_lang(lang)
+    _kind(kind, OPTIMISATION_KINDS, "optimisation")
+    x, y = objective_axes(opt.objectives)
+    positions = None
+    if presets is not None:
+        paired = presets.paired(kpis=[x, y], adjust="none")
+        moved = paired.pivot_table(index="policy", columns="kpi", values="difference", sort=False)
+        if not len(moved) or {x, y} - set(moved.columns):
+            raise ValueError(f"presets has no paired difference of {x} and {y} from the baseline: give a comparison "
+                             "of preset policies with the baseline, such as opt.compare(points=[], presets=[...])")
+        positions = pd.DataFrame({x: opt.baseline[x] + moved[x], y: opt.baseline[y] + moved[y]})
+    scenario = opt.scenarios[0] if len(opt.scenarios) else None
+    return optimisation_front(opt.trials, opt.front, opt.baseline, opt.objectives, positions, lang=lang,
+                              currency=currency or currency_of(scenario))

@@ -272,6 +272,7 @@ def _parser() -> argparse.ArgumentParser:
                                       "allowed range, unit, description")
     p.add_argument("section", metavar="SECTION", nargs="?", default=None,
                    help="one section of a scenario (e.g. training, managers); default: every lever section")
+    _add_language(p, names=False, report=False)
     p.set_defaults(handler=_cmd_levers)
     _one_line_errors(p)
 
@@ -862,11 +863,13 @@ def _cmd_levers(args: argparse.Namespace) -> int:
     from simbranch.discover import levers
 
     try:
-        frame = levers(args.section)
+        frame = levers(args.section, lang=args.lang)
     except ValueError as exc:
         raise BadInput(f"levers: {exc}") from None
-    rows = [[r.path, r.type, _cell(r.default), r.allowed, r.unit, r.description] for r in frame.itertuples(index=False)]
-    print(_terminal(table(["path", "type", "default", "allowed", "unit", "description"], rows, "<<<<<<")))
+    rows = [[r.path, r.label, r.type, _cell(r.default), r.allowed, r.unit, r.description]
+            for r in frame.itertuples(index=False)]
+    heads = ["path", word("label", args.lang), "type", "default", "allowed", "unit", "description"]
+    print(_terminal(table(heads, rows, "<<<<<<<")))
     return EXIT_OK
 
 

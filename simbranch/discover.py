@@ -89,19 +89,20 @@ def levers(section: str | None = None, lang: str = "en") -> pd.DataFrame:
         A section of the scenario (`simbranch.scenario.Scenario`'s fields); None for every lever
         section.
     lang : {"en", "zh"}, default "en"
-        Not used yet: the table has no labels, and the descriptions are the schema's, in English.
+        Language of the `label` column (the descriptions are the schema's, in English).
 
     Returns
     -------
     pandas.DataFrame
         One row per field: `path` (dotted, as `--set` and overrides take it), `section`, `type`,
         `default`, `allowed` (range or choices), `unit`, `kind` ("lever": chosen by a policy;
-        "coefficient": how people respond, with a source) and `description`.
+        "coefficient": how people respond, with a source), `description` and `label` (what the
+        field is called in figures and reports, in `lang`; "" for the few with no label).
 
     Raises
     ------
     ValueError
-        If `section` is not a section of the scenario.
+        If `section` is not a section of the scenario, or `lang` is not "en" or "zh".
 
     Examples
     --------
@@ -109,8 +110,14 @@ def levers(section: str | None = None, lang: str = "en") -> pd.DataFrame:
     >>> frame = sb.levers("training")
     >>> "training.interval_days" in set(frame["path"])
     True
+    >>> sb.levers("training", lang="zh").set_index("path").loc["training.enabled", "label"]
+    '实施培训计划'
     """
+    from simbranch import meanings
     from simbranch.scenario import LEVER_SECTIONS, Scenario
+
+    if lang not in meanings.LANGS:
+        raise ValueError(f"lang must be one of {', '.join(meanings.LANGS)}, got {lang!r}")
 
     sections = _sections()
     if section is not None and section not in sections:
@@ -125,8 +132,9 @@ def levers(section: str | None = None, lang: str = "en") -> pd.DataFrame:
             rows.append(_row(name, name, info))
             continue
         rows.extend(_rows(model, name, name))
-    return pd.DataFrame(rows, columns=["path", "section", "type", "default", "allowed", "unit", "kind",
-                                       "description"])
+    frame = pd.DataFrame(rows, columns=["path", "section", "type", "default", "allowed", "unit", "kind",
+                                        "description"])
+    return frame.assign(label=[meanings.parameter_label(path, lang, default="") for path in frame["path"]])
 
 
 def kpis(lang: str = "en") -> pd.DataFrame:

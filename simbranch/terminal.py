@@ -59,6 +59,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "median_effect": ("median effect", "效果中位数"),
     "range": ("5-95 % range", "5%-95%范围"),
     "point": ("point", "点"),
+    "label": ("label", "名称"),
     # cell words
     "higher": ("higher", "越高越好"),
     "lower": ("lower", "越低越好"),

@@ -162,6 +162,8 @@ def test_names_code_shows_the_code_names(capsys: pytest.CaptureFixture) -> None:
     ["calibrate", str(BASELINE), "observed.toml", "--out", "out"],
     ["robustness", str(BASELINE)],
     ["optimise", str(BASELINE)],
+    ["levers"],
+    ["kpis"],
 ])
 def test_a_wrong_lang_exits_2_in_one_line(command: list[str], capsys: pytest.CaptureFixture, executed: list) -> None:
     assert main([*command, "--lang", "fr"]) == 2

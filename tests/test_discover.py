@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simbranch import discover
+from simbranch import discover, meanings
 from simbranch.cli import main
 from simbranch.scenario import LEVER_SECTIONS, Scenario, load_policy, preset_names
 
@@ -23,6 +23,23 @@ def test_every_lever_is_listed_with_a_default_the_scenario_accepts():
         "int", 63, ">= 1 and <= 10000", "working days")
     assert frame.set_index("path").loc["training.attendees", "allowed"] == "all, new_hires, lowest_assessed"
     assert {"lever", "coefficient"} == set(frame["kind"])
+
+
+def test_every_lever_has_a_label_in_both_languages():
+    """`lang` names the fields as figures and reports do: every lever of a policy has a label in each language."""
+    english, chinese = discover.levers(), discover.levers(lang="zh")
+    assert (english["label"] != "").all() and (chinese["label"] != "").all()
+    assert (english["label"] != chinese["label"]).all()
+    assert chinese.set_index("path").loc["training.enabled", "label"] == meanings.parameter_label("training.enabled",
+                                                                                                  "zh")
+    with pytest.raises(ValueError, match="lang must be one of en, zh, got 'fr'"):
+        discover.levers(lang="fr")
+
+
+def test_the_levers_table_in_chinese(capsys):
+    assert main(["levers", "training", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "名称" in out.splitlines()[0] and meanings.parameter_label("training.enabled", "zh") in out
 
 
 def test_one_section_and_a_wrong_one():

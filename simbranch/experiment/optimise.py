@@ -25,7 +25,6 @@ The question (levers, objectives, constraints) is checked in `optimise_space`; t
 it does (policies, comparison, figure) is `optimisation.Optimisation`; the search is here.
 """
 
-
 from __future__ import annotations
 
 import hashlib

@@ -121,6 +121,36 @@ def test_a_bad_design_file_exits_2_with_a_clear_message(tmp_path: Path, content:
     assert executed == []
 
 
+@pytest.mark.parametrize(("kind", "shown"), [
+    ("folder", "is a folder, not a CSV file"),
+    ("fifo", "is not a regular file (a device, pipe or socket)"),
+    ("device", "is not a regular file (a device, pipe or socket)"),
+    ("huge", "is larger than 100,000,000 bytes"),
+])
+def test_a_design_that_is_no_csv_file_is_refused_before_reading(tmp_path: Path, kind: str, shown: str,
+                                                                 capsys: pytest.CaptureFixture,
+                                                                 executed: list) -> None:
+    """A folder, a pipe (reading would block), a device (reading would never end: a link to /dev/zero) or a file
+    over the limit (a sparse one: nothing is written) exits 2 at once, naming the file and what it is."""
+    import os
+
+    design = tmp_path / "design.csv"
+    if kind == "folder":
+        design.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(design)
+    elif kind == "device":
+        design.symlink_to("/dev/zero")
+    else:
+        with design.open("wb") as handle:
+            handle.truncate(100_000_001)
+    code = main(["sweep", str(BASELINE), "--design", str(design), *TINY])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"design file {str(design)!r}" in err and shown in err and "Traceback" not in err
+    assert executed == []
+
+
 def test_no_parameters_and_no_design_exit_2(capsys: pytest.CaptureFixture) -> None:
     assert main(["sweep", str(BASELINE), *TINY]) == 2
     assert "give the parameters to sweep with --param" in capsys.readouterr().err

@@ -40,6 +40,7 @@ import csv
 import itertools
 import json
 import math
+import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -720,6 +721,10 @@ def sweep(scenario: Scenario, space: Mapping[str, Any] | None, method: str | Non
                  _params=params, _same_as=same_as)
 
 
+#: Largest design file read: a million points of ten parameters is about 40 MB of CSV.
+MAX_DESIGN_BYTES = 100_000_000
+
+
 def read_design(path: str | Path) -> pd.DataFrame:
     """Your own design from a CSV file, for `sweep(..., design=)` and `simbranch sweep --design`.
 
@@ -738,10 +743,24 @@ def read_design(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        When the file cannot be read, is not a table, has no rows or an empty cell (naming it).
+        When the file is missing, not a regular file (a folder, pipe or device) or larger than
+        `MAX_DESIGN_BYTES`, cannot be read, is not a table, has no rows or an empty cell (naming it).
     """
     path = Path(path)
     where = f"design file {str(path)!r}"
+    try:
+        mode, size = path.stat().st_mode, path.stat().st_size
+    except FileNotFoundError:
+        raise ValueError(f"{where}: file not found") from None
+    except OSError as exc:
+        raise ValueError(f"{where} cannot be read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise ValueError(f"{where} is a folder, not a CSV file")
+    if not stat.S_ISREG(mode):  # a pipe would block, a device never end
+        raise ValueError(f"{where} is not a regular file (a device, pipe or socket); a design is a CSV file")
+    if size > MAX_DESIGN_BYTES:
+        raise ValueError(f"{where} is larger than {MAX_DESIGN_BYTES:,} bytes; a design of a million points of "
+                         "ten parameters is about 40 MB")
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)

@@ -110,6 +110,8 @@ def test_compare_auto_takes_one_kpi_as_a_string(executed):
 
 
 BAD_RESAMPLES = [0, 1, -1, 1.5, True, "100", None]
+#: Each resample is held in memory at once: 10**9 of them exhausted it.
+TOO_MANY_RESAMPLES = [10_001, 10**9]
 BAD_LEVELS = [0, 1, 2, -0.1, float("nan"), "0.9", True, None]
 
 
@@ -119,6 +121,16 @@ def test_sweep_sensitivity_num_resamples_must_be_a_whole_number_of_at_least_1(so
     with pytest.raises(ValueError, match=re.escape("num_resamples must be a whole number of at least 2 (the intervals "
                                                    f"are the spread of the resamples), got {num_resamples!r}")):
         sobol_sweep.sensitivity("satisfaction_mean", num_resamples=num_resamples)
+
+
+@pytest.mark.parametrize("num_resamples", TOO_MANY_RESAMPLES)
+def test_sensitivity_num_resamples_has_a_ceiling(sobol_sweep, study, num_resamples):
+    message = re.escape(f"num_resamples must be at most 10,000 (more do not sharpen the interval and each is held "
+                        f"in memory), got {num_resamples}")
+    with pytest.raises(ValueError, match=message):
+        sobol_sweep.sensitivity("satisfaction_mean", num_resamples=num_resamples)
+    with pytest.raises(ValueError, match=message):
+        study.sensitivity(num_resamples=num_resamples)
 
 
 @pytest.mark.parametrize("conf_level", BAD_LEVELS)
@@ -153,6 +165,14 @@ def test_calibration_scenarios_seed_is_checked_as_every_seed(calibration, seed):
     """A seed of -1 or "x" was a NumPy error; it is now `check_seed`'s ValueError."""
     with pytest.raises(ValueError, match=re.escape(f"seed must be a whole number from 0 to {2**63 - 1}, got {seed!r}")):
         calibration.scenarios(3, seed=seed)
+
+
+@pytest.mark.parametrize("n", [0, -1, 1.5, True, "3", None, 100_001, 10**12])
+def test_calibration_scenarios_n_is_a_whole_number_up_to_a_ceiling(calibration, n):
+    """scenarios(10**12) tried to build a trillion scenarios in memory."""
+    with pytest.raises(ValueError, match=re.escape(f"n must be a whole number from 1 to 100,000 (each draw is a "
+                                                   f"scenario held in memory), got {n!r}")):
+        calibration.scenarios(n)
 
 
 def test_calibration_scenarios_with_a_valid_seed(calibration):

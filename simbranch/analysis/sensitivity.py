@@ -408,13 +408,22 @@ def _listing(items: list[str]) -> str:
 # --------------------------------------------------------------------------- checks
 
 
+#: Most bootstrap resamples of a sensitivity index: beyond 10,000 a 95 % interval's own Monte Carlo error is
+#: far below its width, and SALib holds every resample in memory at once.
+MAX_RESAMPLES = 10_000
+
+
 def check_bootstrap(num_resamples: object, conf_level: object) -> None:
-    """A ValueError naming the argument unless `num_resamples` is a whole number of at least 2 and
-    `conf_level` a number strictly between 0 and 1 (SALib would divide by zero for 0 resamples,
-    give NaN intervals for 1, and intervals at a level that means nothing outside (0, 1))."""
+    """A ValueError naming the argument unless `num_resamples` is a whole number from 2 to `MAX_RESAMPLES`
+    and `conf_level` a number strictly between 0 and 1 (SALib would divide by zero for 0 resamples, give
+    NaN intervals for 1, run out of memory for a billion, and give intervals at a level that means
+    nothing outside (0, 1))."""
     if isinstance(num_resamples, bool) or not isinstance(num_resamples, int | np.integer) or num_resamples < 2:
         raise ValueError("num_resamples must be a whole number of at least 2 (the intervals are the spread of the "
                          f"resamples), got {num_resamples!r}")
+    if num_resamples > MAX_RESAMPLES:
+        raise ValueError(f"num_resamples must be at most {MAX_RESAMPLES:,} (more do not sharpen the interval and "
+                         f"each is held in memory), got {num_resamples!r}")
     if isinstance(conf_level, bool) or not isinstance(conf_level, int | float | np.integer | np.floating) \
             or not 0 < conf_level < 1:
         raise ValueError(f"conf_level must be a number between 0 and 1 (exclusive), got {conf_level!r}")

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Calibration", "calibrate", "default_parameters"]
 
+#: Most posterior draws `Calibration.scenarios` makes (as many as a stored comparison on several may note).
+MAX_SCENARIO_DRAWS = 100_000
 #: Accepted candidates kept for the posterior (and to pick each wave's points from).
 POOL = 4000
 #: Identifiability: a 90 % posterior interval wider than this share of the prior's is "not pinned down".
@@ -249,8 +251,8 @@ class Calibration:
         Raises
         ------
         ValueError
-            For an `n` that is not a positive integer, or a `seed` that is not a whole number from
-            0 to 2**63 - 1.
+            For an `n` that is not a whole number from 1 to `MAX_SCENARIO_DRAWS` (100,000), or a
+            `seed` that is not a whole number from 0 to 2**63 - 1.
 
         Examples
         --------
@@ -268,8 +270,9 @@ class Calibration:
         >>> cmp.n_scenarios
         3
         """
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        if not isinstance(n, int | np.integer) or isinstance(n, bool) or not 1 <= n <= MAX_SCENARIO_DRAWS:
+            raise ValueError(f"n must be a whole number from 1 to {MAX_SCENARIO_DRAWS:,} (each draw is a scenario "
+                             f"held in memory), got {n!r}")
         rows = _resample(self.posterior["weight"].to_numpy(), n, self.seed if seed is None else check_seed(seed))
         params = _params(self.base, self.parameters)  # once: each draw's values keep their field's type
         return [self.base.with_overrides({p.path: p.value(float(self.posterior.iloc[i][p.path])) for p in params},

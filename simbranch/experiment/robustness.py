@@ -312,8 +312,8 @@ class Robustness:
         Raises
         ------
         ValueError
-            For a KPI the runs do not report, a `num_resamples` that is not a whole number of at
-            least 2, or a `conf_level` not between 0 and 1.
+            For a KPI the runs do not report, a `num_resamples` that is not a whole number from 2
+            to 10,000, or a `conf_level` not between 0 and 1.
 
         Warns
         -----

@@ -369,8 +369,8 @@ class Sweep:
         ------
         ValueError
             For a sweep whose design was not drawn for the method, an unknown KPI or policy, a
-            point without a value (a failed run), a `num_resamples` that is not a whole number of
-            at least 2, or a `conf_level` not between 0 and 1.
+            point without a value (a failed run), a `num_resamples` that is not a whole number
+            from 2 to 10,000, or a `conf_level` not between 0 and 1.
 
         Warns
         -----

@@ -18,6 +18,9 @@ less sure than it looks. The thresholds are judgement calls, declared here once:
   slope of a daily series; flagged when the mean slope differs from 0 at the 1 % level (t test over
   the independent replications) AND the change it implies over that half is more than
   `TREND_SHARE` (2 %) of the series' level (1 point of NPS-like indices, 0.02 of scores).
+- combined measures: a policy that changes at least `COMBINED_MEASURES` (3) measures (lever sections)
+  of the scenario at once. The evidence bounds each measure's effect on its own (docs/validation.md);
+  no study in EVIDENCE.md measured a combination, so how measures add up is the model's alone.
 - overload: the baseline's utilisation at least `OVERLOAD_UTILISATION` (0.95: waits of an M/M/c
   queue grow without bound as it nears 1) or at least `OVERLOAD_ABANDONED` (10 %) of requests
   abandoned.
@@ -36,9 +39,11 @@ from simbranch import meanings
 from simbranch.analysis.warmup import mser5
 from simbranch.report.story import inline_label, value_text, year_factor
 from simbranch.report.text import say
+from simbranch.scenario import LEVER_SECTIONS
 
 if TYPE_CHECKING:
     from simbranch.experiment.compare import Comparison
+    from simbranch.scenario import Policy, Scenario
 
 __all__ = ["MIN_REPLICATIONS", "SLOW_LEVERS", "caveats", "sensitivity_caveat"]
 
@@ -47,6 +52,7 @@ MAX_REL_HALF_WIDTH = 0.05
 SLOW_LEVERS = ("training", "careers", "wellbeing")
 TREND_SERIES = ("satisfaction_mean", "stress_mean", "headcount", "clients")
 TREND_SHARE = 0.02
+COMBINED_MEASURES = 3
 OVERLOAD_UTILISATION = 0.95
 OVERLOAD_ABANDONED = 0.10
 SENSITIVITY_MIN_DRAWS = 64
@@ -57,7 +63,8 @@ def caveats(cmp: Comparison, family: pd.DataFrame, lang: str, currency: str) -> 
     if not len(cmp.table):
         return []
     found = [_replications(cmp, family, lang, currency), _precision(cmp, lang), _horizon(cmp, lang),
-             _warmup(cmp, lang), _trends(cmp, lang), _overloaded(cmp, lang), _failed(cmp, lang)]
+             _warmup(cmp, lang), _trends(cmp, lang), _combined(cmp, lang), _overloaded(cmp, lang),
+             _failed(cmp, lang)]
     if cmp.n_scenarios == 1:
         found.append(say("cav_noise_only", lang))
     return [c for c in found if c]
@@ -183,6 +190,19 @@ def _material(column: str, change: float, level: float) -> bool:
     found = meanings.find(column)
     floor = {"score": 0.02, "index": 1.0, "share": 0.01}.get(found.format if found else "", 0.0)
     return bool(np.isfinite(change) and abs(change) > max(TREND_SHARE * abs(level), floor))
+
+
+def measures_changed(scenario: Scenario, policy: Policy) -> list[str]:
+    """The lever sections (measures) whose settings `policy` changes in `scenario`."""
+    before, after = scenario.to_dict(), scenario.with_policy(policy).to_dict()
+    return [section for section in LEVER_SECTIONS if before.get(section) != after.get(section)]
+
+
+def _combined(cmp: Comparison, lang: str) -> Markup | None:
+    counts = {p.name: len(measures_changed(cmp.scenario, p)) for p in cmp.policies if p.name != "baseline"}
+    many = [f"{meanings.label(name, lang, default=name)} ({n})" for name, n in counts.items()
+            if n >= COMBINED_MEASURES]
+    return say("cav_combined", lang, policies=", ".join(many)) if many else None
 
 
 def _overloaded(cmp: Comparison, lang: str) -> Markup | None:

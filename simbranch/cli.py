@@ -1426,11 +1426,10 @@ def format_front(opt: Any, lang: str = "en", names: str = "label") -> str:
                                  lang, currency) for kpi in constraints]
         rows.append(cells)
     header = word("front_header", lang, branch=sc.branch.name, levers=len(levers), candidates=len(opt.trials),
-                         reps=opt.replications, sampler=opt.sampler, seed=opt.seed,
-                         final=int(opt.trials["final"].sum()), final_reps=opt.final_replications,
-                         points=len(opt.front))
+                  reps=opt.replications, sampler=opt.sampler, seed=opt.seed, final=int(opt.trials["final"].sum()),
+                  final_reps=opt.final_replications, points=len(opt.front))
     runs = word("front_runs", lang, search=opt.runs.get("search", 0), final_runs=opt.runs.get("final", 0),
-                       ran=opt.runs.get("ran", 0))
+                ran=opt.runs.get("ran", 0))
     lines = [header, runs, "", *table(heads, rows, "<" + "<" * len(levers) + ">" * (len(heads) - 1 - len(levers)))]
     if not len(opt.front):
         lines += ["", word("front_empty", lang)]
@@ -1438,6 +1437,10 @@ def format_front(opt: Any, lang: str = "en", names: str = "label") -> str:
     if constraints:
         shown = "; ".join(f"{kpi} {text}" for kpi, text in opt.constraints.items())
         lines.append(word("front_legend_margin", lang, constraints=shown))
+    points = {name: i + 1 for i, name in enumerate(opt.front["policy"])}
+    for name, other in zip(opt.front["policy"], opt.front["dominated_within_noise_by"], strict=True):
+        if other:
+            lines.append(word("front_within_noise", lang, point=points[name], other=points[other]))
     if len(opt.front):
         lines.append(word("front_legend_files", lang))
     return _terminal(lines)

@@ -138,6 +138,10 @@ WORDS: dict[str, tuple[str, str]] = {
                      "该点减基准,附95% t区间"),
     "front_legend_margin": ("margin: how far within its bound ({constraints}); positive: the bound holds",
                             "余量:距约束边界的距离({constraints});为正表示满足约束"),
+    "front_within_noise": ("point {point}: point {other} is as good on every objective within the noise and better "
+                           "on one (95 %): point {point}'s own edge may be luck",
+                           "第 {point} 个点:第 {other} 个点在每个目标上都不比它差(噪声范围内),且至少一个目标明显更好"
+                           "(95%):第 {point} 个点自身的优势可能只是运气"),
     "front_legend_files": ("with --out, point N is written as policy-N.toml",
                            "使用 --out 时,第 N 个点写入 policy-N.toml"),
 }

@@ -122,3 +122,23 @@ def test_bad_input_exits_2_with_one_line_before_any_run(args, words, capsys, exe
     bad_input(code, err, out)
     assert all(word in err for word in words), err
     assert executed == []
+
+
+def test_the_legend_says_which_point_is_beaten_beyond_the_noise():
+    """A front point that another beats beyond the noise gets a line under the table, in either language."""
+    import dataclasses
+
+    from simbranch.cli import format_front
+
+    opt = sb.optimise(sb.load_scenario(BASELINE).with_overrides(TINY), {"wellbeing.enabled": None}, budget_runs=6,
+                      replications=2, final_replications=3, population=2, executor="serial", progress=False)
+    first = opt.front.iloc[0]
+    second = first.copy()
+    second["policy"], second["dominated_within_noise_by"] = "opt-second", first["policy"]
+    shown = dataclasses.replace(opt, front=pd.DataFrame([first, second]).reset_index(drop=True))
+    assert ("point 2: point 1 is as good on every objective within the noise and better on one (95 %): point 2's own "
+            "edge may be luck") in format_front(shown).splitlines()
+    chinese = format_front(shown, "zh").splitlines()
+    assert any(line.startswith("第 2 个点:第 1 个点在每个目标上都不比它差") for line in chinese)
+    flagged = int((opt.front["dominated_within_noise_by"] != "").sum())
+    assert sum("within the noise" in line for line in format_front(opt).splitlines()) == flagged

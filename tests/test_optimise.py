@@ -242,3 +242,34 @@ def test_dask_gives_the_serial_front(tiny):
         dasked = _small(tiny, executor=client)
     pd.testing.assert_frame_equal(dasked.front, serial.front)
     pd.testing.assert_frame_equal(dasked.trials, serial.trials)
+
+
+def test_a_front_point_only_luckily_better_is_found_beyond_the_noise():
+    """B is clearly worse than A on profit and better on satisfaction by less than the noise: both are on the
+    Pareto front of the means, but only A beats the other beyond the noise. A clear trade-off and a tie flag
+    nobody; fewer than two units compare nothing."""
+    from simbranch.analysis.tradeoffs import dominated_by, dominated_within_noise
+
+    rng = np.random.default_rng(4)
+    a = np.column_stack([rng.normal(10.0, 1.0, 20), rng.normal(0.80, 0.01, 20)])
+    luck = np.column_stack([a[:, 0] - 2.0 + rng.normal(0, 0.1, 20), a[:, 1] + 1e-4 + rng.normal(0, 0.01, 20)])
+    clear = np.column_stack([a[:, 0] - 2.0 + rng.normal(0, 0.1, 20), a[:, 1] + 0.05 + rng.normal(0, 0.001, 20)])
+    means = np.array([a.mean(0), luck.mean(0)])
+    assert not dominated_by(means[1], means[:1]).any() and not dominated_by(means[0], means[1:]).any()  # both on it
+    assert dominated_within_noise({"A": a, "B": luck}) == {"A": "", "B": "A"}
+    assert dominated_within_noise({"A": a, "C": clear}) == {"A": "", "C": ""}
+    assert dominated_within_noise({"A": a, "A2": a.copy()}) == {"A": "", "A2": ""}
+    assert dominated_within_noise({"A": a[:1], "B": luck[:1]}) == {"A": "", "B": ""}
+
+
+def test_the_front_says_which_points_are_beaten_beyond_the_noise(tiny):
+    from simbranch.analysis.tradeoffs import dominated_within_noise
+
+    opt = _small(tiny, budget_runs=20)
+    table = opt.evaluation.table
+    paired = {}
+    for name in opt.front["policy"]:
+        rows = table[table["policy"] == name].sort_values("replication")
+        paired[name] = np.column_stack([rows["profit"], rows["satisfaction_mean"]])  # both: higher is better
+    assert opt.front["dominated_within_noise_by"].tolist() == [dominated_within_noise(paired)[n]
+                                                                for n in opt.front["policy"]]

@@ -395,6 +395,19 @@ def test_optimisation_front_draws_candidates_front_baseline_and_presets():
     assert ax.get_xlabel().endswith("越低越好") and ax.get_ylabel() == "利润(USD),越高越好"
 
 
+def test_a_front_point_beaten_beyond_the_noise_is_drawn_hollow():
+    trials, front, baseline, _ = front_frames()
+    flagged = front.assign(dominated_within_noise_by=["", front["policy"].iloc[0]])
+    fig = plots.optimisation_front(trials, flagged, baseline, {"profit": "max", "satisfaction_mean": "max"})
+    (ax,) = fig.axes
+    hollow = [c for c in ax.collections if isinstance(c, PathCollection) and (c.get_facecolor()[:, :3] == 1).all()]
+    assert len(hollow) == 1
+    assert hollow[0].get_offsets().tolist() == [flagged.iloc[1][["profit", "satisfaction_mean"]].tolist()]
+    assert "front point beaten beyond the noise by another" in legend_labels(fig)
+    zh = plots.optimisation_front(trials, flagged, baseline, {"profit": "max", "satisfaction_mean": "max"}, lang="zh")
+    assert "被另一前沿点明显胜过的前沿点" in legend_labels(zh)
+
+
 def test_optimisation_front_needs_two_objectives_and_its_columns():
     trials, front, baseline, _ = front_frames()
     with pytest.raises(ValueError, match=r"needs two objectives, and this optimisation has 1 \(profit\)"):

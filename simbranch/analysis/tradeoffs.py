@@ -75,6 +75,36 @@ def dominated_by(point: np.ndarray, others: np.ndarray) -> np.ndarray:
     return np.all(others >= point, axis=1) & np.any(others > point, axis=1)
 
 
+def dominated_within_noise(paired: dict[str, np.ndarray], level: float = 0.95) -> dict[str, str]:
+    """For each point, another that beats it beyond the noise, or "" when none does.
+
+    `paired[name]` holds a point's values on the same units for every point (replications on common
+    seeds, or scenarios), one row per unit and one column per objective, larger better in every column.
+    Point i beats point j beyond the noise when, in the paired differences i - j, no objective is
+    better for j at `level` (the t interval of the mean difference does not lie below 0) and one is
+    better for i at `level` (its interval lies above 0). Two points on a Pareto front of means can
+    differ on one objective by less than the noise: the one that is only luckily better there, and
+    clearly worse elsewhere, is found here. Points with fewer than two shared units, or of other
+    shapes, are never compared.
+    """
+    from scipy import stats
+
+    found: dict[str, str] = {}
+    for j, own in paired.items():
+        found[j] = ""
+        for i, other in paired.items():
+            if i == j or other.shape != own.shape or own.ndim != 2 or own.shape[0] < 2:
+                continue
+            d = other - own
+            n = d.shape[0]
+            half = stats.t.ppf(0.5 + level / 2, n - 1) * d.std(axis=0, ddof=1) / np.sqrt(n)
+            mean = d.mean(axis=0)
+            if np.all(mean + half >= 0) and np.any(mean - half > 0):
+                found[j] = i
+                break
+    return found
+
+
 def _signs(x: str, y: str, maximize: tuple[bool, bool] | None) -> tuple[float, float]:
     """+1 where larger is better, -1 where smaller is: from `maximize`, or else from the KPIs' meanings."""
     if maximize is not None:

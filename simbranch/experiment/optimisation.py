@@ -42,7 +42,11 @@ class Optimisation:
         The Pareto front on the final replications: policy, the lever settings, per objective its
         value with ``_ci_low``/``_ci_high`` and its difference from the baseline
         (``_difference``, ``_difference_ci_low``, ``_difference_ci_high``), per constraint its
-        margin (``margin_<kpi>``, positive: the bound holds, with its interval) and feasible.
+        margin (``margin_<kpi>``, positive: the bound holds, with its interval), feasible, trial,
+        and ``dominated_within_noise_by``: another front point that is as good on every objective
+        within the noise and better on one (95 %, paired t intervals on the final replications;
+        `simbranch.analysis.tradeoffs.dominated_within_noise`), or "" (its place on the front may
+        then be luck: it is kept, and said).
     trials : pandas.DataFrame
         Every distinct candidate the search ran: trial, generation, policy, the lever settings,
         the objectives and constraint margins on the search replications, feasible, status, error

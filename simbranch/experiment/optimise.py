@@ -16,7 +16,9 @@ feasible candidates, and those within one standard error of the front or of feas
 `MAX_FINAL_POINTS`), run again with `final_replications` on fresh seeds (the experiment seed
 `final_seed`, independent of the seeds that chose them, still paired with the baseline) and the front is
 recomputed from those runs alone: the front's numbers carry no selection bias (winner's curse), and a
-candidate that was on the search's front by luck drops off it.
+candidate that was on the search's front by luck drops off it. A front point that another beats beyond
+the noise of the paired final runs (as good on every objective, better on one, at 95 %) is kept and
+named in `dominated_within_noise_by`.
 
 With a store, the optimisation notes in it what it was asked and which candidates it tried, so that
 `load_optimisation` rebuilds the result from the store alone, without Optuna and without running.
@@ -41,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from simbranch import meanings
-from simbranch.analysis.tradeoffs import dominated_by
+from simbranch.analysis.tradeoffs import dominated_by, dominated_within_noise
 from simbranch.experiment.compare import (
     Comparison,
     _progress,
@@ -450,7 +452,7 @@ class _Search:
                         f"{g.kpi}_difference_ci_low", f"{g.kpi}_difference_ci_high"]
         for b in self.bounds:
             columns += [f"margin_{b.kpi}", f"margin_{b.kpi}_ci_low", f"margin_{b.kpi}_ci_high"]
-        columns += ["feasible", "trial"]
+        columns += ["feasible", "trial", "dominated_within_noise_by"]
         rows = []
         for candidate in front:
             row: dict[str, Any] = {"policy": candidate.name, **candidate.levers, "feasible": True,
@@ -467,11 +469,24 @@ class _Search:
                 row[f"margin_{b.kpi}"], row[f"margin_{b.kpi}_ci_low"], row[f"margin_{b.kpi}_ci_high"] = (
                     -b.violation(value), margins[0], margins[1])
             rows.append(row)
+        beaten = dominated_within_noise({c.name: self.paired(table, c.name) for c in front})
+        for row in rows:
+            row["dominated_within_noise_by"] = beaten[row["policy"]]
         frame = pd.DataFrame(rows, columns=columns)
         if len(frame):
             first = self.goals[0]
             frame = frame.sort_values(first.kpi, ascending=not first.maximise, kind="stable").reset_index(drop=True)
         return frame
+
+    def paired(self, table: pd.DataFrame, policy: str) -> np.ndarray:
+        """The policy's objectives on each unit (replication, or scenario mean), larger better, one row per
+        unit in the order of the units: the same rows for every policy of the final runs."""
+        ok = table[(table["_failed"] == 0) & (table["policy"] == policy)]
+        keys = ["scenario", "replication"] if "scenario" in ok else ["replication"]
+        values = ok.set_index(keys)[[g.kpi for g in self.goals]].astype(float).sort_index()
+        if "scenario" in ok:
+            values = values.groupby(level="scenario").mean()
+        return values.to_numpy() * np.array([1.0 if g.maximise else -1.0 for g in self.goals])
 
     def interval(self, units: np.ndarray, worse_high: bool) -> tuple[float, float, float]:
         """The aggregate of `units` (replications of one scenario, or scenarios' means) with its 95 % interval:

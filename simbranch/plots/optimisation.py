@@ -38,6 +38,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "trials": ("candidates tried (search replications)", "搜索中的候选方案"),
     "front": ("Pareto front (final replications, 95 % intervals)", "帕累托前沿(最终重复,95%区间)"),
     "presets": ("preset policies (baseline + paired difference)", "预设政策(基准 + 配对差)"),
+    "noise": ("front point beaten beyond the noise by another", "被另一前沿点明显胜过的前沿点"),
     "title": ("Optimised lever settings: {y} against {x}", "优化后的措施组合:{y} 与 {x}"),
 }
 
@@ -82,7 +83,8 @@ def optimisation_front(trials: pd.DataFrame, front: pd.DataFrame, baseline: pd.S
         ``Optimisation.trials``: a row per candidate, with its status and a column per objective.
     front : pandas.DataFrame
         ``Optimisation.front``: per objective its value with ``<kpi>_ci_low`` and
-        ``<kpi>_ci_high`` (no row: no front drawn).
+        ``<kpi>_ci_high`` (no row: no front drawn); a point with a ``dominated_within_noise_by``
+        is drawn hollow.
     baseline : pandas.Series
         ``Optimisation.baseline``: the baseline's value of each objective.
     objectives : mapping of str to str
@@ -139,6 +141,13 @@ def optimisation_front(trials: pd.DataFrame, front: pd.DataFrame, baseline: pd.S
         ax.errorbar(points[x].to_numpy(dtype=float), points[y].to_numpy(dtype=float), xerr=_bars(points, x),
                     yerr=_bars(points, y), fmt="o-", color=FRONT_COLOR, ms=7, capsize=3, zorder=3)
         handles.append(Line2D([], [], color=FRONT_COLOR, marker="o", label=_say("front", lang)))
+        if "dominated_within_noise_by" in points:  # hollow: another point is as good within the noise, better on one
+            beaten = points[points["dominated_within_noise_by"].fillna("").astype(str) != ""]
+            if len(beaten):
+                ax.scatter(beaten[x].to_numpy(dtype=float), beaten[y].to_numpy(dtype=float), s=49, zorder=4,
+                           facecolor="white", edgecolor=FRONT_COLOR, linewidth=1.5)
+                handles.append(Line2D([], [], color=FRONT_COLOR, marker="o", markerfacecolor="white", lw=0,
+                                      label=_say("noise", lang)))
     ax.plot([float(baseline[x])], [float(baseline[y])], marker="*", ms=16, color=BASELINE_COLOR, lw=0, zorder=4)
     handles.append(Line2D([], [], color=BASELINE_COLOR, marker="*", ms=12, lw=0,
                           label=policy_label("baseline", lang)))

@@ -382,7 +382,8 @@ def _add_optimise(sub: Any) -> None:
                    default=[], help="a lever to search and what it may take: PATH=LOW:HIGH, a range of numbers "
                    "(training.interval_days=30:180; whole numbers on an integer field); PATH=A,B,..., the values "
                    "to choose from (allocation.rule=crm,pooled); or PATH alone, every value the schema allows "
-                   "(training.enabled: true and false); repeatable (default: one per measure of the article, "
+                   "(training.enabled: true and false); or `article`, every lever of the article's measures with "
+                   "its main settings (16); repeatable (default: one per measure of the article, "
                    f"its switch or main choice: {', '.join(DEFAULT_LEVERS)}; `simbranch levers` lists them all)")
     p.add_argument("--objective", dest="objectives", metavar="KPI[:max|min]", type=parse_objective,
                    action="append", default=[],
@@ -1453,15 +1454,21 @@ def _one_line(exc: Exception) -> str:
 
 def _optimise_levers(sc: sb.Scenario, items: Sequence[tuple[str, Any]]) -> dict[str, Any] | None:
     """The --lever arguments as `sb.optimise`'s levers, each checked on the scenario (a path that is no lever,
-    a range the field does not allow) before anything runs; None without any (the default levers)."""
-    from simbranch.experiment.optimise_space import lever_params
+    a range the field does not allow) before anything runs; None without any (the default levers). A set's name
+    (`article`) adds each of its levers with its own range; a lever given on its own takes precedence."""
+    from simbranch.experiment.optimise_space import LEVER_SETS, lever_params
 
     levers: dict[str, Any] = {}
+    given: set[str] = set()
     for path, spec in items:
+        if spec is None and path in LEVER_SETS:
+            levers.update({k: v for k, v in LEVER_SETS[path].items() if k not in given})
+            continue
         shown = path if spec is None else f"{path}=" + (f"{spec[0]}:{spec[1]}" if isinstance(spec, tuple)
                                                         else ",".join(map(str, spec)))
-        if path in levers:
+        if path in given:
             raise BadInput(f"--lever {path}: given twice")
+        given.add(path)
         if isinstance(spec, tuple) and not spec[0] < spec[1]:
             raise BadInput(f"--lever {shown}: LOW must be below HIGH")
         try:

@@ -142,3 +142,15 @@ def test_the_legend_says_which_point_is_beaten_beyond_the_noise():
     assert any(line.startswith("第 2 个点:第 1 个点在每个目标上都不比它差") for line in chinese)
     flagged = int((opt.front["dominated_within_noise_by"] != "").sum())
     assert sum("within the noise" in line for line in format_front(opt).splitlines()) == flagged
+
+
+def test_lever_article_searches_every_measure_with_its_main_settings():
+    """`--lever article` is the 16 levers of ARTICLE_LEVERS; a lever given on its own narrows its range."""
+    from simbranch.cli import _optimise_levers
+    from simbranch.experiment.optimise_space import ARTICLE_LEVERS
+
+    sc = sb.load_scenario(BASELINE)
+    assert _optimise_levers(sc, [("article", None)]) == ARTICLE_LEVERS and len(ARTICLE_LEVERS) == 16
+    narrowed = _optimise_levers(sc, [("training.interval_days", (40, 60)), ("article", None)])
+    assert narrowed == {**ARTICLE_LEVERS, "training.interval_days": (40, 60)}
+    assert _optimise_levers(sc, [("article", None), ("training.interval_days", (40, 60))]) == narrowed

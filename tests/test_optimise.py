@@ -273,3 +273,17 @@ def test_the_front_says_which_points_are_beaten_beyond_the_noise(tiny):
         paired[name] = np.column_stack([rows["profit"], rows["satisfaction_mean"]])  # both: higher is better
     assert opt.front["dominated_within_noise_by"].tolist() == [dominated_within_noise(paired)[n]
                                                                 for n in opt.front["policy"]]
+
+
+def test_levers_article_is_every_measure_with_its_main_settings(tiny):
+    """levers="article": the 8 default levers and each measure's main settings, every range valid on the branch."""
+    from simbranch.experiment.optimise_space import ARTICLE_LEVERS, DEFAULT_LEVERS
+
+    opt = sb.optimise(
+        tiny, "article", budget_runs=10, replications=2, final_replications=2, population=4, executor="serial",
+        progress=False)
+    assert list(opt.levers) == list(ARTICLE_LEVERS) and list(ARTICLE_LEVERS)[:8] == list(DEFAULT_LEVERS)
+    assert opt.levers["training.interval_days"] == "int in [21, 126]"
+    assert set(opt.trials.columns) >= set(ARTICLE_LEVERS)
+    with pytest.raises(ValueError, match="or name a set \\('default' or 'article'\\)"):
+        sb.optimise(tiny, "articles", budget_runs=10, executor="serial", progress=False)

@@ -63,6 +63,7 @@ from simbranch.experiment.design import (
 from simbranch.experiment.executors import ExecutorLike, process_pool
 from simbranch.experiment.optimisation import Optimisation, policy_of
 from simbranch.experiment.optimise_space import (
+    ARTICLE_LEVERS,
     DEFAULT_LEVERS,
     Constraint,
     Objective,
@@ -84,7 +85,7 @@ from simbranch.scenario import Policy, Scenario, ScenarioError
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["DEFAULT_LEVERS", "MAX_FINAL_POINTS", "Optimisation", "load_optimisation", "optimise",
+__all__ = ["ARTICLE_LEVERS", "DEFAULT_LEVERS", "MAX_FINAL_POINTS", "Optimisation", "load_optimisation", "optimise",
            "saved_optimisations"]
 
 #: Most candidates re-evaluated with `final_replications` at the end (the front first).
@@ -119,7 +120,7 @@ class _Candidate:
 # --------------------------------------------------------------------------- the search
 
 
-def optimise(scenario: Scenario | Sequence[Scenario], levers: Mapping[str, Any] | Sequence[str] | None = None,
+def optimise(scenario: Scenario | Sequence[Scenario], levers: Mapping[str, Any] | Sequence[str] | str | None = None,
              objectives: Sequence[str] | Mapping[str, str] = ("profit", "satisfaction_mean"),
              constraints: Mapping[str, Any] | None = None, *, budget_runs: int = 700, replications: int = 3,
              final_replications: int = 20, sampler: str = "nsga2", population: int = 16, seed: int = 0,
@@ -140,10 +141,12 @@ def optimise(scenario: Scenario | Sequence[Scenario], levers: Mapping[str, Any] 
     scenario : Scenario or sequence of Scenario
         The branch, or draws of its uncertain parameters (`Calibration.scenarios(n)`, robustness
         draws): every candidate then runs on every scenario, paired with the baseline within each.
-    levers : mapping or sequence of str, optional
+    levers : mapping, sequence of str or {"default", "article"}, optional
         Dotted lever path -> None (every value the schema allows: a choice's options, true and
         false, a number's bounds), ``(low, high)`` (integers when both are ints on an int field)
-        or a list of values. Default `DEFAULT_LEVERS`: each measure's switch or main choice.
+        or a list of values. Default `DEFAULT_LEVERS`: each measure's switch or main choice (8
+        levers); "article": `ARTICLE_LEVERS`, those and each measure's main settings (how often,
+        for whom, how much pay at risk: 16 levers, a larger space for the same budget).
     objectives : sequence of str or mapping
         KPIs, each maximised or minimised as `simbranch.meanings.better` says; a mapping
         ``{kpi: "max" | "min"}`` says it for a KPI without a better direction.

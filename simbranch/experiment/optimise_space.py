@@ -17,8 +17,8 @@ from simbranch import meanings
 from simbranch.run import kpi_names
 from simbranch.scenario import LEVER_SECTIONS, Scenario
 
-__all__ = ["DEFAULT_LEVERS", "Constraint", "Objective", "check_across", "constraints_of", "lever_params",
-           "objectives_of", "scenarios_of"]
+__all__ = ["ARTICLE_LEVERS", "DEFAULT_LEVERS", "LEVER_SETS", "MAIN_SETTINGS", "Constraint", "Objective",
+           "check_across", "constraints_of", "lever_params", "objectives_of", "scenarios_of"]
 
 #: The levers searched when none are given: one per measure of the article, its switch or its main
 #: choice (None: every value the scenario schema allows).
@@ -34,6 +34,26 @@ DEFAULT_LEVERS: dict[str, Any] = {
 }
 
 _NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+#: The main setting of each measure beyond its switch, with the range searched (an assumption: from
+#: monthly to half-yearly for what recurs, 21 working days a month; from 5 % to 30 % of pay at risk).
+MAIN_SETTINGS: dict[str, Any] = {
+    "training.interval_days": (21, 126),
+    "training.attendees": None,
+    "assessment.interval_days": (21, 126),
+    "assessment.action": None,
+    "incentives.pay_at_risk": (0.05, 0.30),
+    "surveys.interval_days": (21, 126),
+    "careers.review_interval_days": (63, 252),
+    "communication.meeting_interval_days": (5, 21),
+}
+
+#: Every lever of the article, each measure's switch or main choice and its main settings:
+#: ``levers="article"`` (16 levers; `DEFAULT_LEVERS` are the first 8).
+ARTICLE_LEVERS: dict[str, Any] = {**DEFAULT_LEVERS, **MAIN_SETTINGS}
+
+#: Names `optimise` takes for a whole set of levers.
+LEVER_SETS: dict[str, dict[str, Any]] = {"default": DEFAULT_LEVERS, "article": ARTICLE_LEVERS}
+
 #: A constraint as text: ``<= baseline + 200000``, ``>= 0.8`` and the like.
 CONSTRAINT_TEXT = re.compile(rf"^\s*(<=|>=)\s*(?:(baseline)\s*(?:([-+])\s*({_NUMBER}))?|({_NUMBER}))\s*$")
 #: How to write a constraint, for messages.
@@ -95,7 +115,7 @@ def check_across(across: Any, n_scenarios: int) -> str | float:
     return float(across)
 
 
-def lever_params(scenario: Scenario, levers: Mapping[str, Any] | Sequence[str] | None) -> list[Any]:
+def lever_params(scenario: Scenario, levers: Mapping[str, Any] | Sequence[str] | str | None) -> list[Any]:
     """The levers as the sweep's parameters, each path a lever of a policy and each value allowed."""
     from simbranch.discover import levers as lever_table
     from simbranch.experiment.sweep import _check_values, _parse
@@ -103,6 +123,8 @@ def lever_params(scenario: Scenario, levers: Mapping[str, Any] | Sequence[str] |
 
     if levers is None:
         levers = DEFAULT_LEVERS
+    elif isinstance(levers, str) and levers in LEVER_SETS:
+        levers = LEVER_SETS[levers]
     items = list(levers.items()) if isinstance(levers, Mapping) else [(path, None) for path in _paths(levers)]
     if not items:
         raise ValueError("levers is empty; give at least one dotted lever path (see simbranch.levers())")
@@ -131,8 +153,8 @@ def lever_params(scenario: Scenario, levers: Mapping[str, Any] | Sequence[str] |
 
 def _paths(levers: Any) -> list[str]:
     if isinstance(levers, str) or not isinstance(levers, Sequence):
-        raise ValueError(f"levers must map dotted lever paths to None, (low, high) or a list of values, or list the "
-                         f"paths; got {levers!r}")
+        raise ValueError(f"levers must map dotted lever paths to None, (low, high) or a list of values, list the "
+                         f"paths, or name a set ({' or '.join(map(repr, LEVER_SETS))}); got {levers!r}")
     return list(levers)
 
 

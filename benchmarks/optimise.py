@@ -1,7 +1,8 @@
 """Benchmark of `sb.optimise` on the default branch: wall time at a budget, and whether the front
 dominates or matches every preset within its intervals (issue 18, points 3 and 4).
 
-Run with `.venv/bin/python benchmarks/optimise.py [--budget-runs N] [--final-reps N]` (part of `make bench`).
+Run with `.venv/bin/python benchmarks/optimise.py [--levers default|article] [--budget-runs N] [--final-reps N]`
+(part of `make bench`, with the default levers).
 Prints a table and writes `benchmarks/results/optimise-latest.json`.
 
 - The search: the default branch (simbranch.BASELINE), the default levers of `sb.optimise` (8: one
@@ -56,15 +57,21 @@ def main() -> None:
     defaults = inspect.signature(sb.optimise).parameters  # the library's defaults unless told
     parser.add_argument("--budget-runs", type=int, default=defaults["budget_runs"].default)
     parser.add_argument("--final-reps", type=int, default=defaults["final_replications"].default)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "optimise-latest.json")
+    parser.add_argument("--levers", choices=("default", "article"), default="default",
+                        help="the default 8 levers, or every measure with its main settings (16)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default benchmarks/results/optimise-latest.json (optimise-article-latest.json)")
     args = parser.parse_args()
+    if args.out is None:
+        name = "optimise-latest.json" if args.levers == "default" else f"optimise-{args.levers}-latest.json"
+        args.out = ROOT / "benchmarks" / "results" / name
 
     scenario = sb.load_scenario(sb.BASELINE)
     store = Path(tempfile.mkdtemp()) / "optimise.sqlite"  # the presets reuse the baseline's final runs
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        opt = sb.optimise(scenario, objectives=OBJECTIVES, constraints={"exhausted_share": "<= baseline"},
+        opt = sb.optimise(scenario, args.levers, objectives=OBJECTIVES, constraints={"exhausted_share": "<= baseline"},
                           budget_runs=args.budget_runs, final_replications=args.final_reps, store=store,
                           progress=True)
     search_s = time.perf_counter() - started
@@ -80,7 +87,7 @@ def main() -> None:
     print(f"search + final: {search_s / 60:.1f} min ({opt.runs}); presets: {presets_s / 60:.1f} min")
     result = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(), "git": git_state(),
-        "budget_runs": args.budget_runs, "final_replications": args.final_reps, "runs": opt.runs,
+        "levers": args.levers, "budget_runs": args.budget_runs, "final_replications": args.final_reps, "runs": opt.runs,
         "search_and_final_min": round(search_s / 60, 2), "presets_min": round(presets_s / 60, 2),
         "front": json.loads(opt.front.to_json(orient="records")),
         "presets": json.loads(check.to_json(orient="records")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from simbranch.analysis.uncertainty import (
 from simbranch.analysis.warmup import mser5
 from simbranch.experiment.design import (
     RunSpec,
+    as_scenarios,
     check_replications,
     check_seed,
     draw_replication,
@@ -812,7 +813,7 @@ def compare(scenario: Scenario | Sequence[Scenario], policies: Sequence[Policy |
     >>> again.table["satisfaction_mean"].equals(first.table["satisfaction_mean"])
     True
     """
-    scenarios = _as_scenarios(scenario)
+    scenarios = as_scenarios(scenario, "compare")
     seed = check_seed(seed)
     resolved = resolve_policies(list(policies or []))
     if len(scenarios) > 1:
@@ -872,22 +873,6 @@ def compare_scenarios(scenarios: Sequence[Scenario], policies: list[Policy], rep
     specs = scenario_specs(scenarios, policies, range(replications), seed, series, label=label)
     records = run_experiment(specs, executor, store, progress, experiment or f"compare:{seed}")
     return comparison_from_records(scenarios, policies, records, seed, several=True)
-
-
-def _as_scenarios(value: Any) -> list[Scenario]:
-    """The scenarios `compare` was given: one Scenario, or a non-empty sequence of them."""
-    if isinstance(value, Scenario):
-        return [value]
-    if isinstance(value, str | bytes | Path | Mapping) or not isinstance(value, Iterable):
-        raise TypeError(f"compare() takes a Scenario or a sequence of Scenarios (see load_scenario), got "
-                        f"{type(value).__name__}")
-    items = list(value)
-    if not items:
-        raise ValueError("compare() got an empty sequence of scenarios; give at least one Scenario")
-    for i, item in enumerate(items):
-        if not isinstance(item, Scenario):
-            raise TypeError(f"compare(): item {i} of the scenarios is a {type(item).__name__}, not a Scenario")
-    return items
 
 
 def comparison_from_records(scenario: Scenario | Sequence[Scenario], policies: list[Policy],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -54,6 +55,23 @@ def check_replications(replications: object, what: str = "replications") -> int:
             or not 1 <= replications <= MAX_REPLICATIONS:
         raise ValueError(f"{what} must be a whole number from 1 to {MAX_REPLICATIONS:,}, got {replications!r}")
     return int(replications)
+
+
+def as_scenarios(value: Any, caller: str) -> list[Scenario]:
+    """The scenarios an experiment was given: one Scenario, or a non-empty sequence of them (draws of a
+    branch's uncertain parameters); a TypeError or ValueError naming `caller` otherwise."""
+    if isinstance(value, Scenario):
+        return [value]
+    if isinstance(value, str | bytes | Path | Mapping) or not isinstance(value, Iterable):
+        raise TypeError(f"{caller}() takes a Scenario or a sequence of Scenarios (see load_scenario), got "
+                        f"{type(value).__name__}")
+    items = list(value)
+    if not items:
+        raise ValueError(f"{caller}() got an empty sequence of scenarios; give at least one Scenario")
+    for i, item in enumerate(items):
+        if not isinstance(item, Scenario):
+            raise TypeError(f"{caller}(): item {i} of the scenarios is a {type(item).__name__}, not a Scenario")
+    return items
 
 
 def check_seed(seed: object) -> int:

@@ -54,6 +54,7 @@ from simbranch.experiment.compare import (
 from simbranch.experiment.design import (
     MAX_SEED,
     RunSpec,
+    as_scenarios,
     check_replications,
     check_seed,
     model_fingerprint,
@@ -74,7 +75,6 @@ from simbranch.experiment.optimise_space import (
     levers_from_note,
     levers_note,
     objectives_of,
-    scenarios_of,
     space_size,
 )
 from simbranch.experiment.saved import check_records_match, open_for_reading
@@ -214,7 +214,7 @@ def optimise(scenario: Scenario | Sequence[Scenario], levers: Mapping[str, Any] 
     >>> bool((opt.front["margin_cost_total"] >= 0).all())
     True
     """
-    scenarios = scenarios_of(scenario)
+    scenarios = as_scenarios(scenario, "optimise")
     seed = check_seed(seed)
     replications = check_replications(replications)
     final_replications = check_replications(final_replications, "final_replications")

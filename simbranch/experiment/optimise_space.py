@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ from simbranch.run import kpi_names
 from simbranch.scenario import LEVER_SECTIONS, Scenario
 
 __all__ = ["ARTICLE_LEVERS", "DEFAULT_LEVERS", "LEVER_SETS", "MAIN_SETTINGS", "Constraint", "Objective",
-           "check_across", "constraints_of", "lever_params", "objectives_of", "scenarios_of"]
+           "check_across", "constraints_of", "lever_params", "objectives_of"]
 
 #: The levers searched when none are given: one per measure of the article, its switch or its main
 #: choice (None: every value the scenario schema allows).
@@ -85,22 +84,6 @@ class Constraint:
     def violation(self, value: float) -> float:
         """How far `value` is beyond the bound (<= 0: the constraint holds), as Optuna's constraints want it."""
         return value - self.bound if self.op == "<=" else self.bound - value
-
-
-def scenarios_of(value: Any) -> list[Scenario]:
-    """The scenario, or the scenarios (draws of a branch's uncertain parameters), as a list."""
-    if isinstance(value, Scenario):
-        return [value]
-    if isinstance(value, str | bytes | Path | Mapping) or not isinstance(value, Iterable):
-        raise TypeError(f"optimise() takes a Scenario or a sequence of Scenarios (see load_scenario), got "
-                        f"{type(value).__name__}")
-    items = list(value)
-    if not items:
-        raise ValueError("optimise() got an empty sequence of scenarios; give at least one Scenario")
-    for i, item in enumerate(items):
-        if not isinstance(item, Scenario):
-            raise TypeError(f"optimise(): item {i} of the scenarios is a {type(item).__name__}, not a Scenario")
-    return items
 
 
 def check_across(across: Any, n_scenarios: int) -> str | float:

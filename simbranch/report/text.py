@@ -123,11 +123,11 @@ PHRASES: dict[str, tuple[str, str]] = {
                        "check the book size and staffing before reading the effects.",
                        "网点目前负荷过重:工时利用率{util},{abandoned}的请求被放弃,平均等待{wait}小时。接近满负荷时,小变化"
                        "会对等待和满意度产生很大影响;解读结果前请核对客户规模和人员配置。"),
-    "cav_combined": ("{policies} change several measures at once (how many in brackets). The evidence holds each "
+    "cav_combined": ("Several measures changed at once by {policies} (how many in brackets). The evidence holds each "
                      "measure's effect on its own to the studies (see the validation page); no study measured these "
                      "combinations, so how the measures add up is the model's alone: they share the same AMs' time, "
                      "stress and skills, and the combined effect is only as sure as those mechanisms.",
-                     "{policies}同时改变多项措施(括号内为数量)。每项措施单独的效果都以研究证据为界(见验证页面);"
+                     "同时改变多项措施的政策:{policies}(括号内为措施数)。每项措施单独的效果都以研究证据为界(见验证页面);"
                      "但没有研究测量过这些组合,因此各项措施如何叠加完全取决于模型:它们共用同一批客户经理的时间、"
                      "压力和技能,组合效果的可靠程度取决于这些机制。"),
     "cav_failed": ("{n} runs failed and are left out (see Failed runs): the measures affected have fewer "

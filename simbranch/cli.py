@@ -1418,7 +1418,8 @@ def format_front(opt: Any, lang: str = "en", names: str = "label") -> str:
                                                        "")),
                                         *("" for _ in constraints)]]
     for i, r in enumerate(opt.front.to_dict("records")):
-        cells = [str(i + 1), *(_parameter_value(r[path]) for path in levers)]
+        inert = set(str(r.get("inert_levers") or "").split(", "))
+        cells = [str(i + 1), *("–" if path in inert else _parameter_value(r[path]) for path in levers)]
         for kpi in objectives:
             cells += [value(kpi, r[kpi], lang, currency=currency),
                       _with_interval(kpi, r[f"{kpi}_difference"], r[f"{kpi}_difference_ci_low"],
@@ -1438,6 +1439,8 @@ def format_front(opt: Any, lang: str = "en", names: str = "label") -> str:
     if constraints:
         shown = "; ".join(f"{kpi} {text}" for kpi, text in opt.constraints.items())
         lines.append(word("front_legend_margin", lang, constraints=shown))
+    if "inert_levers" in opt.front and (opt.front["inert_levers"] != "").any():
+        lines.append(word("front_legend_inert", lang))
     points = {name: i + 1 for i, name in enumerate(opt.front["policy"])}
     for name, other in zip(opt.front["policy"], opt.front["dominated_within_noise_by"], strict=True):
         if other:

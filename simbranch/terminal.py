@@ -138,6 +138,9 @@ WORDS: dict[str, tuple[str, str]] = {
                      "该点减基准,附95% t区间"),
     "front_legend_margin": ("margin: how far within its bound ({constraints}); positive: the bound holds",
                             "余量:距约束边界的距离({constraints});为正表示满足约束"),
+    "front_legend_inert": ("–: the lever does nothing at that point (its measure is off, or the pay scheme does not "
+                           "use it); the point's policy file keeps a value for it all the same",
+                           "–:该项设置在此点不起作用(所属措施未启用,或薪酬方案不使用它);该点的政策文件仍保留其取值"),
     "front_within_noise": ("point {point}: point {other} is as good on every objective within the noise and better "
                            "on one (95 %): point {point}'s own edge may be luck",
                            "第 {point} 个点:第 {other} 个点在每个目标上都不比它差(噪声范围内),且至少一个目标明显更好"

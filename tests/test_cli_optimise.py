@@ -124,8 +124,9 @@ def test_bad_input_exits_2_with_one_line_before_any_run(args, words, capsys, exe
     assert executed == []
 
 
-def test_the_legend_says_which_point_is_beaten_beyond_the_noise():
-    """A front point that another beats beyond the noise gets a line under the table, in either language."""
+def test_the_legend_says_which_point_is_beaten_beyond_the_noise_and_which_levers_do_nothing():
+    """A front point that another beats beyond the noise gets a line under the table, in either language; a lever
+    that does nothing at a point shows as "–" (in the table and the notebook view), with a line saying why."""
     import dataclasses
 
     from simbranch.cli import format_front
@@ -135,7 +136,12 @@ def test_the_legend_says_which_point_is_beaten_beyond_the_noise():
     first = opt.front.iloc[0]
     second = first.copy()
     second["policy"], second["dominated_within_noise_by"] = "opt-second", first["policy"]
+    second["inert_levers"] = "wellbeing.enabled"  # as a lever that does nothing there is shown
     shown = dataclasses.replace(opt, front=pd.DataFrame([first, second]).reset_index(drop=True))
+    rows = {line.split()[0]: line.split() for line in format_front(shown).splitlines() if line[:2] in ("1 ", "2 ")}
+    assert rows["2"][1] == "–" and rows["1"][1] in ("True", "False")
+    assert any(line.startswith("–: the lever does nothing at that point") for line in format_front(shown).splitlines())
+    assert "<td>–</td>" in shown._repr_html_()
     assert ("point 2: point 1 is as good on every objective within the noise and better on one (95 %): point 2's own "
             "edge may be luck") in format_front(shown).splitlines()
     chinese = format_front(shown, "zh").splitlines()

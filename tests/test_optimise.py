@@ -287,3 +287,36 @@ def test_levers_article_is_every_measure_with_its_main_settings(tiny):
     assert set(opt.trials.columns) >= set(ARTICLE_LEVERS)
     with pytest.raises(ValueError, match="or name a set \\('default' or 'article'\\)"):
         sb.optimise(tiny, "articles", budget_runs=10, executor="serial", progress=False)
+
+
+def test_the_levers_said_to_do_nothing_change_no_number(tiny):
+    """What inert_levers declares inert is inert: changing it leaves every KPI of a run equal (same seed); a
+    lever of a measure that is on, or the pay at risk of a scorecard, is not declared inert and does change them."""
+    from simbranch.experiment.optimise_space import inert_levers
+
+    current = tiny.to_dict()
+    cases = [({"training.enabled": False}, "training.interval_days", (30, 90)),
+             ({"incentives.scheme": "fixed"}, "incentives.pay_at_risk", (0.05, 0.3)),
+             ({"incentives.scheme": "commission"}, "incentives.pay_at_risk", (0.05, 0.3)),
+             ({}, "careers.review_interval_days", (63, 252))]  # careers off in the scenario itself
+    for fixed, path, (low, high) in cases:
+        assert inert_levers({**fixed, path: low}, current) == [path], path
+        runs = [sb.run(tiny.with_overrides({**fixed, path: v}), seed=5).kpis for v in (low, high)]
+        assert runs[0].equals(runs[1]), path
+    live = {"incentives.scheme": "scorecard", "incentives.pay_at_risk": 0.05}
+    assert inert_levers(live, current) == []
+    assert not sb.run(tiny.with_overrides(live), seed=5).kpis.equals(
+        sb.run(tiny.with_overrides({**live, "incentives.pay_at_risk": 0.3}), seed=5).kpis)
+
+
+def test_the_front_lists_each_points_inert_levers(tiny):
+    from simbranch.experiment.optimise_space import inert_levers
+
+    opt = sb.optimise(tiny, {"training.enabled": None, "training.interval_days": [30, 90],
+                             "incentives.scheme": ["fixed", "scorecard"], "incentives.pay_at_risk": [0.05, 0.3]},
+                      budget_runs=40, replications=2, final_replications=2, population=8, executor="serial",
+                      progress=False)
+    current = tiny.to_dict()
+    for row in opt.front.to_dict("records"):
+        levers = {path: row[path] for path in opt.levers}
+        assert row["inert_levers"] == ", ".join(inert_levers(levers, current))

@@ -46,7 +46,9 @@ class Optimisation:
         and ``dominated_within_noise_by``: another front point that is as good on every objective
         within the noise and better on one (95 %, paired t intervals on the final replications;
         `simbranch.analysis.tradeoffs.dominated_within_noise`), or "" (its place on the front may
-        then be luck: it is kept, and said).
+        then be luck: it is kept, and said), and ``inert_levers``: the levers that do nothing at
+        that point, comma-separated (its measure is off, or the pay scheme does not use it; see
+        `optimise_space.inert_levers`).
     trials : pandas.DataFrame
         Every distinct candidate the search ran: trial, generation, policy, the lever settings,
         the objectives and constraint margins on the search replications, feasible, status, error
@@ -311,7 +313,10 @@ class Optimisation:
         if not len(self.front):
             return head + "<br><b>No candidate met the constraints.</b>"
         currency = self.scenarios[0].branch.currency
-        shown = self.front[["policy", *self.levers]].copy()
+        shown = self.front[["policy", *self.levers]].astype(object)
+        for i, inert in enumerate(self.front.get("inert_levers", pd.Series([""] * len(self.front)))):
+            for path in filter(None, str(inert).split(", ")):
+                shown.loc[i, path] = "–"  # does nothing at this point
         for kpi in self.objectives:
             shown[meanings.label(kpi, default=kpi)] = [
                 f"{meanings.fmt(kpi, v, currency=currency)} "

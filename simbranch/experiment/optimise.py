@@ -71,6 +71,7 @@ from simbranch.experiment.optimise_space import (
     check_across,
     constraints_of,
     distribution,
+    inert_levers,
     lever_params,
     levers_from_note,
     levers_note,
@@ -455,11 +456,13 @@ class _Search:
                         f"{g.kpi}_difference_ci_low", f"{g.kpi}_difference_ci_high"]
         for b in self.bounds:
             columns += [f"margin_{b.kpi}", f"margin_{b.kpi}_ci_low", f"margin_{b.kpi}_ci_high"]
-        columns += ["feasible", "trial", "dominated_within_noise_by"]
+        columns += ["feasible", "trial", "dominated_within_noise_by", "inert_levers"]
         rows = []
+        current = self.scenarios[0].to_dict()
         for candidate in front:
             row: dict[str, Any] = {"policy": candidate.name, **candidate.levers, "feasible": True,
-                                   "trial": candidate.trial}
+                                   "trial": candidate.trial,
+                                   "inert_levers": ", ".join(inert_levers(candidate.levers, current))}
             for g in self.goals:
                 m, d = _units(table, candidate.name, g.kpi)
                 row[g.kpi], row[f"{g.kpi}_ci_low"], row[f"{g.kpi}_ci_high"] = self.interval(m, not g.maximise)

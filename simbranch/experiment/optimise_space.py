@@ -16,8 +16,8 @@ from simbranch import meanings
 from simbranch.run import kpi_names
 from simbranch.scenario import LEVER_SECTIONS, Scenario
 
-__all__ = ["ARTICLE_LEVERS", "DEFAULT_LEVERS", "LEVER_SETS", "MAIN_SETTINGS", "Constraint", "Objective",
-           "check_across", "constraints_of", "lever_params", "objectives_of"]
+__all__ = ["ARTICLE_LEVERS", "DEFAULT_LEVERS", "INERT_UNDER", "LEVER_SETS", "MAIN_SETTINGS", "Constraint", "Objective",
+           "check_across", "constraints_of", "inert_levers", "lever_params", "objectives_of"]
 
 #: The levers searched when none are given: one per measure of the article, its switch or its main
 #: choice (None: every value the scenario schema allows).
@@ -49,6 +49,13 @@ MAIN_SETTINGS: dict[str, Any] = {
 #: Every lever of the article, each measure's switch or main choice and its main settings:
 #: ``levers="article"`` (16 levers; `DEFAULT_LEVERS` are the first 8).
 ARTICLE_LEVERS: dict[str, Any] = {**DEFAULT_LEVERS, **MAIN_SETTINGS}
+
+#: Levers that do nothing under another lever's values, beyond a measure's settings while the measure is
+#: off (`<measure>.enabled` false): the pay at risk under fixed pay (no scheme runs) or commission (paid
+#: at its rate instead; mechanisms/incentives.py).
+INERT_UNDER: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "incentives.pay_at_risk": ("incentives.scheme", ("fixed", "commission")),
+}
 
 #: Names `optimise` takes for a whole set of levers.
 LEVER_SETS: dict[str, dict[str, Any]] = {"default": DEFAULT_LEVERS, "article": ARTICLE_LEVERS}
@@ -243,3 +250,25 @@ def levers_from_note(note: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"lever {str(path)[:80]!r}: {str(spec)[:80]!r} is neither {{'values': [...]}} nor "
                              "{'range': [low, high]}")
     return levers
+
+
+
+def inert_levers(levers: Mapping[str, Any], scenario: Mapping[str, Any]) -> list[str]:
+    """The levers of a setting that do nothing under its other levers (or the scenario's values where a
+    switch is not searched): a measure's settings while the measure is off, and `INERT_UNDER`. Their
+    values are kept in the policy (harmless) but mean nothing: tables show them as such."""
+    def value(path: str) -> Any:
+        if path in levers:
+            return levers[path]
+        node: Any = scenario
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        return node
+
+    def does_nothing(path: str) -> bool:
+        switch = f"{path.split('.')[0]}.enabled"
+        if path != switch and value(switch) is False:
+            return True
+        return path in INERT_UNDER and value(INERT_UNDER[path][0]) in INERT_UNDER[path][1]
+
+    return [path for path in levers if does_nothing(path)]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import simbranch as sb
 from simbranch import meanings
 from simbranch.experiment import StoreError
-from simbranch.experiment.design import MAX_REPLICATIONS, MAX_SEED
+from simbranch.experiment.design import MAX_REPLICATIONS, MAX_SEED, value_at
 from simbranch.scenario import (
     BASELINE,
     MAX_FILE_BYTES,
@@ -1384,13 +1384,6 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- optimise
 
-def _at_path(tree: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path of a scenario's dictionary."""
-    for part in path.split("."):
-        tree = tree[part]
-    return tree
-
-
 def _with_interval(kpi: str, x: float, low: float, high: float, lang: str, currency: str | None) -> str:
     """A signed change of `kpi` and its interval, "+0.21M [+0.10M, +0.33M]", to two digits of the half-width."""
     digits = places(kpi, (high - low) / 2)
@@ -1412,7 +1405,7 @@ def format_front(opt: Any, lang: str = "en", names: str = "label") -> str:
                   word("front_difference", lang)]
     heads += [word("front_margin", lang, kpi=kpi_name(kpi, lang, names)) for kpi in constraints]
     rows: list[Sequence[str] | str] = [[policy_name("baseline", lang, names),
-                                        *(_parameter_value(_at_path(current, path)) for path in levers),
+                                        *(_parameter_value(value_at(current, path)) for path in levers),
                                         *(cell for kpi in objectives
                                           for cell in (value(kpi, float(opt.baseline[kpi]), lang, currency=currency),
                                                        "")),

@@ -188,12 +188,23 @@ def test_an_optimisation_loads_from_its_store_without_optuna_or_runs(tiny, tmp_p
     saved = sb.saved_optimisations(store)
     assert len(saved) == 2 and saved["candidates"].tolist() == [len(several.trials), len(one.trials)]
     monkeypatch.setitem(__import__("sys").modules, "optuna", None)
+    import importlib.metadata as metadata
+
+    installed = metadata.version
+
+    def version(name: str) -> str:  # Optuna not installed at all: no metadata either
+        if name == "optuna":
+            raise metadata.PackageNotFoundError(name)
+        return installed(name)
+
+    monkeypatch.setattr(metadata, "version", version)
     module = __import__("sys").modules["simbranch.experiment.optimise"]  # the package's `optimise` is the function
     monkeypatch.setattr(module, "run_experiment", None)  # any run would fail
     newest = sb.load_optimisation(store)
     _frames_equal(newest, several)
     assert newest.runs["ran"] == 0 and newest.runs["search"] == several.runs["search"]
     assert newest.across == 0.25 and newest.constraints == several.constraints
+    assert newest.provenance["optuna"] is None
     _frames_equal(sb.load_optimisation(store, saved["name"].iloc[1]), one)
 
 

@@ -57,6 +57,16 @@ def check_replications(replications: object, what: str = "replications") -> int:
     return int(replications)
 
 
+def value_at(data: Mapping[str, Any] | None, path: str) -> Any:
+    """The value at a dotted path of a nested dict (a scenario's `to_dict`), or None where there is none."""
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
 def as_scenarios(value: Any, caller: str) -> list[Scenario]:
     """The scenarios an experiment was given: one Scenario, or a non-empty sequence of them (draws of a
     branch's uncertain parameters); a TypeError or ValueError naming `caller` otherwise."""

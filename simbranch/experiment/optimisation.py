@@ -295,10 +295,6 @@ class Optimisation:
         >>> len(fig.axes)
         1
         """
-        if kind != "front":
-            raise ValueError(f"unknown kind {kind!r}; an optimisation draws 'front'")
-        if len(self.objectives) < 2:
-            raise ValueError("the front figure needs two objectives; with one, read `front` and `trials`")
         from simbranch.plots import plot_optimisation
 
         return plot_optimisation(self, kind, presets=presets, lang=lang)

@@ -425,8 +425,6 @@ class _Search:
             warnings.warn(_nothing_feasible(self, list(self.candidates.values()), list(final.values())),
                           UserWarning, stacklevel=3)
         front = self.front_frame(on_front, table)
-        from importlib.metadata import version
-
         return Optimisation(
             scenarios=self.scenarios, levers={p.path: p.describe() for p in self.params},
             objectives={g.kpi: "max" if g.maximise else "min" for g in self.goals},
@@ -437,7 +435,7 @@ class _Search:
             runs={"search": self.used, "final": (1 + len(chosen)) * final_replications * len(self.scenarios),
                   "ran": self.ran, "ran_final": self.ran - before},
             store=self.store, provenance={**provenance(self.seed), "final_seed": final_seed,
-                                          "optuna": version("optuna")},
+                                          "optuna": _version("optuna")},
             policies={c.name: c.levers for c in self.candidates.values()})
 
     def baseline_values(self, table: pd.DataFrame) -> pd.Series:
@@ -758,6 +756,16 @@ def _name(levers: Mapping[str, Any]) -> str:
     """A policy name that is a hash of the settings: the same settings always make the same run keys."""
     text = json.dumps({k: levers[k] for k in sorted(levers)}, sort_keys=True, default=str)
     return "opt-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def _version(package: str) -> str | None:
+    """An installed package's version, None without it (`load_optimisation` needs no Optuna)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
 
 
 def _final_seed(seed: int) -> int:

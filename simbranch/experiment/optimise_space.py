@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from simbranch import meanings
+from simbranch.experiment.design import value_at
 from simbranch.run import kpi_names
 from simbranch.scenario import LEVER_SECTIONS, Scenario
 
@@ -258,12 +259,7 @@ def inert_levers(levers: Mapping[str, Any], scenario: Mapping[str, Any]) -> list
     switch is not searched): a measure's settings while the measure is off, and `INERT_UNDER`. Their
     values are kept in the policy (harmless) but mean nothing: tables show them as such."""
     def value(path: str) -> Any:
-        if path in levers:
-            return levers[path]
-        node: Any = scenario
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
-        return node
+        return levers[path] if path in levers else value_at(scenario, path)
 
     def does_nothing(path: str) -> bool:
         switch = f"{path.split('.')[0]}.enabled"

@@ -54,7 +54,7 @@ import pandas as pd
 from simbranch import meanings
 from simbranch.analysis.sensitivity import MIN_MORRIS_TRAJECTORIES
 from simbranch.experiment.compare import HEADLINE_KPIS, provenance, run_experiment
-from simbranch.experiment.design import RunSpec, check_seed, model_fingerprint, resolve_policies
+from simbranch.experiment.design import RunSpec, check_seed, model_fingerprint, resolve_policies, value_at
 from simbranch.experiment.executors import ExecutorLike
 from simbranch.experiment.store import records_to_frame
 from simbranch.run import KPI_NAMES
@@ -801,7 +801,7 @@ def _parse(path: str, spec: Any, current: Mapping[str, Any] | None) -> _Param:
         low, high = (v.item() if isinstance(v, np.generic) else v for v in spec)
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
             raise ValueError(f"space[{path!r}] = {spec!r}: a range needs finite low < high")
-        whole = isinstance(low, int) and isinstance(high, int) and not isinstance(_lookup(current, path), float)
+        whole = isinstance(low, int) and isinstance(high, int) and not isinstance(value_at(current, path), float)
         return _Param(path, "int" if whole else "float", float(low), float(high))
     if isinstance(spec, list | np.ndarray | range):
         values = tuple(v.item() if isinstance(v, np.generic) else v for v in spec)
@@ -834,15 +834,6 @@ def _check_values(scenario: Scenario, param: _Param, what: str = "sweep space") 
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
-
-
-def _lookup(data: Mapping[str, Any] | None, path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def _points(method: str, params: list[_Param], problem: dict[str, Any], n: int, seed: int,

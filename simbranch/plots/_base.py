@@ -116,6 +116,12 @@ WORDS: dict[str, tuple[str, str]] = {
                                  "期末各客户经理所辖客户的平均满意度"),
     "share_clients": ("Share of clients at or below x", "不高于x的客户比例"),
     "share_ams": ("Share of AMs at or below x", "不高于x的客户经理比例"),
+    # an optimisation's front
+    "opt_trials": ("candidates tried (search replications)", "搜索中的候选方案"),
+    "opt_front": ("Pareto front (final replications, 95 % intervals)", "帕累托前沿(最终重复,95%区间)"),
+    "opt_presets": ("preset policies (baseline + paired difference)", "预设政策(基准 + 配对差)"),
+    "opt_noise": ("front point beaten beyond the noise by another", "被另一前沿点明显胜过的前沿点"),
+    "opt_title": ("Optimised lever settings: {y} against {x}", "优化后的措施组合:{y} 与 {x}"),
     "dist_title": ("Spread across clients and AMs (empirical distribution functions)",
                    "客户与客户经理间的分布(经验分布函数)"),
     "scatter_sales": ("Sales against stress", "销售笔数与工作压力"),
@@ -193,6 +199,15 @@ def say(key: str, lang: str, **values: Any) -> str:
     """The phrase `key` of `WORDS` in `lang`, with `values` filled in."""
     en, zh = WORDS[key]
     return (en if lang == "en" else zh).format(**values)
+
+
+def place_labels(fig: Figure, ax: Any, texts: list[Any], xs: list[float], ys: list[float]) -> None:
+    """Move the policies' labels apart (adjustText) once the layout has settled."""
+    from adjustText import adjust_text
+
+    fig.draw_without_rendering()
+    adjust_text(texts, x=xs, y=ys, ax=ax, expand=(1.15, 1.4), time_lim=2.0,
+                arrowprops={"arrowstyle": "-", "color": "0.55", "lw": 0.6})
 
 
 def percent(level: float, lang: str) -> str:

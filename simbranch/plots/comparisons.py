@@ -32,6 +32,7 @@ from simbranch.plots._base import (
     new_figure,
     percent,
     pick_kpis,
+    place_labels,
     policy_colors,
     policy_handles,
     policy_label,
@@ -576,15 +577,6 @@ def _bar(bars: pd.DataFrame, name: str, kpi: str) -> list[list[float]] | None:
     return [[float(finite(low))], [float(finite(high))]]
 
 
-def _place_labels(fig: Figure, ax: Any, texts: list[Any], xs: list[float], ys: list[float]) -> None:
-    """Move the policies' labels apart (adjustText) once the layout has settled."""
-    from adjustText import adjust_text
-
-    fig.draw_without_rendering()
-    adjust_text(texts, x=xs, y=ys, ax=ax, expand=(1.15, 1.4), time_lim=2.0,
-                arrowprops={"arrowstyle": "-", "color": "0.55", "lw": 0.6})
-
-
 @drawn
 def tradeoff(summary: pd.DataFrame, x: str = "satisfaction_mean", y: str = "profit", *,
              maximize: tuple[bool, bool] | None = None, paired: pd.DataFrame | None = None, lang: str = "en",
@@ -685,5 +677,5 @@ def tradeoff(summary: pd.DataFrame, x: str = "satisfaction_mean", y: str = "prof
         handles.append(Line2D([], [], color=BASELINE_COLOR, marker="o", lw=0, label=say("reference", lang)))
     legend(fig, handles)
     if texts:
-        _place_labels(fig, ax, texts, list(front[x].astype(float)), list(front[y].astype(float)))
+        place_labels(fig, ax, texts, list(front[x].astype(float)), list(front[y].astype(float)))
     return fig

@@ -4,7 +4,6 @@ the search tried, the Pareto front it found, the baseline and, for reference, pr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,31 +21,17 @@ from simbranch.plots._base import (
     format_axis,
     need,
     new_figure,
+    place_labels,
     policy_label,
+    say,
     wrap,
 )
-from simbranch.plots.comparisons import _place_labels
 
 __all__ = ["optimisation_front"]
 
 #: The front's colour (Okabe-Ito blue) and the presets' (vermillion).
 FRONT_COLOR = OKABE_ITO[3]
 PRESET_COLOR = OKABE_ITO[4]
-
-#: The phrases of the front figure, in English and Chinese.
-_WORDS: dict[str, tuple[str, str]] = {
-    "trials": ("candidates tried (search replications)", "搜索中的候选方案"),
-    "front": ("Pareto front (final replications, 95 % intervals)", "帕累托前沿(最终重复,95%区间)"),
-    "presets": ("preset policies (baseline + paired difference)", "预设政策(基准 + 配对差)"),
-    "noise": ("front point beaten beyond the noise by another", "被另一前沿点明显胜过的前沿点"),
-    "title": ("Optimised lever settings: {y} against {x}", "优化后的措施组合:{y} 与 {x}"),
-}
-
-
-def _say(key: str, lang: str, **values: Any) -> str:
-    en, zh = _WORDS[key]
-    return (en if lang == "en" else zh).format(**values)
-
 
 def objective_axes(objectives: Mapping[str, str]) -> tuple[str, str]:
     """The KPIs along x and y: the first two objectives (a ValueError with fewer, or a way that is
@@ -135,19 +120,19 @@ def optimisation_front(trials: pd.DataFrame, front: pd.DataFrame, baseline: pd.S
     fig, (ax,) = new_figure(1, panel=(7.6, 5.6), lang=lang)
     ok = trials[trials["status"] == "ok"]
     ax.scatter(ok[x].to_numpy(dtype=float), ok[y].to_numpy(dtype=float), s=14, color=DOMINATED_COLOR, zorder=1)
-    handles = [Line2D([], [], color=DOMINATED_COLOR, marker="o", lw=0, label=_say("trials", lang))]
+    handles = [Line2D([], [], color=DOMINATED_COLOR, marker="o", lw=0, label=say("opt_trials", lang))]
     points = front.sort_values(x)
     if len(points):
         ax.errorbar(points[x].to_numpy(dtype=float), points[y].to_numpy(dtype=float), xerr=_bars(points, x),
                     yerr=_bars(points, y), fmt="o-", color=FRONT_COLOR, ms=7, capsize=3, zorder=3)
-        handles.append(Line2D([], [], color=FRONT_COLOR, marker="o", label=_say("front", lang)))
+        handles.append(Line2D([], [], color=FRONT_COLOR, marker="o", label=say("opt_front", lang)))
         if "dominated_within_noise_by" in points:  # hollow: another point is as good within the noise, better on one
             beaten = points[points["dominated_within_noise_by"].fillna("").astype(str) != ""]
             if len(beaten):
                 ax.scatter(beaten[x].to_numpy(dtype=float), beaten[y].to_numpy(dtype=float), s=49, zorder=4,
                            facecolor="white", edgecolor=FRONT_COLOR, linewidth=1.5)
                 handles.append(Line2D([], [], color=FRONT_COLOR, marker="o", markerfacecolor="white", lw=0,
-                                      label=_say("noise", lang)))
+                                      label=say("opt_noise", lang)))
     ax.plot([float(baseline[x])], [float(baseline[y])], marker="*", ms=16, color=BASELINE_COLOR, lw=0, zorder=4)
     handles.append(Line2D([], [], color=BASELINE_COLOR, marker="*", ms=12, lw=0,
                           label=policy_label("baseline", lang)))
@@ -157,7 +142,7 @@ def optimisation_front(trials: pd.DataFrame, front: pd.DataFrame, baseline: pd.S
             px, py = float(row[x]), float(row[y])
             ax.plot([px], [py], marker="D", ms=7, color=PRESET_COLOR, lw=0, zorder=3)
             texts.append(ax.text(px, py, wrap(policy_label(name, lang), 30), fontsize=8, zorder=5))
-        handles.append(Line2D([], [], color=PRESET_COLOR, marker="D", lw=0, label=_say("presets", lang)))
+        handles.append(Line2D([], [], color=PRESET_COLOR, marker="D", lw=0, label=say("opt_presets", lang)))
     sep = ", " if lang == "en" else ","
     ax.set_xlabel(f"{axis_label(x, lang, currency)}{sep}{better_text(x, lang, objectives[x] == 'max')}")
     ax.set_ylabel(f"{axis_label(y, lang, currency)}{sep}{better_text(y, lang, objectives[y] == 'max')}")
@@ -165,10 +150,10 @@ def optimisation_front(trials: pd.DataFrame, front: pd.DataFrame, baseline: pd.S
     format_axis(ax.yaxis, y, lang)
     ax.grid(alpha=0.3)
     ax.margins(0.1)
-    ax.set_title(_say("title", lang, x=axis_label(x, lang, currency), y=axis_label(y, lang, currency)), fontsize=11)
+    ax.set_title(say("opt_title", lang, x=axis_label(x, lang, currency), y=axis_label(y, lang, currency)), fontsize=11)
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)  # four long labels: two a row
     if texts:
         drawn_points = pd.concat([ok[[x, y]], points[[x, y]], presets[[x, y]] if presets is not None else None,
                                   baseline[[x, y]].to_frame().T]).astype(float).dropna()
-        _place_labels(fig, ax, texts, list(drawn_points[x]), list(drawn_points[y]))
+        place_labels(fig, ax, texts, list(drawn_points[x]), list(drawn_points[y]))
     return fig
